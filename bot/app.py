@@ -1,0 +1,85 @@
+"""The Discord client: loads the cogs, starts the scheduler, syncs slash commands."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.interaction_errors import report_error
+from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "cogs.guilds",
+    "cogs.help",
+    "cogs.profile",
+)
+
+
+def gateway_intents() -> discord.Intents:
+    """Return only non-privileged intents, so the bot can be verified without special approval."""
+    intents = discord.Intents.default()
+    intents.members = False
+    intents.presences = False
+    intents.message_content = False
+    return intents
+
+
+class MentorBot(commands.AutoShardedBot):
+    """The mentoring bot."""
+
+    def __init__(self, services: Services) -> None:
+        discord_settings = services.settings.discord
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=gateway_intents(),
+            help_command=None,
+            shard_count=discord_settings.shard_count,
+            shard_ids=discord_settings.shard_ids,
+            # Nobody is pinged unless a feature says so explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.services = services
+
+    async def setup_hook(self) -> None:
+        """Prepare everything before connecting to the gateway."""
+        # Take the gateway address from the configured API (a proxy or a test server answers for
+        # Discord); discord.py would otherwise connect to Discord's default gateway directly.
+        _, url, _ = await self.http.get_bot_gateway()
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+        self.tree.on_error = report_error  # type: ignore[method-assign]
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.services.scheduler.start()
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register slash commands: instantly in the dev guild if configured, else globally."""
+        dev_guild_id = self.services.settings.discord.dev_guild_id
+        if dev_guild_id:
+            guild = discord.Object(dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %s", len(synced), dev_guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+
+    async def on_ready(self) -> None:
+        """Log that the bot is online."""
+        log.info(
+            "online as %s (id %s) in %d servers",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+        )
+
+    async def close(self) -> None:
+        """Stop scheduling first so runs in progress commit, then disconnect."""
+        await self.services.scheduler.shutdown()
+        await super().close()

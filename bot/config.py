@@ -1,0 +1,132 @@
+"""Typed settings read from a TOML file, with the bot token from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+TOKEN_ENV = "MENTORBOT_TOKEN"
+CONFIG_ENV = "MENTORBOT_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config.toml")
+DISCORD_API = "https://discord.com/api/v10"
+
+# A bot token is three base64url parts joined by dots; anything else is a paste mistake.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}$")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DiscordSettings(_Section):
+    """How the bot reaches Discord."""
+
+    token: SecretStr | None = None
+    api_base_url: str = DISCORD_API
+    dev_guild_id: int | None = None
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, such as https://discord.com/api/v10")
+        return value.rstrip("/")
+
+
+class DatabaseSettings(_Section):
+    """Where the data lives."""
+
+    url: str = "sqlite+aiosqlite:///mentorbot.db"
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class SchedulerSettings(_Section):
+    """How scheduled work is woken up and sent."""
+
+    # How often the outbox is swept for messages whose time has come.
+    dispatch_interval_seconds: float = Field(default=15.0, gt=0)
+    # Sends in flight at once; discord.py and Discord's buckets pace them further.
+    max_concurrent_sends: int = Field(default=8, ge=1, le=50)
+    # A send claimed by a process that died is retried after this long (same nonce, so never doubled).
+    stale_claim_seconds: float = Field(default=300.0, gt=0)
+
+
+class LoggingSettings(_Section):
+    """What the log shows."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(_Section):
+    """Every setting of the bot."""
+
+    discord: DiscordSettings = DiscordSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    def bot_token(self) -> str:
+        """Return the token, or raise ConfigError with one line on how to set it."""
+        token = self.discord.token.get_secret_value().strip() if self.discord.token else ""
+        if not token:
+            raise ConfigError(
+                f"No Discord bot token: set the {TOKEN_ENV} environment variable "
+                "(or discord.token in config.toml) to the token from the Developer Portal's Bot page."
+            )
+        if not _TOKEN_SHAPE.match(token):
+            raise ConfigError(
+                f"The Discord bot token is malformed: copy it again from the Developer Portal's Bot page "
+                f"into {TOKEN_ENV} (a token has three parts separated by dots)."
+            )
+        return token
+
+
+def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``path`` (or the default file if it exists) and the environment."""
+    environ = dict(os.environ) if environ is None else environ
+    explicit = path is not None or CONFIG_ENV in environ
+    path = path or Path(environ.get(CONFIG_ENV, DEFAULT_CONFIG_PATH))
+    data: dict = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    elif explicit:
+        raise ConfigError(f"{path}: no such configuration file (copy config.example.toml to start one)")
+
+    if environ.get(TOKEN_ENV):
+        data.setdefault("discord", {})
+        if isinstance(data["discord"], dict):
+            data["discord"]["token"] = environ[TOKEN_ENV]
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from None
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,7 @@
+"""Every model, imported so that ``Base.metadata`` knows the whole schema."""
+
+from bot.db.models.core import GuildRecord
+from bot.db.models.profiles import DmChannel, MemberProfile
+from bot.db.models.scheduling import JobState, OutboxMessage
+
+__all__ = ["DmChannel", "GuildRecord", "JobState", "MemberProfile", "OutboxMessage"]

@@ -1,0 +1,36 @@
+"""Member profiles: who someone is in a server and where their clock is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, Snowflake
+from bot.db.types import UTCDateTime
+
+
+class MemberProfile(Base):
+    """A member's own settings in one server (never shared with another server)."""
+
+    __tablename__ = "member_profiles"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Quiet hours as minutes after local midnight; the window may wrap past midnight.
+    quiet_start_minute: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    quiet_end_minute: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    bio: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DmChannel(Base):
+    """The id of a user's DM channel, so a DM costs one request after the first."""
+
+    __tablename__ = "dm_channels"
+
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(Snowflake)

@@ -1,0 +1,51 @@
+"""The scheduling engine's bookkeeping and the outbox of messages to send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, Snowflake, SurrogateKey
+from bot.db.types import UTCDateTime
+
+
+class JobState(Base):
+    """The last occurrence of a scheduled job that was claimed, so none runs twice."""
+
+    __tablename__ = "job_states"
+
+    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake, index=True, default=None)
+    # When the engine first saw the job: occurrences before it are not owed.
+    anchor_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OutboxMessage(Base):
+    """A message to send once: recorded first, sent later, marked only after Discord accepted it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    guild_id: Mapped[int | None] = mapped_column(Snowflake, index=True, default=None)
+    # The caller's idempotency key, e.g. "checkin:12:345:2026-11-23T09:00Z".
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # "dm" (target_id is a user id) or "channel" (a channel or thread id).
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Snowflake)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    # pending -> sending -> sent | failed | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # A short reason code, never message content (e.g. "dm_closed", "channel_missing").
+    failure: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,77 @@
+"""The Notifier port implemented with discord.py: sends outbox messages to DMs and channels."""
+
+from __future__ import annotations
+
+import aiohttp
+import discord
+
+from bot.db.engine import Database
+from bot.db.models import DmChannel
+from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
+from bot.messaging.ports import DeliveryError
+from bot.rendering import render_message
+
+# Discord's JSON error codes that no retry will fix.
+_CANNOT_DM = 50007
+_MISSING_ACCESS = 50001
+_MISSING_PERMISSIONS = 50013
+_UNKNOWN_CHANNEL = 10003
+
+
+class DiscordNotifier:
+    """Sends messages on the bot's own initiative, remembering DM channel ids in the database."""
+
+    def __init__(self, client: discord.Client, db: Database) -> None:
+        self._client = client
+        self._db = db
+
+    async def send(self, target: Target, message: OutgoingMessage, *, nonce: str) -> SentMessage:
+        """Send once per nonce; raise RecipientUnreachable or DeliveryError on failure."""
+        try:
+            channel_id = await self._channel_id(target)
+            content, embeds, view = render_message(message)
+            channel = self._client.get_partial_messageable(channel_id)
+            sent = await channel.send(
+                content=content,
+                embeds=embeds,
+                view=view,
+                nonce=nonce,
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, roles=False, users=[discord.Object(u) for u in message.mention_user_ids]
+                ),
+            )
+        except discord.Forbidden as exc:
+            if exc.code == _CANNOT_DM:
+                raise RecipientUnreachable("dm_closed") from None
+            raise RecipientUnreachable("missing_permissions") from None
+        except discord.NotFound:
+            if target.kind == "dm":
+                await self._forget_dm_channel(target.id)
+            raise RecipientUnreachable("channel_missing") from None
+        except discord.DiscordServerError:
+            raise DeliveryError("discord_unavailable") from None
+        except discord.HTTPException as exc:
+            # A 400 means the message itself is invalid: retrying cannot help.
+            raise RecipientUnreachable(f"rejected_{exc.code}") from None
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            raise DeliveryError("network") from None
+        return SentMessage(message_id=sent.id, channel_id=channel_id)
+
+    async def _channel_id(self, target: Target) -> int:
+        if target.kind == "channel":
+            return target.id
+        async with self._db.transaction() as session:
+            known = await session.get(DmChannel, target.id)
+            if known is not None:
+                return known.channel_id
+        data = await self._client.http.start_private_message(target.id)
+        channel_id = int(data["id"])
+        async with self._db.transaction() as session:
+            await session.merge(DmChannel(user_id=target.id, channel_id=channel_id))
+        return channel_id
+
+    async def _forget_dm_channel(self, user_id: int) -> None:
+        async with self._db.transaction() as session:
+            known = await session.get(DmChannel, user_id)
+            if known is not None:
+                await session.delete(known)

@@ -1,0 +1,70 @@
+"""Turn any error raised while handling an interaction into a short, private reply."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import discord
+from discord import app_commands
+
+from bot.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+ERROR_COLOR = 0xE5534B
+
+
+def describe(error: BaseException) -> tuple[str, str, bool]:
+    """Return (title, text, unexpected) for an error; unexpected ones get an error id."""
+    original = getattr(error, "original", None) or error
+    if isinstance(original, DomainError):
+        return original.title, original.message, False
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "Server only", "This command works inside a server, not in DMs.", False
+    if isinstance(error, app_commands.MissingPermissions):
+        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return "Not allowed", f"You need the **{missing}** permission for this.", False
+    if isinstance(error, app_commands.BotMissingPermissions):
+        missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return "I'm missing a permission", f"Give me the **{missing}** permission here and try again.", False
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return "Slow down", f"Try again in {error.retry_after:.0f} seconds.", False
+    if isinstance(error, app_commands.CheckFailure):
+        return "Not allowed", "You can't use this command here.", False
+    if isinstance(original, discord.Forbidden):
+        return (
+            "I'm missing a permission",
+            "Discord refused me that action here (missing permission). Ask a server admin to check my role.",
+            False,
+        )
+    return "Something went wrong", "", True
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Answer the user privately and log unexpected errors with a traceback and an id."""
+    title, text, unexpected = describe(error)
+    if unexpected:
+        error_id = uuid.uuid4().hex[:8]
+        original = getattr(error, "original", None) or error
+        log.error(
+            "error %s in interaction %s (%s) by user %s",
+            error_id,
+            interaction.id,
+            getattr(interaction.command, "qualified_name", interaction.type.name),
+            interaction.user.id,
+            exc_info=original,
+        )
+        text = f"Something went wrong on my side. It has been logged as error `{error_id}`; please try again."
+    embed = discord.Embed(title=title, description=text, color=ERROR_COLOR)
+    try:
+        if interaction.type is discord.InteractionType.autocomplete:
+            return
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+    except discord.HTTPException:
+        log.warning(
+            "could not tell user %s about an error in interaction %s", interaction.user.id, interaction.id
+        )

@@ -1,0 +1,87 @@
+"""The composition root: settings -> database -> services -> scheduler -> bot -> connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+import discord
+
+from bot.app import MentorBot
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.engine import Database
+from bot.db.migrate import upgrade_async
+from bot.discord_notifier import DiscordNotifier
+from bot.messaging.outbox import OutboxDispatcher
+from bot.services.container import Services
+
+log = logging.getLogger(__name__)
+
+
+def point_at_api(api_base_url: str) -> None:
+    """Route every REST call discord.py makes (webhooks and interaction callbacks too) to the API."""
+    discord.http.Route.BASE = api_base_url
+
+
+class BotRunner:
+    """Builds and runs the bot until asked to stop; ``mentorbot run`` and the tests both use it."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.migrate = migrate
+        self.bot: MentorBot | None = None
+        self.services: Services | None = None
+        self.started = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set or the connection ends for good; always clean up."""
+        token = self.settings.bot_token()
+        point_at_api(self.settings.discord.api_base_url)
+        if self.migrate:
+            await upgrade_async(self.settings.database.url)
+        db = Database.from_url(self.settings.database.url, echo=self.settings.database.echo)
+        try:
+            self.services = services = Services.build(self.settings, db, self.clock)
+            self.bot = bot = MentorBot(services)
+            scheduler_settings = self.settings.scheduler
+            services.outbox = OutboxDispatcher(
+                db,
+                self.clock,
+                DiscordNotifier(bot, db),
+                max_concurrent=scheduler_settings.max_concurrent_sends,
+                stale_after=timedelta(seconds=scheduler_settings.stale_claim_seconds),
+            )
+            services.scheduler.add_periodic(
+                "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
+            )
+            async with bot:
+                connection = asyncio.create_task(bot.start(token), name="discord-connection")
+                stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+                self.started.set()
+                done, _ = await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                if connection in done:
+                    connection.result()  # re-raise why the connection ended
+                else:
+                    log.info("shutting down")
+                    await bot.close()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await connection
+        finally:
+            await db.dispose()
+            log.info("stopped")
+
+
+async def run_until_signalled(settings: Settings, *, migrate: bool = True) -> None:
+    """Run the bot until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers in asyncio
+            loop.add_signal_handler(signum, stop.set)
+    await BotRunner(settings, migrate=migrate).run(stop)

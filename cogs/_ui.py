@@ -1,0 +1,51 @@
+"""Shared pieces of the Discord adapters: replies, embeds and error-reporting views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import discord
+
+from bot.interaction_errors import report_error
+from bot.rendering import BRAND_COLOR
+
+SUCCESS_COLOR = 0x3BA55C
+
+
+def card(title: str, description: str | None = None, *, color: int = BRAND_COLOR) -> discord.Embed:
+    """Return an embed in the bot's style."""
+    return discord.Embed(title=title, description=description, color=color)
+
+
+def timestamp(moment: datetime, style: str = "F") -> str:
+    """Return Discord's ``<t:…>`` markup, which every reader sees in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+async def reply(
+    interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool = True, **kwargs: Any
+) -> None:
+    """Answer an interaction, whether or not it was deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(embed=embed, ephemeral=ephemeral, **kwargs)
+    else:
+        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, **kwargs)
+
+
+class ReportingView(discord.ui.View):
+    """A view whose callback errors reach the user as a private message."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+    ) -> None:
+        """Report the error to the user."""
+        await report_error(interaction, error)
+
+
+class ReportingModal(discord.ui.Modal):
+    """A modal whose submit errors reach the user as a private message."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        """Report the error to the user."""
+        await report_error(interaction, error)

@@ -1,0 +1,35 @@
+"""Keeps the record of servers the bot is in."""
+
+from __future__ import annotations
+
+import discord
+from discord.ext import commands
+
+from bot.app import MentorBot
+
+
+class Guilds(commands.Cog):
+    """Listens to the bot joining and leaving servers."""
+
+    def __init__(self, bot: MentorBot) -> None:
+        self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Record a server the bot was invited to."""
+        await self.bot.services.guilds.joined(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Record servers seen at start-up (joined while the bot was offline)."""
+        await self.bot.services.guilds.joined(guild.id)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Start the data grace period of a server that removed the bot."""
+        await self.bot.services.guilds.left(guild.id)
+
+
+async def setup(bot: MentorBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(Guilds(bot))

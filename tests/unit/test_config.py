@@ -1,0 +1,78 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+GOOD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_need_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.database.url == "sqlite+aiosqlite:///mentorbot.db"
+    assert settings.discord.api_base_url == "https://discord.com/api/v10"
+    assert settings.discord.dev_guild_id is None
+
+
+def test_token_from_environment_wins_over_file(tmp_path):
+    path = write(tmp_path, '[discord]\ntoken = "from.file.token"\n')
+    settings = load_settings(path, environ={"MENTORBOT_TOKEN": GOOD_TOKEN})
+    assert settings.bot_token() == GOOD_TOKEN
+
+
+def test_missing_token_says_how_to_set_it(tmp_path):
+    settings = load_settings(write(tmp_path, ""), environ={})
+    with pytest.raises(ConfigError, match="MENTORBOT_TOKEN") as info:
+        settings.bot_token()
+    assert "\n" not in str(info.value)
+
+
+def test_malformed_token_is_refused_without_echoing_it(tmp_path):
+    settings = load_settings(write(tmp_path, ""), environ={"MENTORBOT_TOKEN": "not-a-token-secret"})
+    with pytest.raises(ConfigError, match="malformed") as info:
+        settings.bot_token()
+    assert "not-a-token-secret" not in str(info.value)
+
+
+def test_token_is_never_in_the_settings_repr(tmp_path):
+    settings = load_settings(write(tmp_path, ""), environ={"MENTORBOT_TOKEN": GOOD_TOKEN})
+    assert GOOD_TOKEN not in repr(settings)
+    assert GOOD_TOKEN not in str(settings.model_dump())
+
+
+def test_unknown_key_is_named(tmp_path):
+    path = write(tmp_path, "[discord]\napi_base = 'http://x'\n")
+    with pytest.raises(ConfigError, match=r"discord\.api_base: unknown key"):
+        load_settings(path, environ={})
+
+
+def test_wrong_value_points_at_the_key(tmp_path):
+    path = write(tmp_path, "[database]\nurl = 'mysql://localhost/db'\n")
+    with pytest.raises(ConfigError, match=r"database\.url: .*sqlite\+aiosqlite"):
+        load_settings(path, environ={})
+
+
+def test_invalid_toml_is_reported(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[discord\n"), environ={})
+
+
+def test_named_file_must_exist(tmp_path):
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        load_settings(tmp_path / "missing.toml", environ={})
+
+
+def test_example_config_is_valid_and_complete():
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    settings = load_settings(example, environ={})
+    text = example.read_text()
+    for section, model in settings:
+        for key in type(model).model_fields:
+            assert f"{key} =" in text, f"config.example.toml does not document {section}.{key}"

@@ -1,0 +1,63 @@
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import GuildRecord, MemberProfile
+
+
+async def test_concurrent_read_modify_write_loses_nothing(db):
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as session:
+        session.add(
+            MemberProfile(guild_id=1, user_id=1, quiet_start_minute=0, created_at=now, updated_at=now)
+        )
+
+    async def increment() -> None:
+        async with db.transaction() as session:
+            row = await session.get(MemberProfile, (1, 1), with_for_update=True)
+            await asyncio.sleep(0)  # let the others run between the read and the write
+            row.quiet_start_minute += 1
+
+    results = await asyncio.gather(*(increment() for _ in range(20)), return_exceptions=True)
+
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    async with db.transaction() as session:
+        row = await session.get(MemberProfile, (1, 1))
+        assert row.quiet_start_minute == 20
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(db):
+    async with db.engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+async def test_naive_datetimes_are_refused(db):
+    with pytest.raises(Exception, match="naive datetime"):
+        async with db.transaction() as session:
+            session.add(GuildRecord(guild_id=5, joined_at=datetime(2026, 1, 1)))
+
+
+async def test_datetimes_come_back_aware_utc(db):
+    from zoneinfo import ZoneInfo
+
+    tokyo = datetime(2026, 3, 1, 9, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    async with db.transaction() as session:
+        session.add(GuildRecord(guild_id=5, joined_at=tokyo))
+    async with db.transaction() as session:
+        row = (await session.scalars(select(GuildRecord))).one()
+    assert row.joined_at == tokyo
+    assert row.joined_at.tzinfo == UTC
+
+
+async def test_a_failed_unit_of_work_leaves_no_trace(db):
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            session.add(GuildRecord(guild_id=9, joined_at=now))
+            await session.flush()
+            raise RuntimeError("boom")
+    async with db.transaction() as session:
+        assert await session.get(GuildRecord, 9) is None

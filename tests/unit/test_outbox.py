@@ -1,0 +1,93 @@
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.db.models import OutboxMessage
+from bot.messaging import Button, Card, Field, OutgoingMessage, Target
+from bot.messaging.outbox import OutboxDispatcher, enqueue, nonce_for
+from tests.support.notifier import RecordingNotifier
+
+HELLO = OutgoingMessage(
+    content="Hi",
+    cards=(Card(title="Check-in", fields=(Field("Q", "A"),)),),
+    buttons=(Button("checkin:answer:1", "Answer", "primary"),),
+)
+
+
+USER_DM = Target("dm", 42)
+
+
+async def put(db, clock, key, target=USER_DM, **kwargs):
+    async with db.transaction() as session:
+        return await enqueue(session, key=key, target=target, message=HELLO, now=clock.now(), **kwargs)
+
+
+async def rows(db):
+    async with db.transaction() as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+async def test_a_key_is_recorded_once(db, clock):
+    assert await put(db, clock, "k1") is True
+    assert await put(db, clock, "k1") is False
+    assert len(await rows(db)) == 1
+
+
+async def test_due_messages_are_sent_once_and_marked(db, clock):
+    notifier = RecordingNotifier()
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+    await put(db, clock, "k1")
+    await put(db, clock, "later", not_before=clock.now() + timedelta(hours=1))
+
+    report = await dispatcher.dispatch_due()
+    again = await dispatcher.dispatch_due()
+
+    assert (report.sent, again.sent) == (1, 0)
+    [(target, message, nonce)] = notifier.sent
+    assert target == Target("dm", 42)
+    assert message == HELLO  # survived the JSON round trip
+    assert nonce == nonce_for("k1") and len(nonce) <= 25
+    first, later = await rows(db)
+    assert (first.status, first.message_id, later.status) == ("sent", 1, "pending")
+
+
+async def test_closed_dms_fail_without_retry(db, clock):
+    notifier = RecordingNotifier()
+    notifier.closed_dms.add(42)
+    await put(db, clock, "k1")
+    report = await OutboxDispatcher(db, clock, notifier).dispatch_due()
+    [row] = await rows(db)
+    assert report.failed == 1
+    assert (row.status, row.failure) == ("failed", "dm_closed")
+
+
+async def test_an_outage_is_retried_later_with_backoff(db, clock):
+    notifier = RecordingNotifier()
+    notifier.outages = 1
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+    await put(db, clock, "k1")
+
+    assert (await dispatcher.dispatch_due()).retrying == 1
+    assert (await dispatcher.dispatch_due()).sent == 0  # not before the backoff
+    clock.advance(seconds=31)
+    assert (await dispatcher.dispatch_due()).sent == 1
+    [row] = await rows(db)
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_a_claim_left_by_a_crashed_process_is_sent_with_the_same_nonce(db, clock):
+    notifier = RecordingNotifier()
+    await put(db, clock, "k1")
+    # A process claimed the row, sent it and died before marking it.
+    async with db.transaction() as session:
+        row = (await session.scalars(select(OutboxMessage))).one()
+        row.status, row.claimed_at, row.attempts = "sending", clock.now(), 1
+    await notifier.send(Target("dm", 42), HELLO, nonce=nonce_for("k1"))
+
+    dispatcher = OutboxDispatcher(db, clock, notifier, stale_after=timedelta(minutes=5))
+    assert (await dispatcher.dispatch_due()).sent == 0  # still within the claim
+    clock.advance(minutes=6)
+    assert (await dispatcher.dispatch_due()).sent == 1
+    assert len(notifier.sent) == 1  # Discord's nonce check returned the first message
+    [row] = await rows(db)
+    assert row.status == "sent"
