@@ -1,0 +1,510 @@
+"""The gateway: websocket sessions, shards, intents, sequence numbers, RESUME.
+
+Protocol (Discord API v10, https://discord.com/developers/docs/events/gateway):
+
+* on connect the server sends HELLO (op 10); the client heartbeats (op 1 -> op 11 ACK);
+* IDENTIFY (op 2) -> READY (guilds as unavailable) then one GUILD_CREATE per guild of the shard
+  (``(guild_id >> 22) % shard_count == shard_id``); DMs and interactions outside guilds go to
+  shard 0;
+* every dispatch (op 0) carries an increasing ``s``; dispatches are kept per session so that
+  RESUME (op 6) replays those after the client's ``seq`` and then sends RESUMED;
+* an unknown/invalidated session answers RESUME with INVALID_SESSION (op 9, ``d: false``);
+* privileged intents the application is not allowed -> close 4014 "Disallowed intent(s).".
+
+Transport: ``compress=zlib-stream`` gives binary frames from one zlib stream per connection,
+each payload ending with a Z_SYNC_FLUSH; otherwise plain JSON text frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import copy
+import json
+import logging
+import zlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from .state import (
+    INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_PRESENCES,
+    INTENT_GUILDS,
+    INTENT_MESSAGE_CONTENT,
+    PRIVILEGED_INTENTS,
+    FakeGuild,
+)
+from .util import dumps, iso, make_token
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+_log = logging.getLogger(__name__)
+
+OP_DISPATCH = 0
+OP_HEARTBEAT = 1
+OP_IDENTIFY = 2
+OP_PRESENCE_UPDATE = 3
+OP_VOICE_STATE_UPDATE = 4
+OP_RESUME = 6
+OP_RECONNECT = 7
+OP_REQUEST_GUILD_MEMBERS = 8
+OP_INVALID_SESSION = 9
+OP_HELLO = 10
+OP_HEARTBEAT_ACK = 11
+
+#: All intent bits Discord defines (others -> 4013 Invalid intent(s)).
+KNOWN_INTENTS = (1 << 26) - 1
+
+_CLOSE = object()
+
+
+class Connection:
+    """One websocket connection; frames are written in order by a writer task."""
+
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request, compress: bool) -> None:
+        self.ws = ws
+        self.request = request
+        self._zlib = zlib.compressobj() if compress else None
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.session: Session | None = None
+        self.closed = False
+        self.writer = asyncio.get_running_loop().create_task(self._writer())
+
+    def send(self, frame: dict[str, Any]) -> None:
+        """Queue a frame."""
+        if not self.closed:
+            self.queue.put_nowait(frame)
+
+    def after_flush(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once every frame queued so far has been written."""
+        self.queue.put_nowait(("callback", callback))
+
+    def close(self, code: int, message: str = "") -> None:
+        """Close after the frames already queued."""
+        if not self.closed:
+            self.closed = True
+            self.queue.put_nowait((_CLOSE, code, message))
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close frame."""
+        self.closed = True
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+    async def _writer(self) -> None:
+        while True:
+            item = await self.queue.get()
+            try:
+                if isinstance(item, tuple) and item and item[0] == "callback":
+                    item[1]()
+                    continue
+                if isinstance(item, tuple) and item and item[0] is _CLOSE:
+                    await self.ws.close(code=item[1], message=item[2].encode())
+                    return
+                if self.ws.closed:
+                    continue
+                text = dumps(item)
+                if self._zlib is not None:
+                    data = self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
+                    await self.ws.send_bytes(data)
+                else:
+                    await self.ws.send_str(text)
+            except (ConnectionError, RuntimeError) as exc:  # the peer went away
+                _log.debug("gateway write failed: %s", exc)
+                self.closed = True
+                return
+
+
+class Session:
+    """A gateway session: identified shard, intents, sequence and dispatch history."""
+
+    def __init__(self, hub: GatewayHub, identify: dict[str, Any]) -> None:
+        self.hub = hub
+        self.id = make_token("session_")
+        shard = identify.get("shard") or [0, 1]
+        self.shard_id, self.shard_count = int(shard[0]), int(shard[1])
+        self.intents = int(identify["intents"])
+        self.large_threshold = int(identify.get("large_threshold") or 50)
+        self.seq = 0
+        self.history: collections.deque[dict[str, Any]] = collections.deque(maxlen=10000)
+        self.conn: Connection | None = None
+        self.invalid = False
+        self.ready = False
+        self.presence = identify.get("presence")
+
+    def owns_guild(self, guild_id: int | None) -> bool:
+        """Whether events of this guild (None = DMs) are sent to this session."""
+        if guild_id is None:
+            return self.shard_id == 0
+        return (guild_id >> 22) % self.shard_count == self.shard_id
+
+    def dispatch(self, event: str, data: Any) -> None:
+        """Send (or, while disconnected, keep for RESUME) a dispatch."""
+        self.seq += 1
+        frame = {"op": OP_DISPATCH, "t": event, "s": self.seq, "d": data}
+        self.history.append(frame)
+        self.hub.dispatch_log.append((self.id, event, data))
+        if self.conn is not None:
+            self.conn.send(frame)
+
+    def __repr__(self) -> str:
+        return f"<Session {self.id} shard={self.shard_id}/{self.shard_count} seq={self.seq}>"
+
+
+class GatewayHub:
+    """Accepts websocket connections and routes world events to sessions."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+        self.sessions: dict[str, Session] = {}
+        self.connections: list[Connection] = []
+        self.identify_payloads: list[dict[str, Any]] = []
+        self.resume_payloads: list[dict[str, Any]] = []
+        self.dispatch_log: list[tuple[str, str, Any]] = []
+        self.resumed_count = 0
+        self.identified_count = 0
+        self.close_codes: list[int | None] = []
+        self._changed = asyncio.Event()
+
+    # ----------------------------------------------------------------- waiting helpers
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_for(self, predicate: Callable[[], bool], within: float, what: str) -> None:
+        """Wait until ``predicate()`` holds (re-checked on every gateway state change)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        timeout = within
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), min(remaining, 0.1))
+
+    def live_sessions(self) -> list[Session]:
+        """Sessions that are connected."""
+        return [s for s in self.sessions.values() if s.conn is not None and not s.invalid]
+
+    def shards_ready(self, shard_ids: list[int] | None = None) -> bool:
+        """True when each shard (default: 0..n-1 of the newest shard count) has a ready session."""
+        live = [s for s in self.sessions.values() if not s.invalid]
+        if not live:
+            return False
+        wanted = set(shard_ids) if shard_ids is not None else set(range(max(s.shard_count for s in live)))
+        ready = {s.shard_id for s in live if s.ready and s.conn is not None}
+        return wanted <= ready
+
+    # ----------------------------------------------------------------- routing
+    def emit(
+        self,
+        event: str,
+        data: Any,
+        *,
+        guild_id: int | None = None,
+        intent: int | None = None,
+        content_gated: bool = False,
+        guild_create: FakeGuild | None = None,
+    ) -> None:
+        """Send a dispatch to every session owning ``guild_id`` whose intents ask for it."""
+        for session in list(self.sessions.values()):
+            if session.invalid or not session.owns_guild(guild_id):
+                continue
+            if intent is not None and not session.intents & intent:
+                continue
+            if guild_create is not None:
+                payload = self.guild_create_payload(session, guild_create, initial=False)
+            elif content_gated and not session.intents & INTENT_MESSAGE_CONTENT:
+                payload = strip_content(data)
+            else:
+                payload = copy.deepcopy(data)
+            session.dispatch(event, payload)
+
+    def guild_create_payload(self, session: Session, guild: FakeGuild, *, initial: bool) -> dict[str, Any]:
+        """GUILD_CREATE for one session (members depend on intents, as on Discord)."""
+        world = self.fake.world
+        data = guild.to_dict()
+        large = len(guild.members) >= session.large_threshold
+        if session.intents & INTENT_GUILD_PRESENCES and not large:
+            members = [m.to_dict() for m in guild.members.values()]
+        else:
+            members = [guild.bot_member.to_dict()]
+        channels = [c.to_dict() for c in guild.channels.values() if not c.is_thread and not c.deleted]
+        threads = [
+            c.to_dict()
+            for c in guild.channels.values()
+            if c.is_thread and not c.deleted and not c.archived and world.bot_can_view(c)
+        ]
+        data.update(
+            {
+                "joined_at": iso(guild.bot_member.joined_at),
+                "large": large,
+                "member_count": len(guild.members),
+                "voice_states": [],
+                "members": members,
+                "channels": channels,
+                "threads": threads,
+                "presences": [],
+                "stage_instances": [],
+                "guild_scheduled_events": [],
+                "soundboard_sounds": [],
+                "embedded_activities": [],
+                "activity_instances": [],
+                "lazy": True,
+            }
+        )
+        if initial:
+            data["unavailable"] = False
+        return data
+
+    # ----------------------------------------------------------------- faults
+    def drop(self, *, resumable: bool = True, abrupt: bool = False, code: int = 4000) -> int:
+        """Disconnect every live session; returns how many were dropped."""
+        count = 0
+        for session in self.live_sessions():
+            conn = session.conn
+            assert conn is not None
+            session.conn = None
+            session.ready = False
+            count += 1
+            if not resumable:
+                session.invalid = True
+                conn.send({"op": OP_INVALID_SESSION, "d": False})
+                continue
+            if abrupt:
+                conn.abort()
+            else:
+                conn.close(code, "fake discord: dropped")
+        self._notify()
+        return count
+
+    def send_reconnect(self) -> int:
+        """Send RECONNECT (op 7) to every live session; the client resumes."""
+        count = 0
+        for session in self.live_sessions():
+            assert session.conn is not None
+            session.conn.send({"op": OP_RECONNECT, "d": None})
+            count += 1
+        return count
+
+    # ----------------------------------------------------------------- websocket handler
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """The ``/gateway`` websocket endpoint."""
+        ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
+        await ws.prepare(request)
+        version = request.query.get("v", "10")
+        compress = request.query.get("compress") == "zlib-stream"
+        conn = Connection(ws, request, compress)
+        self.connections.append(conn)
+        if version != "10":
+            conn.close(4012, "Invalid API version")
+        else:
+            conn.send({"op": OP_HELLO, "d": {"heartbeat_interval": self.fake.heartbeat_interval}})
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    try:
+                        payload = json.loads(msg.data)
+                        op = payload["op"]
+                    except (ValueError, KeyError, TypeError):
+                        conn.close(4002, "Error while decoding payload.")
+                        continue
+                    self._on_payload(conn, op, payload.get("d"))
+                elif msg.type == WSMsgType.BINARY:
+                    conn.close(4002, "Error while decoding payload.")
+                elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                    break
+        finally:
+            self.close_codes.append(ws.close_code)
+            session = conn.session
+            if session is not None and session.conn is conn:
+                session.conn = None
+                session.ready = False
+                # A client closing with 1000/1001 ends its session (it cannot RESUME it).
+                if ws.close_code in (1000, 1001) and not conn.closed:
+                    session.invalid = True
+            conn.closed = True
+            with contextlib.suppress(Exception):
+                conn.queue.put_nowait((_CLOSE, 1000, ""))
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(conn.writer, 1.0)
+            self._notify()
+        return ws
+
+    def _on_payload(self, conn: Connection, op: int, data: Any) -> None:
+        if conn.closed:
+            return
+        if op == OP_HEARTBEAT:
+            conn.send({"op": OP_HEARTBEAT_ACK})
+        elif op == OP_IDENTIFY:
+            self._identify(conn, data or {})
+        elif op == OP_RESUME:
+            self._resume(conn, data or {})
+        elif conn.session is None:
+            conn.close(4003, "Not authenticated.")
+        elif op == OP_PRESENCE_UPDATE:
+            conn.session.presence = data
+        elif op == OP_VOICE_STATE_UPDATE:
+            pass
+        elif op == OP_REQUEST_GUILD_MEMBERS:
+            self._request_members(conn.session, data or {})
+        else:
+            conn.close(4001, "Unknown opcode.")
+
+    def _token_ok(self, token: Any) -> bool:
+        return token in (self.fake.token, f"Bot {self.fake.token}")
+
+    def _identify(self, conn: Connection, data: dict[str, Any]) -> None:
+        self.identify_payloads.append(copy.deepcopy(data))
+        if conn.session is not None:
+            conn.close(4005, "Already authenticated.")
+            return
+        if not self._token_ok(data.get("token")):
+            conn.close(4004, "Authentication failed.")
+            return
+        intents = data.get("intents")
+        if not isinstance(intents, int) or intents < 0 or intents & ~KNOWN_INTENTS:
+            conn.close(4013, "Invalid intent(s).")
+            return
+        if intents & PRIVILEGED_INTENTS & ~self.fake.privileged_intents:
+            conn.close(4014, "Disallowed intent(s).")
+            return
+        shard = data.get("shard") or [0, 1]
+        if (
+            not isinstance(shard, list)
+            or len(shard) != 2
+            or int(shard[1]) < 1
+            or not 0 <= int(shard[0]) < int(shard[1])
+        ):
+            conn.close(4010, "Invalid shard.")
+            return
+        session = Session(self, data)
+        self.sessions[session.id] = session
+        session.conn = conn
+        conn.session = session
+        self.identified_count += 1
+        world = self.fake.world
+        guilds = [g for g in world.guilds.values() if g.bot_present and session.owns_guild(g.id)]
+        session.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": world.bot_user.to_dict() | {"verified": True, "mfa_enabled": False, "email": None},
+                "user_settings": {},
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "presences": [],
+                "private_channels": [],
+                "relationships": [],
+                "guild_join_requests": [],
+                "geo_ordered_rtc_regions": ["rotterdam", "madrid"],
+                "session_type": "normal",
+                "session_id": session.id,
+                "resume_gateway_url": self.fake.gateway_url,
+                "shard": [session.shard_id, session.shard_count],
+                "application": {"id": str(world.application_id), "flags": self.fake.application_flags},
+                "auth": {},
+                "_trace": ['["fake-discord",{"micros":0}]'],
+            },
+        )
+        for guild in guilds:
+            session.dispatch("GUILD_CREATE", self.guild_create_payload(session, guild, initial=True))
+
+        def mark_ready() -> None:
+            if session.conn is conn:
+                session.ready = True
+            self._notify()
+
+        conn.after_flush(mark_ready)
+        self._notify()
+
+    def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
+        self.resume_payloads.append(copy.deepcopy(data))
+        if not self._token_ok(data.get("token")):
+            conn.close(4004, "Authentication failed.")
+            return
+        session = self.sessions.get(str(data.get("session_id")))
+        if session is None or session.invalid:
+            conn.send({"op": OP_INVALID_SESSION, "d": False})
+            return
+        seq = data.get("seq") or 0
+        if session.history and seq < session.history[0]["s"] - 1:
+            conn.send({"op": OP_INVALID_SESSION, "d": False})  # the missed events are gone
+            return
+        if session.conn is not None and session.conn is not conn:
+            old = session.conn
+            session.conn = None
+            old.close(4000, "resumed elsewhere")
+        session.conn = conn
+        conn.session = session
+        for frame in list(session.history):
+            if frame["s"] > seq:
+                conn.send(frame)
+        session.dispatch("RESUMED", {"_trace": ['["fake-discord",{"micros":0}]']})
+
+        def mark_resumed() -> None:
+            if session.conn is conn:
+                session.ready = True
+                self.resumed_count += 1
+            self._notify()
+
+        conn.after_flush(mark_resumed)
+
+    def _request_members(self, session: Session, data: dict[str, Any]) -> None:
+        world = self.fake.world
+        guild = world.guilds.get(int(data.get("guild_id", 0)))
+        if guild is None or not guild.bot_present:
+            return
+        user_ids = {int(u) for u in (data.get("user_ids") or [])}
+        query = data.get("query")
+        limit = int(data.get("limit") or 0)
+        members = list(guild.members.values())
+        not_found: list[str] = []
+        if user_ids:
+            not_found = [str(u) for u in user_ids if u not in guild.members]
+            members = [m for m in members if m.id in user_ids]
+        elif query is not None:
+            if query == "" and not session.intents & INTENT_GUILD_MEMBERS:
+                members = []
+            else:
+                q = query.lower()
+                members = [
+                    m
+                    for m in members
+                    if m.user.name.lower().startswith(q) or (m.nick or "").lower().startswith(q)
+                ]
+        if limit:
+            members = members[:limit]
+        payload: dict[str, Any] = {
+            "guild_id": str(guild.id),
+            "members": [m.to_dict() for m in members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+        }
+        if not_found:
+            payload["not_found"] = not_found
+        if data.get("presences"):
+            payload["presences"] = []
+        if data.get("nonce") is not None:
+            payload["nonce"] = data["nonce"]
+        session.dispatch("GUILD_MEMBERS_CHUNK", payload)
+
+
+def strip_content(data: dict[str, Any]) -> dict[str, Any]:
+    """A message payload as seen without the MESSAGE_CONTENT intent."""
+    out = copy.deepcopy(data)
+    out["content"] = ""
+    out["embeds"] = []
+    out["attachments"] = []
+    out["components"] = []
+    out.pop("poll", None)
+    return out
+
+
+__all__ = ["INTENT_GUILDS", "GatewayHub", "Session"]

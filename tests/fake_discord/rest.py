@@ -1,0 +1,386 @@
+"""REST plumbing: route table, body parsing, auth, rate limits, recording, JSON answers.
+
+Route handlers live in :mod:`tests.fake_discord.routes`; they are registered with
+:func:`route` and receive a :class:`Ctx`. They return a JSON-able body (-> 200), ``None``
+(-> 204 No Content) or a :class:`Reply`, or raise :class:`~tests.fake_discord.errors.APIError`.
+
+Every answer with a body has ``Content-Type: application/json`` exactly (discord.py only
+decodes JSON for that exact value); 204 answers carry no body and no content type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import hashlib
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from . import errors
+from .util import dumps
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+    from .state import World
+
+API_PREFIX = "/api/v10"
+
+
+@dataclasses.dataclass
+class UploadedFile:
+    """A file part of a multipart request (``files[n]``)."""
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclasses.dataclass
+class RecordedRequest:
+    """One REST call as the fake saw it."""
+
+    method: str
+    path: str
+    route: str | None
+    json: Any
+    query: dict[str, str]
+    status: int = 0
+    response: Any = None
+    files: list[UploadedFile] = dataclasses.field(default_factory=list)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    time: float = 0.0
+
+    def __repr__(self) -> str:
+        return f"<{self.method} {self.path} -> {self.status}>"
+
+
+@dataclasses.dataclass
+class Reply:
+    """An explicit answer (status, body, extra headers)."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+class Ctx:
+    """What a route handler gets."""
+
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        request: web.Request,
+        path: str,
+        params: dict[str, str],
+        body: Any,
+        files: list[UploadedFile],
+    ) -> None:
+        self.fake = fake
+        self.world: World = fake.world
+        self.request = request
+        self.method = request.method
+        self.path = path
+        self.params = params
+        self.query = request.query
+        self.json = body
+        self.files = files
+        self.reason = request.headers.get("X-Audit-Log-Reason")
+        self._after_write: list[Callable[[], None]] = []
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body as a dict (400 if it is something else)."""
+        if self.json is None:
+            return {}
+        if not isinstance(self.json, dict):
+            raise errors.invalid_form(
+                {
+                    "_errors": [
+                        {
+                            "code": "DICT_TYPE_CONVERT",
+                            "message": "Only dictionaries may be used in a DictType",
+                        }
+                    ]
+                }
+            )
+        return self.json
+
+    def snowflake(self, name: str, error: Callable[[], errors.APIError] = errors.not_found) -> int:
+        """A path parameter as a snowflake (a non-number -> the given 404)."""
+        raw = self.params[name]
+        if not raw.isdigit():
+            raise error()
+        return int(raw)
+
+    def query_int(self, name: str, default: int | None = None) -> int | None:
+        """An integer query parameter (400 50035 when not a number)."""
+        raw = self.query.get(name)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise errors.invalid_form(
+                errors.nest([name], errors.field_error("NUMBER_TYPE_COERCE", f'Value "{raw}" is not int.'))
+            ) from None
+
+    def query_bool(self, name: str, default: bool = False) -> bool:
+        """A boolean query parameter (``true``/``1``)."""
+        raw = self.query.get(name)
+        if raw is None:
+            return default
+        return raw.lower() in ("1", "true", "yes")
+
+    def after_write(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the answer has been written to the socket."""
+        self._after_write.append(callback)
+
+
+Handler = Callable[[Ctx], Awaitable[Any]]
+
+
+@dataclasses.dataclass
+class RouteSpec:
+    """A registered route."""
+
+    method: str
+    template: str
+    handler: Handler
+    auth: bool
+    global_limit: bool
+    regex: re.Pattern[str] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        pattern = ""
+        for part in re.split(r"(\{[a-z_]+\})", self.template):
+            if part.startswith("{"):
+                pattern += f"(?P<{part[1:-1]}>[^/]+)"
+            else:
+                pattern += re.escape(part)
+        self.regex = re.compile(f"^{pattern}/?$")
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Literal routes before parameterised ones."""
+        return (self.template.count("{"), -len(self.template))
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def route(
+    method: str, template: str, *, auth: bool = True, global_limit: bool = True
+) -> Callable[[Handler], Handler]:
+    """Register a handler for ``method template`` (template in discord.py's Route syntax)."""
+
+    def decorator(func: Handler) -> Handler:
+        ROUTES.append(RouteSpec(method, template, func, auth, global_limit))
+        ROUTES.sort(key=lambda r: r.specificity)
+        return func
+
+    return decorator
+
+
+def match(method: str, path: str) -> tuple[RouteSpec | None, dict[str, str], bool]:
+    """Find the route; returns (spec, params, path_exists_with_other_method)."""
+    other_method = False
+    for spec in ROUTES:
+        m = spec.regex.match(path)
+        if m is None:
+            continue
+        if spec.method != method:
+            other_method = True
+            continue
+        return spec, m.groupdict(), False
+    return None, {}, other_method
+
+
+@dataclasses.dataclass
+class RateLimitRule:
+    """A fault: the next ``times`` calls to ``method template`` answer 429."""
+
+    method: str
+    template: str
+    times: int
+    retry_after: float
+    global_: bool
+    scope: str
+
+
+class RestServer:
+    """Turns aiohttp requests into route handler calls and records them."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
+        self.requests: list[RecordedRequest] = []
+        self.unknown_requests: list[RecordedRequest] = []
+        self.rate_limit_rules: list[RateLimitRule] = []
+        self._global_window: collections.deque[float] = collections.deque()
+
+    # ------------------------------------------------------------------ entry point
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """aiohttp handler for everything under ``/api/``."""
+        raw_path = request.path
+        path = raw_path[len(API_PREFIX) :] if raw_path.startswith(API_PREFIX + "/") else None
+        record = RecordedRequest(
+            method=request.method,
+            path=path if path is not None else raw_path,
+            route=None,
+            json=None,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            time=time.time(),
+        )
+        self.requests.append(record)
+        ctx: Ctx | None = None
+        try:
+            body, files = await self._read_body(request)
+            record.json, record.files = body, files
+            spec, params, other_method = (
+                match(request.method, path) if path is not None else (None, {}, False)
+            )
+            if spec is None:
+                self.unknown_requests.append(record)
+                if other_method:
+                    raise errors.APIError(405, 0, "405: Method Not Allowed")
+                raise errors.not_found()
+            record.route = spec.template
+            if spec.auth and request.headers.get("Authorization") != f"Bot {self.fake.token}":
+                raise errors.unauthorized()
+            limited = self._rate_limited(spec)
+            if limited is not None:
+                reply = limited
+            else:
+                ctx = Ctx(self.fake, request, path or "", params, body, files)
+                result = await spec.handler(ctx)
+                reply = result if isinstance(result, Reply) else Reply(204 if result is None else 200, result)
+        except errors.APIError as exc:
+            reply = Reply(exc.status, exc.body())
+        except _BadJSON:
+            reply = Reply(400, {"message": "The request body contains invalid JSON.", "code": 50109})
+        record.status = reply.status
+        record.response = reply.body
+        response = await self._write(request, reply, record.route)
+        if ctx is not None:
+            for callback in ctx._after_write:
+                callback()
+        return response
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[UploadedFile]]:
+        ctype = request.content_type
+        if ctype.startswith("multipart/"):
+            body: Any = None
+            files: list[UploadedFile] = []
+            reader = await request.multipart()
+            async for part in reader:
+                if part is None:  # pragma: no cover - aiohttp typing
+                    break
+                data = await part.read()  # type: ignore[union-attr]
+                name = part.name or ""
+                if name == "payload_json":
+                    try:
+                        body = json.loads(data.decode())
+                    except ValueError:
+                        raise _BadJSON from None
+                elif part.filename is not None:  # type: ignore[union-attr]
+                    files.append(
+                        UploadedFile(
+                            name,
+                            part.filename,  # type: ignore[union-attr]
+                            part.headers.get("Content-Type", "application/octet-stream"),
+                            bytes(data),
+                        )
+                    )
+            return body, files
+        raw = await request.read()
+        if not raw:
+            return None, []
+        try:
+            return json.loads(raw.decode()), []
+        except ValueError:
+            raise _BadJSON from None
+
+    # ------------------------------------------------------------------ rate limits
+    def _rate_limited(self, spec: RouteSpec) -> Reply | None:
+        for rule in self.rate_limit_rules:
+            if rule.times > 0 and rule.method == spec.method and rule.template == spec.template:
+                rule.times -= 1
+                return self._429(
+                    rule.retry_after, global_=rule.global_, scope=rule.scope, template=spec.template
+                )
+        limit = self.fake.global_rate_limit
+        if limit and spec.global_limit:
+            now = time.monotonic()
+            window = self._global_window
+            while window and now - window[0] >= 1.0:
+                window.popleft()
+            if len(window) >= limit:
+                retry = max(0.001, 1.0 - (now - window[0]))
+                return self._429(round(retry, 3), global_=True, scope="global", template=spec.template)
+            window.append(now)
+        return None
+
+    @staticmethod
+    def _429(retry_after: float, *, global_: bool, scope: str, template: str) -> Reply:
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, int(-(-retry_after // 1)))),
+            "X-RateLimit-Scope": scope,
+        }
+        if global_:
+            headers["X-RateLimit-Global"] = "true"
+        else:
+            headers.update(
+                {
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+                    "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+                    "X-RateLimit-Bucket": _bucket(template),
+                }
+            )
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": global_,
+            "code": 0,
+        }
+        return Reply(429, body, headers)
+
+    # ------------------------------------------------------------------ output
+    async def _write(self, request: web.Request, reply: Reply, template: str | None) -> web.StreamResponse:
+        headers = {"Via": "1.1 google"}
+        if template is not None and reply.status != 429:
+            headers.update(
+                {
+                    "X-RateLimit-Limit": "50",
+                    "X-RateLimit-Remaining": "49",
+                    "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+                    "X-RateLimit-Reset-After": "1.000",
+                    "X-RateLimit-Bucket": _bucket(template),
+                }
+            )
+        headers.update(reply.headers)
+        if reply.status == 204:
+            response = web.Response(status=204, headers=headers)
+        else:
+            headers["Content-Type"] = "application/json"
+            response = web.Response(status=reply.status, body=dumps(reply.body).encode(), headers=headers)
+        await response.prepare(request)
+        await response.write_eof()
+        await asyncio.sleep(0)
+        return response
+
+
+class _BadJSON(Exception):
+    pass
+
+
+def _bucket(template: str) -> str:
+    return hashlib.md5(template.encode(), usedforsecurity=False).hexdigest()[:16]
