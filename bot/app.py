@@ -14,9 +14,12 @@ from bot.services.container import Services
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
+    "cogs.groups",
     "cogs.guilds",
     "cogs.help",
+    "cogs.matching",
     "cogs.profile",
+    "cogs.setup",
 )
 
 

@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_async
+from bot.discord_homes import DiscordGroupHomes
 from bot.discord_notifier import DiscordNotifier
 from bot.messaging.outbox import OutboxDispatcher
 from bot.services.container import Services
@@ -48,6 +49,7 @@ class BotRunner:
         try:
             self.services = services = Services.build(self.settings, db, self.clock)
             self.bot = bot = MentorBot(services)
+            services.groups.homes = DiscordGroupHomes(bot)
             scheduler_settings = self.settings.scheduler
             services.outbox = OutboxDispatcher(
                 db,

@@ -7,8 +7,10 @@ from typing import Any
 
 import discord
 
+from bot.errors import Invalid
 from bot.interaction_errors import report_error
 from bot.rendering import BRAND_COLOR
+from bot.services.actors import Actor
 
 SUCCESS_COLOR = 0x3BA55C
 
@@ -21,6 +23,26 @@ def card(title: str, description: str | None = None, *, color: int = BRAND_COLOR
 def timestamp(moment: datetime, style: str = "F") -> str:
     """Return Discord's ``<t:…>`` markup, which every reader sees in their own time zone."""
     return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def actor(interaction: discord.Interaction) -> Actor:
+    """Return who is acting, with the facts the services check rights against."""
+    user = interaction.user
+    if isinstance(user, discord.Member):
+        permissions = user.guild_permissions
+        return Actor(
+            user.id,
+            is_admin=permissions.administrator or permissions.manage_guild,
+            role_ids=frozenset(role.id for role in user.roles),
+        )
+    return Actor(user.id)
+
+
+def server_member(user: discord.Member | discord.User) -> discord.Member:
+    """Return ``user`` as a member of this server, or raise a clear error."""
+    if not isinstance(user, discord.Member):
+        raise Invalid(f"{user.mention} is not a member of this server.")
+    return user
 
 
 async def reply(

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.timezones import format_minutes, local_now, search_zones
-from bot.services.profiles import BIO_MAX, Profile
+from bot.services.profiles import BIO_MAX, INTEREST_MAX, INTERESTS_MAX, Profile
 from cogs._ui import SUCCESS_COLOR, ReportingModal, card, reply
 
 DM_CHECK_ID = "profile:dm-ok"
@@ -31,6 +31,11 @@ def profile_embed(profile: Profile, now_utc: datetime) -> discord.Embed:
         value=f"{format_minutes(quiet[0])}–{format_minutes(quiet[1])}" if quiet else "none",
         inline=True,
     )
+    embed.add_field(
+        name="Career stage", value=profile.career_stage or "not set: `/profile stage`", inline=True
+    )
+    embed.add_field(name="DMs from the bot", value="on" if profile.dm_allowed else "off", inline=True)
+    embed.add_field(name="Interests", value=", ".join(profile.interests) or "—", inline=False)
     embed.add_field(name="Bio", value=profile.bio or "—", inline=False)
     embed.set_footer(
         text="Only you see this. Check-ins and prompts arrive at your local time, never in quiet hours."
@@ -54,6 +59,12 @@ class ProfileModal(ReportingModal, title="Edit your profile"):
             required=False,
             max_length=20,
         )
+        self.interests = discord.ui.TextInput(
+            default=", ".join(profile.interests),
+            placeholder="grant writing, teaching, leadership",
+            required=False,
+            max_length=INTERESTS_MAX * (INTEREST_MAX + 2),
+        )
         self.bio = discord.ui.TextInput(
             style=discord.TextStyle.paragraph, default=profile.bio or "", required=False, max_length=BIO_MAX
         )
@@ -71,7 +82,11 @@ class ProfileModal(ReportingModal, title="Edit your profile"):
         """Save the profile and show it."""
         services = self.bot.services
         assert interaction.guild_id is not None
-        changes: dict[str, str] = {"quiet_hours": self.quiet.value, "bio": self.bio.value}
+        changes: dict[str, str] = {
+            "quiet_hours": self.quiet.value,
+            "bio": self.bio.value,
+            "interests": self.interests.value,
+        }
         if self.zone.value.strip():
             changes["timezone"] = self.zone.value
         profile = await services.profiles.update(interaction.guild_id, interaction.user.id, **changes)
@@ -138,9 +153,39 @@ class ProfileCog(
             app_commands.Choice(name=z.replace("_", " "), value=z) for z in search_zones(current, limit=25)
         ]
 
-    @app_commands.command(name="edit", description="Edit your time zone, quiet hours and bio in a form")
+    @app_commands.command(name="stage", description="Set your career stage (used for near-peer matching)")
+    @app_commands.describe(stage="Your stage on this program's career ladder")
+    async def stage(self, interaction: discord.Interaction, stage: app_commands.Range[str, 1, 64]) -> None:
+        """Set your career stage (used for near-peer matching)."""
+        assert interaction.guild_id is not None
+        profile = await self.bot.services.profiles.update(
+            interaction.guild_id, interaction.user.id, career_stage=stage
+        )
+        await reply(interaction, profile_embed(profile, self.bot.services.clock.now()))
+
+    @stage.autocomplete("stage")
+    async def _stage_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        ladder = (await self.bot.services.program.get(interaction.guild_id)).career_stages
+        return [app_commands.Choice(name=s, value=s) for s in ladder if current.lower() in s.lower()][:25]
+
+    @app_commands.command(name="dms", description="Allow or stop the bot's DMs (check-ins, nudges)")
+    @app_commands.describe(allowed="on: the bot may DM you; off: it won't")
+    async def dms(self, interaction: discord.Interaction, allowed: bool) -> None:
+        """Allow or stop the bot's DMs (check-ins, nudges)."""
+        assert interaction.guild_id is not None
+        profile = await self.bot.services.profiles.update(
+            interaction.guild_id, interaction.user.id, dm_allowed=allowed
+        )
+        await reply(interaction, profile_embed(profile, self.bot.services.clock.now()))
+
+    @app_commands.command(
+        name="edit", description="Edit your time zone, quiet hours, interests and bio in a form"
+    )
     async def edit(self, interaction: discord.Interaction) -> None:
-        """Edit your time zone, quiet hours and bio in a form."""
+        """Edit your time zone, quiet hours, interests and bio in a form."""
         assert interaction.guild_id is not None
         profile = await self.bot.services.profiles.get(interaction.guild_id, interaction.user.id)
         await interaction.response.send_modal(ProfileModal(self.bot, profile))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -11,6 +12,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+# Set while a unit of work is open in this task: a second one would wait for the first's
+# write lock forever (SQLite) or see a different snapshot (PostgreSQL).
+_in_transaction: ContextVar[bool] = ContextVar("in_transaction", default=False)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -61,8 +66,14 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open a session in a transaction that commits on success and rolls back on error."""
-        async with self._sessions.begin() as session:
-            yield session
+        if _in_transaction.get():
+            raise RuntimeError("a unit of work is already open in this task; pass its session instead")
+        token = _in_transaction.set(True)
+        try:
+            async with self._sessions.begin() as session:
+                yield session
+        finally:
+            _in_transaction.reset(token)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

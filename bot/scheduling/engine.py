@@ -170,6 +170,11 @@ class SchedulingEngine:
             for job_id in specs:
                 await self.run_job(job_id)
 
+    async def reload_all(self) -> None:
+        """Re-read every feature's schedules (e.g. after a group was archived)."""
+        for name in self._sources:
+            await self.reload(name)
+
     def run_soon(self, name: str) -> None:
         """Wake a periodic job now instead of at its next interval (e.g. after enqueuing sends)."""
         if self._scheduler.running and self._scheduler.get_job(f"periodic:{name}"):

@@ -9,8 +9,11 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.messaging.outbox import OutboxDispatcher
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
+from bot.services.matching import MatchingService
 from bot.services.profiles import ProfileService
+from bot.services.settings import SettingsService
 
 
 @dataclass
@@ -22,18 +25,27 @@ class Services:
     clock: Clock
     scheduler: SchedulingEngine
     guilds: GuildService
+    program: SettingsService
     profiles: ProfileService
+    groups: GroupService
+    matching: MatchingService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         """Wire the services to one database and one clock."""
+        scheduler = SchedulingEngine(db, clock)
+        program = SettingsService(db)
+        groups = GroupService(db, clock, program, scheduler)
         return cls(
             settings=settings,
             db=db,
             clock=clock,
-            scheduler=SchedulingEngine(db, clock),
+            scheduler=scheduler,
             guilds=GuildService(db, clock),
-            profiles=ProfileService(db, clock),
+            program=program,
+            profiles=ProfileService(db, clock, program),
+            groups=groups,
+            matching=MatchingService(db, clock, program, groups),
         )

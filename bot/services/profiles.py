@@ -1,4 +1,4 @@
-"""Member profiles: time zone, quiet hours and a short bio, per server."""
+"""Member profiles: time zone, career stage, interests, quiet hours, DMs and a short bio, per server."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from bot.db.engine import Database
 from bot.db.models import MemberProfile
 from bot.domain.timezones import parse_quiet_hours, resolve_zone
 from bot.errors import Invalid
+from bot.services.settings import SettingsService
 
 BIO_MAX = 500
+INTERESTS_MAX = 10
+INTEREST_MAX = 30
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class Profile:
     timezone: str | None
     quiet_hours: tuple[int, int] | None
     bio: str | None
+    career_stage: str | None = None
+    interests: tuple[str, ...] = ()
+    dm_allowed: bool = True
 
 
 class _Unset:
@@ -31,18 +37,41 @@ class _Unset:
 UNSET = _Unset()
 
 
+def parse_interests(text: str) -> tuple[str, ...]:
+    """Turn "Grant writing, teaching; Leadership" into lower-case tags, without repeats."""
+    tags: list[str] = []
+    for raw in text.replace(";", ",").replace("\n", ",").split(","):
+        tag = " ".join(raw.split()).lower().lstrip("#")
+        if not tag or tag in tags:
+            continue
+        if len(tag) > INTEREST_MAX:
+            raise Invalid(
+                f"Each interest can be at most {INTEREST_MAX} characters (“{tag[:40]}…” is longer)."
+            )
+        tags.append(tag)
+    if len(tags) > INTERESTS_MAX:
+        raise Invalid(f"List at most {INTERESTS_MAX} interests (you listed {len(tags)}).")
+    return tuple(tags)
+
+
 class ProfileService:
     """Reads and changes member profiles."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: SettingsService | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._settings = settings or SettingsService(db)
 
     async def get(self, guild_id: int, user_id: int) -> Profile:
         """Return a member's profile (empty if they never set one)."""
         async with self._db.transaction() as session:
             row = await session.get(MemberProfile, (guild_id, user_id))
             return _to_profile(guild_id, user_id, row)
+
+    async def effective_timezone(self, guild_id: int, user_id: int) -> str:
+        """Return the member's zone, or the server's default when they have not set one."""
+        profile = await self.get(guild_id, user_id)
+        return profile.timezone or (await self._settings.get(guild_id)).default_timezone
 
     async def update(
         self,
@@ -52,26 +81,50 @@ class ProfileService:
         timezone: str | _Unset = UNSET,
         quiet_hours: str | _Unset = UNSET,
         bio: str | _Unset | None = UNSET,
+        career_stage: str | _Unset | None = UNSET,
+        interests: str | _Unset = UNSET,
+        dm_allowed: bool | _Unset = UNSET,
     ) -> Profile:
         """Validate and save the given fields; untouched fields keep their values."""
-        zone = resolve_zone(timezone).key if isinstance(timezone, str) else None
-        quiet = parse_quiet_hours(quiet_hours) if isinstance(quiet_hours, str) else None
-        if isinstance(bio, str) and len(bio.strip()) > BIO_MAX:
-            raise Invalid(f"A bio can be at most {BIO_MAX} characters (yours has {len(bio.strip())}).")
+        changes: dict[str, object] = {}
+        if isinstance(timezone, str):
+            changes["timezone"] = resolve_zone(timezone).key
+        if isinstance(quiet_hours, str):
+            changes["quiet_start_minute"], changes["quiet_end_minute"] = parse_quiet_hours(quiet_hours) or (
+                None,
+                None,
+            )
+        if not isinstance(bio, _Unset):
+            cleaned = (bio or "").strip()
+            if len(cleaned) > BIO_MAX:
+                raise Invalid(f"A bio can be at most {BIO_MAX} characters (yours has {len(cleaned)}).")
+            changes["bio"] = cleaned or None
+        if not isinstance(career_stage, _Unset):
+            changes["career_stage"] = await self._stage_label(guild_id, career_stage)
+        if isinstance(interests, str):
+            changes["interests"] = list(parse_interests(interests))
+        if isinstance(dm_allowed, bool):
+            changes["dm_allowed"] = dm_allowed
+
         now = self._clock.now()
         async with self._db.transaction() as session:
             row = await session.get(MemberProfile, (guild_id, user_id), with_for_update=True)
             if row is None:
                 row = MemberProfile(guild_id=guild_id, user_id=user_id, created_at=now, updated_at=now)
                 session.add(row)
-            if zone is not None:
-                row.timezone = zone
-            if not isinstance(quiet_hours, _Unset):
-                row.quiet_start_minute, row.quiet_end_minute = quiet or (None, None)
-            if not isinstance(bio, _Unset):
-                row.bio = (bio or "").strip() or None
+            for key, value in changes.items():
+                setattr(row, key, value)
             row.updated_at = now
             return _to_profile(guild_id, user_id, row)
+
+    async def _stage_label(self, guild_id: int, stage: str | None) -> str | None:
+        if stage is None or not stage.strip():
+            return None
+        ladder = (await self._settings.get(guild_id)).career_stages
+        for label in ladder:
+            if label.lower() == " ".join(stage.split()).lower():
+                return label
+        raise Invalid(f"“{stage[:40]}” is not a career stage here. Choose one of: {', '.join(ladder)}.")
 
 
 def _to_profile(guild_id: int, user_id: int, row: MemberProfile | None) -> Profile:
@@ -80,4 +133,13 @@ def _to_profile(guild_id: int, user_id: int, row: MemberProfile | None) -> Profi
     quiet = None
     if row.quiet_start_minute is not None and row.quiet_end_minute is not None:
         quiet = (row.quiet_start_minute, row.quiet_end_minute)
-    return Profile(guild_id, user_id, row.timezone, quiet, row.bio)
+    return Profile(
+        guild_id,
+        user_id,
+        row.timezone,
+        quiet,
+        row.bio,
+        career_stage=row.career_stage,
+        interests=tuple(row.interests or ()),
+        dm_allowed=row.dm_allowed if row.dm_allowed is not None else True,
+    )

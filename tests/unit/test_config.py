@@ -76,3 +76,12 @@ def test_example_config_is_valid_and_complete():
     for section, model in settings:
         for key in type(model).model_fields:
             assert f"{key} =" in text, f"config.example.toml does not document {section}.{key}"
+
+
+def test_shard_ids_must_fit_the_shard_count(tmp_path):
+    path = write(tmp_path, "[discord]\nshard_count = 2\nshard_ids = [0, 2]\n")
+    with pytest.raises(ConfigError, match="shard_ids must be between 0 and shard_count - 1"):
+        load_settings(path, environ={})
+    path = write(tmp_path, "[discord]\nshard_ids = [0]\n")
+    with pytest.raises(ConfigError, match="needs shard_count"):
+        load_settings(path, environ={})

@@ -1,7 +1,19 @@
 """Every model, imported so that ``Base.metadata`` knows the whole schema."""
 
 from bot.db.models.core import GuildRecord
+from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
 from bot.db.models.profiles import DmChannel, MemberProfile
 from bot.db.models.scheduling import JobState, OutboxMessage
 
-__all__ = ["DmChannel", "GuildRecord", "JobState", "MemberProfile", "OutboxMessage"]
+__all__ = [
+    "DmChannel",
+    "Group",
+    "GroupMember",
+    "GuildRecord",
+    "GuildSettings",
+    "JobState",
+    "MatchOptIn",
+    "MatchProposal",
+    "MemberProfile",
+    "OutboxMessage",
+]

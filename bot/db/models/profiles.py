@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, SmallInteger, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake
@@ -23,6 +23,12 @@ class MemberProfile(Base):
     quiet_start_minute: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     quiet_end_minute: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     bio: Mapped[str | None] = mapped_column(Text, default=None)
+    # A label from the server's career ladder (labels survive a reordered ladder).
+    career_stage: Mapped[str | None] = mapped_column(String(64), default=None)
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    dm_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # When the one-time "please set your time zone" prompt went out.
+    timezone_prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,89 @@
+"""Mentoring groups, their members, and each server's program settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base, Snowflake, SurrogateKey
+from bot.db.types import UTCDateTime
+
+
+class GuildSettings(Base):
+    """How a server runs its program: who coordinates, where group homes go, its defaults."""
+
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    coordinator_role_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    home_category_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The ordered career ladder, most junior first; None means the built-in one.
+    career_stages: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+
+
+class Group(Base):
+    """A mentoring group of any model: a pair, a group, peers, near-peers, a facilitated peer group."""
+
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("guild_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Case-folded name: "Writing Circle" and "writing circle" are the same group.
+    name_key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    meeting_every_weeks: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # "channel" (a private text channel the bot made), "linked_channel" or "linked_thread".
+    home_kind: Mapped[str | None] = mapped_column(String(32), default=None)
+    home_channel_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    created_by: Mapped[int] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class GroupMember(Base):
+    """Someone's place in a group; ``left_at`` keeps the history used to avoid re-pairing."""
+
+    __tablename__ = "group_members"
+    __table_args__ = (Index("ix_group_members_guild_user", "guild_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    # mentor, mentee, peer or facilitator
+    role: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class MatchOptIn(Base):
+    """A member who asked to be matched, and as what."""
+
+    __tablename__ = "match_optins"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    wants: Mapped[str] = mapped_column(String(16))
+    opted_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MatchProposal(Base):
+    """A matching proposal waiting for the coordinator's confirmation."""
+
+    __tablename__ = "match_proposals"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    created_by: Mapped[int] = mapped_column(Snowflake)
+    mode: Mapped[str] = mapped_column(String(32))
+    groups: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

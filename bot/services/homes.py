@@ -1,0 +1,64 @@
+"""The port through which group services manage a group's home on Discord."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.errors import DomainError
+
+HomeKind = Literal["channel", "linked_channel", "linked_thread"]
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a group talks."""
+
+    kind: HomeKind
+    channel_id: int
+
+
+class BotLacksPermission(DomainError):
+    """The bot's own Discord permissions do not allow an action; says which and where."""
+
+    title = "I'm missing a permission"
+
+    def __init__(self, permission: str, where: str) -> None:
+        super().__init__(
+            f"I need the **{permission}** permission {where} to do that. "
+            "Ask a server admin to give my role that permission, then try again."
+        )
+        self.permission = permission
+
+
+class HomeGone(DomainError):
+    """The group's home channel or thread no longer exists."""
+
+    title = "The group's home is gone"
+
+
+class GroupHomes(Protocol):
+    """Creates group homes and keeps their access in step with membership."""
+
+    async def create_home(
+        self, guild_id: int, name: str, category_id: int | None, member_ids: Iterable[int]
+    ) -> Home:
+        """Create a private text channel only the members (and the bot) can see."""
+        ...
+
+    async def link_home(self, guild_id: int, channel_id: int) -> Home:
+        """Check that an existing channel or thread can serve as a home and return it."""
+        ...
+
+    async def grant(self, guild_id: int, home: Home, user_id: int) -> None:
+        """Let ``user_id`` see and talk in the home."""
+        ...
+
+    async def revoke(self, guild_id: int, home: Home, user_id: int) -> None:
+        """Take ``user_id``'s access to the home away."""
+        ...
+
+    async def delete_home(self, guild_id: int, home: Home) -> None:
+        """Delete a home the bot created (only to undo a half-finished creation)."""
+        ...

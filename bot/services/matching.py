@@ -1,0 +1,185 @@
+"""Matching: members opt in, a coordinator asks for a proposal, confirming it creates the groups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, select
+from sqlalchemy.orm import aliased
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.models import GroupMember, MatchOptIn, MatchProposal, MemberProfile
+from bot.domain.groups import NAME_MAX
+from bot.domain.matching import Candidate, Mode, Proposal, suggest
+from bot.errors import Conflict, Invalid, NotFound
+from bot.services.actors import Actor
+from bot.services.groups import GroupService, GroupView
+from bot.services.settings import ProgramSettings, SettingsService
+
+WANTS = ("mentor", "mentee", "peer")
+MODE_KINDS: dict[str, str] = {"one_to_one": "one_to_one", "near_peer": "near_peer", "peer": "peer"}
+DEFAULT_WAKING = (8 * 60, 21 * 60)
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """A stored proposal, ready to show with a Confirm button."""
+
+    id: int
+    mode: str
+    proposal: Proposal
+
+
+class MatchingService:
+    """Opt-ins, proposals and their confirmation."""
+
+    def __init__(self, db: Database, clock: Clock, settings: SettingsService, groups: GroupService) -> None:
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+        self._groups = groups
+
+    async def opt_in(self, guild_id: int, user_id: int, wants: str) -> None:
+        """Ask to be matched as a mentor, mentee or peer (again: changes what you want)."""
+        if wants not in WANTS:
+            raise Invalid("Choose mentor, mentee or peer.")
+        async with self._db.transaction() as session:
+            row = await session.get(MatchOptIn, (guild_id, user_id), with_for_update=True)
+            if row is None:
+                session.add(
+                    MatchOptIn(guild_id=guild_id, user_id=user_id, wants=wants, opted_in_at=self._clock.now())
+                )
+            else:
+                row.wants = wants
+
+    async def opt_out(self, guild_id: int, user_id: int) -> bool:
+        """Stop being matched; return False if you had not opted in."""
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                delete(MatchOptIn).where(MatchOptIn.guild_id == guild_id, MatchOptIn.user_id == user_id)
+            )
+            return bool(result.rowcount)
+
+    async def propose(self, guild_id: int, actor: Actor, mode: str, group_size: int = 2) -> ProposalView:
+        """Propose pairs or groups among the opted-in members, and keep the proposal for confirmation."""
+        await self._settings.require_coordinator(guild_id, actor, "run matching")
+        if mode not in MODE_KINDS:
+            raise Invalid("Choose one_to_one, near_peer or peer.")
+        if mode != "peer" and group_size != 2:
+            raise Invalid("Mentoring matches are pairs; a group size only applies to peer matching.")
+        settings = await self._settings.get(guild_id)
+        async with self._db.transaction() as session:
+            optins = (await session.scalars(select(MatchOptIn).where(MatchOptIn.guild_id == guild_id))).all()
+            user_ids = [o.user_id for o in optins]
+            profiles = {
+                p.user_id: p
+                for p in await session.scalars(
+                    select(MemberProfile).where(
+                        MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(user_ids)
+                    )
+                )
+            }
+            previous = await _previous_pairs(session, guild_id, user_ids)
+        candidates = [_candidate(o, profiles.get(o.user_id), settings) for o in optins]
+        proposal = suggest(
+            candidates, mode=mode, group_size=group_size, previous_pairs=previous, on=self._clock.now().date()
+        )  # type: ignore[arg-type]
+        async with self._db.transaction() as session:
+            row = MatchProposal(
+                guild_id=guild_id,
+                created_by=actor.user_id,
+                mode=mode,
+                groups=[
+                    {"members": list(g.members), "roles": {str(k): v for k, v in g.roles.items()}}
+                    for g in proposal.groups
+                ],
+                created_at=self._clock.now(),
+            )
+            session.add(row)
+            await session.flush()
+            return ProposalView(row.id, mode, proposal)
+
+    async def proposal_members(self, guild_id: int, proposal_id: int) -> list[int]:
+        """Return the user ids in a proposal (to look up their names)."""
+        async with self._db.transaction() as session:
+            row = await session.get(MatchProposal, proposal_id)
+        if row is None or row.guild_id != guild_id:
+            return []
+        return [int(m) for group in row.groups for m in group["members"]]
+
+    async def confirm(
+        self, guild_id: int, actor: Actor, proposal_id: int, display_names: Mapping[int, str]
+    ) -> list[GroupView]:
+        """Create the proposed groups (each with a home) and take their members off the opt-in list."""
+        await self._settings.require_coordinator(guild_id, actor, "confirm matches")
+        async with self._db.transaction() as session:
+            row = await session.get(MatchProposal, proposal_id, with_for_update=True)
+            if row is None or row.guild_id != guild_id:
+                raise NotFound("That proposal no longer exists; run `/match suggest` again.")
+            if row.confirmed_at is not None:
+                raise Conflict("These matches were already confirmed.")
+            row.confirmed_at = self._clock.now()  # claims the proposal: a second click finds it confirmed
+            planned, mode = list(row.groups), row.mode
+        created = []
+        for planned_group in planned:
+            members = [int(m) for m in planned_group["members"]]
+            roles = {int(k): v for k, v in planned_group["roles"].items()}
+            name = await self._free_name(guild_id, actor, _group_name(members, display_names))
+            group = await self._groups.create(guild_id, actor, name=name, kind=MODE_KINDS[mode])
+            for user_id in members:
+                group = await self._groups.add_member(guild_id, actor, group.id, user_id, roles[user_id])
+            async with self._db.transaction() as session:
+                await session.execute(
+                    delete(MatchOptIn).where(MatchOptIn.guild_id == guild_id, MatchOptIn.user_id.in_(members))
+                )
+            created.append(group)
+        return created
+
+    async def _free_name(self, guild_id: int, actor: Actor, base: str) -> str:
+        taken = {
+            g.name.casefold()
+            for g in await self._groups.list_visible(guild_id, actor, base, include_archived=True)
+        }
+        name, n = base, 2
+        while name.casefold() in taken:
+            suffix = f" ({n})"
+            name, n = base[: NAME_MAX - len(suffix)] + suffix, n + 1
+        return name
+
+
+async def _previous_pairs(session, guild_id: int, user_ids: list[int]) -> set[frozenset[int]]:  # noqa: ANN001
+    """Return every two of ``user_ids`` who ever shared a group here (never re-pair them)."""
+    if not user_ids:
+        return set()
+    a, b = aliased(GroupMember), aliased(GroupMember)
+    rows = await session.execute(
+        select(a.user_id, b.user_id)
+        .join(b, and_(a.group_id == b.group_id, a.user_id < b.user_id))
+        .where(a.guild_id == guild_id, a.user_id.in_(user_ids), b.user_id.in_(user_ids))
+    )
+    return {frozenset(pair) for pair in rows.all()}
+
+
+def _candidate(optin: MatchOptIn, profile: MemberProfile | None, settings: ProgramSettings) -> Candidate:
+    waking = DEFAULT_WAKING
+    if profile and profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
+        waking = (profile.quiet_end_minute, profile.quiet_start_minute)  # awake between quiet hours
+    return Candidate(
+        user_id=optin.user_id,
+        wants=optin.wants,  # type: ignore[arg-type]
+        stage=settings.stage_index(profile.career_stage if profile else None),
+        interests=frozenset(profile.interests or ()) if profile else frozenset(),
+        timezone=(profile.timezone if profile and profile.timezone else settings.default_timezone),
+        waking=waking,
+    )
+
+
+def _group_name(members: list[int], names: Mapping[int, str]) -> str:
+    labels = [names.get(m, f"member {m}") for m in members]
+    text = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " & " + labels[-1]
+    return text if len(text) <= NAME_MAX else text[: NAME_MAX - 1] + "…"
+
+
+__all__ = ["WANTS", "MatchingService", "Mode", "ProposalView"]

@@ -1,0 +1,72 @@
+"""End-to-end fixtures: a fake Discord on loopback and the bot started as `mentorbot run` does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from bot.config import DatabaseSettings, DiscordSettings, Settings
+from bot.runtime import BotRunner
+from tests.fake_discord import FakeDiscord
+
+# Shaped like a real token (the bot refuses malformed ones); the fake accepts only this one.
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.fake-token-for-tests-0123456789abcdef"
+
+
+@pytest.fixture
+async def fake():
+    server = FakeDiscord(token=TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+class World:
+    """A server with a few people, as a test arranges it."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        self.owner = fake.add_user("olivia", global_name="Olivia (coordinator)")
+        self.alice = fake.add_user("alice", global_name="Alice")
+        self.bob = fake.add_user("bob", global_name="Bob")
+        self.guild = fake.add_guild("Faculty Peer Mentoring", owner=self.owner)
+        self.general = self.guild.add_text_channel("general")
+        for user in (self.alice, self.bob):
+            self.guild.add_member(user)
+
+
+@pytest.fixture
+def world(fake) -> World:
+    return World(fake)
+
+
+def settings_for(fake: FakeDiscord, database_url: str) -> Settings:
+    return Settings(
+        discord=DiscordSettings(token=TOKEN, api_base_url=fake.api_base_url),
+        database=DatabaseSettings(url=database_url),
+    )
+
+
+@pytest.fixture
+async def bot(fake, world, database_url, clock):
+    """The running bot: the same runner `mentorbot run` uses, with the test's clock."""
+    runner = BotRunner(settings_for(fake, database_url), clock=clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    ready = asyncio.create_task(fake.wait_until_ready(timeout=15))
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()  # the bot failed to start: show why
+    await ready
+    yield runner
+    stop.set()
+    try:
+        await asyncio.wait_for(task, timeout=10)
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert fake.unknown_requests == [], "the bot called routes the fake does not know"

@@ -1,0 +1,89 @@
+"""The `mentorbot` command line as a user runs it, in a separate process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.e2e.conftest import TOKEN
+
+MENTORBOT = Path(sys.executable).with_name("mentorbot")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORBOT_")}
+    env.update(extra)
+    return env
+
+
+async def run_cli(*args: str, cwd: Path, env: dict[str, str], limit: float = 60) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(MENTORBOT),
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), limit)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_without_a_token_run_prints_one_line_and_exits_2(tmp_path):
+    code, _, err = await run_cli("run", cwd=tmp_path, env=clean_env())
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert "MENTORBOT_TOKEN" in err
+    assert not (tmp_path / "mentorbot.db").exists()  # nothing was touched
+
+
+async def test_a_malformed_token_is_refused_without_being_echoed(tmp_path):
+    code, _, err = await run_cli("run", cwd=tmp_path, env=clean_env(MENTORBOT_TOKEN="hunter2-secret"))
+    assert code == 2
+    assert "malformed" in err and "hunter2-secret" not in err
+
+
+async def test_check_config_names_the_bad_key(tmp_path):
+    (tmp_path / "config.toml").write_text("[discord]\ndev_guild = 1\n")
+    code, _, err = await run_cli("check-config", cwd=tmp_path, env=clean_env())
+    assert code == 2
+    assert "discord.dev_guild: unknown key" in err
+
+
+async def test_db_commands_migrate_up_and_down(tmp_path):
+    env = clean_env()
+    assert (await run_cli("db", "upgrade", cwd=tmp_path, env=env))[0] == 0
+    code, out, _ = await run_cli("db", "current", cwd=tmp_path, env=env)
+    assert code == 0 and "(head)" in out
+    assert (await run_cli("db", "downgrade", "base", cwd=tmp_path, env=env))[0] == 0
+    code, out, _ = await run_cli("db", "current", cwd=tmp_path, env=env)
+    assert "(head)" not in out
+
+
+async def test_run_comes_online_and_stops_cleanly_on_sigterm(tmp_path, fake, world):
+    (tmp_path / "config.toml").write_text(f'[discord]\napi_base_url = "{fake.api_base_url}"\n')
+    process = await asyncio.create_subprocess_exec(
+        str(MENTORBOT),
+        "run",
+        cwd=tmp_path,
+        env=clean_env(MENTORBOT_TOKEN=TOKEN),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_until_ready(timeout=30)
+        assert {c["name"] for c in fake.global_commands} >= {"help", "profile"}
+        reply = await fake.slash(world.alice, world.guild, "help")
+        assert reply.ephemeral
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 15)
+    log = err.decode()
+    assert process.returncode == 0, log
+    assert "stopped" in log
+    assert TOKEN not in log
+    assert (tmp_path / "mentorbot.db").exists()
+    assert fake.unknown_requests == []

@@ -1,0 +1,242 @@
+"""The bot's foundation seen from Discord: start-up, commands, errors, DMs, resilience."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from bot.db.models import DmChannel, GuildRecord, MemberProfile
+from bot.messaging import Button, Card, OutgoingMessage, Target
+from bot.messaging.outbox import enqueue
+from tests.support.waiting import eventually
+
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
+
+
+def embed_text(message: dict) -> str:
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", [])]
+        parts.append((embed.get("footer") or {}).get("text", ""))
+    return "\n".join(parts)
+
+
+async def test_bot_comes_online_with_its_commands_and_no_privileged_intents(fake, bot):
+    [identify] = fake.identify_payloads
+    assert identify["intents"] & PRIVILEGED_INTENTS == 0
+    names = {command["name"] for command in fake.global_commands}
+    assert {"help", "profile"} <= names
+    profile = next(c for c in fake.global_commands if c["name"] == "profile")
+    assert {o["name"] for o in profile["options"]} == {"show", "timezone", "stage", "dms", "edit", "test-dm"}
+
+
+async def test_joining_a_server_is_recorded(fake, world, bot):
+    async with bot.services.db.transaction() as session:
+        assert await session.get(GuildRecord, world.guild.id) is not None
+
+
+async def test_help_lists_commands_privately(fake, world, bot):
+    reply = await fake.slash(world.alice, world.guild, "help")
+    assert reply.ephemeral
+    body = embed_text(reply.message)
+    assert "/profile timezone" in body
+    assert "/help" in body
+
+
+async def test_help_topic_autocompletes_and_narrows(fake, world, bot):
+    choices = await fake.autocomplete(world.alice, world.guild, "help", focused="topic", topic="prof")
+    assert [c["value"] for c in choices] == ["profile"]
+    reply = await fake.slash(world.alice, world.guild, "help", topic="profile")
+    assert "/profile edit" in embed_text(reply.message)
+    assert "/help" not in embed_text(reply.message).replace("/help ", "")
+
+
+async def test_time_zone_autocomplete_then_set(fake, world, bot):
+    choices = await fake.autocomplete(
+        world.alice, world.guild, "profile timezone", focused="zone", zone="tokyo"
+    )
+    assert choices[0] == {"name": "Asia/Tokyo", "value": "Asia/Tokyo"}
+
+    reply = await fake.slash(world.alice, world.guild, "profile timezone", zone="Asia/Tokyo")
+
+    assert reply.ephemeral
+    assert "Asia/Tokyo" in embed_text(reply.message)
+    async with bot.services.db.transaction() as session:
+        row = await session.get(MemberProfile, (world.guild.id, world.alice.id))
+        assert row.timezone == "Asia/Tokyo"
+
+
+async def test_unknown_time_zone_gets_a_clear_private_error(fake, world, bot):
+    reply = await fake.slash(world.alice, world.guild, "profile timezone", zone="Mars/Olympus_Mons")
+    assert reply.ephemeral
+    body = embed_text(reply.message)
+    assert "not a time zone I know" in body
+    assert "Europe/Paris" in body
+
+
+async def test_profile_form_opens_prefilled_and_saves(fake, world, bot):
+    await fake.slash(world.alice, world.guild, "profile timezone", zone="Europe/Paris")
+    opened = await fake.slash(world.alice, world.guild, "profile edit")
+    assert opened.type == 9
+    assert opened.modal["title"] == "Edit your profile"
+
+    fields = _text_inputs(opened.modal)
+    assert fields["Time zone"]["value"] == "Europe/Paris"
+    saved = await fake.submit_modal(
+        world.alice,
+        opened,
+        {
+            fields["Time zone"]["custom_id"]: "America/Denver",
+            fields["Quiet hours"]["custom_id"]: "22:00-07:00",
+            fields["Bio"]["custom_id"]: "Pediatrics, writing my first grant.",
+        },
+    )
+
+    assert saved.ephemeral
+    body = embed_text(saved.message)
+    assert "America/Denver" in body and "22:00–07:00" in body and "first grant" in body
+
+
+async def test_bad_form_input_is_explained_and_loses_nothing(fake, world, bot):
+    await fake.slash(world.alice, world.guild, "profile timezone", zone="Europe/Paris")
+    opened = await fake.slash(world.alice, world.guild, "profile edit")
+    fields = _text_inputs(opened.modal)
+
+    answer = await fake.submit_modal(
+        world.alice,
+        opened,
+        {
+            fields["Time zone"]["custom_id"]: "Europe/Paris",
+            fields["Quiet hours"]["custom_id"]: "late evening",
+            fields["Bio"]["custom_id"]: "new bio",
+        },
+    )
+
+    assert answer.ephemeral
+    assert "22:00-07:00" in embed_text(answer.message)
+    shown = await fake.slash(world.alice, world.guild, "profile show")
+    assert "new bio" not in embed_text(shown.message)
+
+
+async def test_test_dm_arrives_with_a_button_that_works(fake, world, bot):
+    reply = await fake.slash(world.alice, world.guild, "profile test-dm")
+    confirmation = await reply.wait_followup()
+    assert "Check your DMs" in embed_text(confirmation)
+
+    [dm] = fake.dm_messages(world.alice)
+    clicked = await fake.click(world.alice, dm, "profile:dm-ok")
+
+    assert clicked.type == 7  # the DM is updated in place
+    assert "DMs work" in embed_text(clicked.message)
+    assert clicked.message["components"] == []
+
+
+async def test_test_dm_with_closed_dms_says_how_to_open_them(fake, world, bot):
+    fake.close_dms(world.alice)
+    reply = await fake.slash(world.alice, world.guild, "profile test-dm")
+    answer = await reply.wait_followup()
+    assert answer["flags"] & 64
+    assert "Direct Messages" in embed_text(answer)
+    assert fake.dm_messages(world.alice) == []
+
+
+async def test_an_unexpected_error_gets_an_error_id_not_a_failed_interaction(fake, world, bot, caplog):
+    async with bot.services.db.transaction() as session:
+        await session.execute(text("DROP TABLE member_profiles"))
+
+    reply = await fake.slash(world.alice, world.guild, "profile show")
+
+    assert reply.ephemeral
+    body = embed_text(reply.message)
+    assert "error `" in body
+    error_id = body.split("error `")[1].split("`")[0]
+    assert any(error_id in record.getMessage() for record in caplog.records)
+
+
+def _text_inputs(modal: dict) -> dict[str, dict]:
+    """Map each text input's label to the input, whatever layout the modal uses."""
+    found = {}
+    for component in modal["components"]:
+        if component["type"] == 18:  # Label wrapping one component
+            found[component["label"]] = component["component"]
+        elif component["type"] == 1:
+            for inner in component["components"]:
+                found[inner.get("label")] = inner
+    return found
+
+
+# -- the outbox through the real Discord client ---------------------------------------------
+
+
+async def send_via_outbox(bot, key: str, target: Target, message: OutgoingMessage):
+    services = bot.services
+    async with services.db.transaction() as session:
+        await enqueue(session, key=key, target=target, message=message, now=services.clock.now())
+    return await services.outbox.dispatch_due()
+
+
+NUDGE = OutgoingMessage(
+    cards=(Card(title="Your check-in", description="How was your week?"),),
+    buttons=(Button("profile:dm-ok", "It works", "success"),),
+)
+
+
+async def test_an_outbox_dm_is_sent_once_and_its_channel_remembered(fake, world, bot):
+    report = await send_via_outbox(bot, "demo:1", Target("dm", world.alice.id), NUDGE)
+    assert report.sent == 1
+    second = await send_via_outbox(bot, "demo:2", Target("dm", world.alice.id), NUDGE)
+    assert second.sent == 1
+
+    assert len(fake.dm_messages(world.alice)) == 2
+    opened = [r for r in fake.requests if r.method == "POST" and r.route == "/users/@me/channels"]
+    assert len(opened) == 1  # the DM channel id came from the database the second time
+    async with bot.services.db.transaction() as session:
+        assert (await session.get(DmChannel, world.alice.id)) is not None
+    sends = [r for r in fake.requests if r.method == "POST" and r.route == "/channels/{channel_id}/messages"]
+    assert all(r.json.get("nonce") and r.json.get("enforce_nonce") for r in sends)
+
+
+async def test_outbox_buttons_are_handled_after_the_fact(fake, world, bot):
+    await send_via_outbox(bot, "demo:1", Target("dm", world.alice.id), NUDGE)
+    [dm] = fake.dm_messages(world.alice)
+    clicked = await fake.click(world.alice, dm, "profile:dm-ok")
+    assert "DMs work" in embed_text(clicked.message)
+
+
+async def test_rate_limits_are_waited_out(fake, world, bot):
+    fake.rate_limit("POST", "/channels/{channel_id}/messages", times=2, retry_after=0.05)
+    report = await send_via_outbox(bot, "demo:1", Target("channel", world.general.id), NUDGE)
+    assert report.sent == 1
+    assert len(fake.channel_messages(world.general)) == 1
+
+
+async def test_closed_dms_and_deleted_channels_are_recorded_not_retried(fake, world, bot):
+    fake.close_dms(world.bob)
+    doomed = world.guild.add_text_channel("old-home")
+    fake.delete_channel(doomed)
+
+    dm = await send_via_outbox(bot, "demo:dm", Target("dm", world.bob.id), NUDGE)
+    gone = await send_via_outbox(bot, "demo:chan", Target("channel", doomed.id), NUDGE)
+
+    assert (dm.failed, gone.failed) == (1, 1)
+    async with bot.services.db.transaction() as session:
+        failures = (await session.execute(text("SELECT dedupe_key, failure FROM outbox ORDER BY id"))).all()
+    assert failures == [("demo:dm", "dm_closed"), ("demo:chan", "channel_missing")]
+
+
+async def test_a_dropped_gateway_connection_resumes(fake, world, bot):
+    await fake.drop_gateway(resumable=True)
+    await fake.wait_for_resume(timeout=10)
+    reply = await fake.slash(world.alice, world.guild, "help")
+    assert reply.ephemeral
+
+
+async def test_leaving_a_server_is_recorded(fake, world, bot):
+    fake.remove_guild(world.guild)
+
+    async def left() -> bool:
+        async with bot.services.db.transaction() as session:
+            row = await session.get(GuildRecord, world.guild.id)
+            return row.left_at is not None
+
+    await eventually(left)
