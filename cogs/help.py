@@ -24,18 +24,51 @@ def _visible(command: app_commands.Command | app_commands.Group, permissions: di
     return required is None or permissions >= required
 
 
-def command_lines(tree: app_commands.CommandTree, permissions: discord.Permissions) -> dict[str, list[str]]:
-    """Return, per top-level command, the lines describing what the user may run."""
-    sections: dict[str, list[str]] = {}
+def visible_commands(
+    tree: app_commands.CommandTree, permissions: discord.Permissions
+) -> dict[str, list[app_commands.Command]]:
+    """Return, per top-level command (a feature), the commands the user may run."""
+    sections: dict[str, list[app_commands.Command]] = {}
     for top in sorted(tree.get_commands(type=discord.AppCommandType.chat_input), key=lambda c: c.name):
         if isinstance(top, app_commands.Group):
             leaves = [c for c in top.walk_commands() if isinstance(c, app_commands.Command)]
         else:
             leaves = [top]
-        lines = [f"`/{c.qualified_name}` — {c.description}" for c in leaves if _visible(c, permissions)]
-        if lines:
-            sections[top.name] = lines
+        if visible := [c for c in leaves if _visible(c, permissions)]:
+            sections[top.name] = visible
     return sections
+
+
+def _chunks(lines: list[str], limit: int = 1000) -> list[str]:
+    """Group lines into field values under Discord's 1,024-character limit."""
+    chunks, current = [], ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current] if current else chunks
+
+
+def overview_embed(sections: dict[str, list[app_commands.Command]]) -> discord.Embed:
+    """Every feature with its command names: compact enough for Discord's 6,000-character embed."""
+    embed = card("How I can help", INTRO)
+    for name, commands_ in sections.items():
+        names = " · ".join(f"`/{c.qualified_name}`" for c in commands_)
+        for value in _chunks([names]):
+            embed.add_field(name=f"/{name}", value=value, inline=False)
+    embed.set_footer(
+        text="/help topic:<feature> explains each command. Personal replies are visible only to you."
+    )
+    return embed
+
+
+def topic_embed(name: str, commands_: list[app_commands.Command]) -> discord.Embed:
+    """One feature's commands with what each does."""
+    embed = card(f"/{name}")
+    for index, value in enumerate(_chunks([f"`/{c.qualified_name}` — {c.description}" for c in commands_])):
+        embed.add_field(name="Commands" if index == 0 else "More", value=value, inline=False)
+    return embed
 
 
 class HelpCog(commands.Cog):
@@ -48,29 +81,19 @@ class HelpCog(commands.Cog):
     @app_commands.describe(topic="Show one feature's commands only")
     async def help(self, interaction: discord.Interaction, topic: str | None = None) -> None:
         """What I can do for you, and how."""
-        sections = command_lines(self.bot.tree, interaction.permissions)
-        if topic:
-            if topic not in sections:
-                known = ", ".join(f"`{name}`" for name in sections)
-                await reply(interaction, card("Unknown topic", f"Pick one of: {known}."))
-                return
-            sections = {topic: sections[topic]}
-        embed = card("How I can help", INTRO if not topic else None)
-        for name, lines in sections.items():
-            # A field holds 1,024 characters; long sections continue in a second field.
-            chunk: list[str] = []
-            for line in lines:
-                if sum(len(x) + 1 for x in chunk) + len(line) > 1000:
-                    embed.add_field(name=f"/{name}", value="\n".join(chunk), inline=False)
-                    chunk = []
-                chunk.append(line)
-            embed.add_field(name=f"/{name}", value="\n".join(chunk), inline=False)
-        embed.set_footer(text="Replies with personal data are visible only to you.")
-        await reply(interaction, embed)
+        sections = visible_commands(self.bot.tree, interaction.permissions)
+        if topic is None:
+            await reply(interaction, overview_embed(sections))
+        elif topic.strip().lstrip("/").lower() in sections:
+            name = topic.strip().lstrip("/").lower()
+            await reply(interaction, topic_embed(name, sections[name]))
+        else:
+            known = ", ".join(f"`{name}`" for name in sections)
+            await reply(interaction, card("Unknown topic", f"Pick one of: {known}."))
 
     @help.autocomplete("topic")
     async def _topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        names = command_lines(self.bot.tree, interaction.permissions)
+        names = visible_commands(self.bot.tree, interaction.permissions)
         return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n][:25]
 
 

@@ -70,3 +70,10 @@ async def bot(fake, world, database_url, clock):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     assert fake.unknown_requests == [], "the bot called routes the fake does not know"
+
+
+async def final(reply) -> dict:
+    """Return the message a user finally sees for an interaction (after a defer, its follow-up)."""
+    if reply.type in (5, 6):
+        return await reply.wait_followup()
+    return reply.message

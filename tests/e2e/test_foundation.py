@@ -39,16 +39,19 @@ async def test_help_lists_commands_privately(fake, world, bot):
     reply = await fake.slash(world.alice, world.guild, "help")
     assert reply.ephemeral
     body = embed_text(reply.message)
-    assert "/profile timezone" in body
-    assert "/help" in body
+    for command in ("/profile timezone", "/group create", "/match optin", "/setup show", "/help"):
+        assert command in body
 
 
 async def test_help_topic_autocompletes_and_narrows(fake, world, bot):
     choices = await fake.autocomplete(world.alice, world.guild, "help", focused="topic", topic="prof")
     assert [c["value"] for c in choices] == ["profile"]
     reply = await fake.slash(world.alice, world.guild, "help", topic="profile")
-    assert "/profile edit" in embed_text(reply.message)
-    assert "/help" not in embed_text(reply.message).replace("/help ", "")
+    body = embed_text(reply.message)
+    assert "`/profile edit` — Edit your time zone" in body
+    assert "/group" not in body
+    unknown = await fake.slash(world.alice, world.guild, "help", topic="nonsense")
+    assert "Pick one of" in embed_text(unknown.message)
 
 
 async def test_time_zone_autocomplete_then_set(fake, world, bot):
