@@ -226,6 +226,8 @@ class GroupService:
         async with self._db.transaction() as session:
             group = await _find(session, guild_id, ref)
         if not group.is_open or group.archived_at is not None:
+            if not await self._can_see(guild_id, actor, group):
+                raise NotFound(_not_found(ref))
             raise NotAllowed(
                 f"“{group.name}” is not open to join; ask its facilitator or a coordinator to add you."
             )
@@ -244,6 +246,10 @@ class GroupService:
         """Leave a group yourself."""
         async with self._db.transaction() as session:
             group = await _find(session, guild_id, ref)
+            if await _membership(session, group.id, actor.user_id) is None:
+                raise NotFound(
+                    f"You are not in a group called “{str(ref)[:60]}”. See `/group list` for yours."
+                )
         return await self._unseat(guild_id, group, actor.user_id)
 
     async def _seat(self, guild_id: int, group: Group, user_id: int, role: str) -> GroupView:
@@ -372,7 +378,14 @@ class GroupService:
             return group
         if await self._settings.is_coordinator(guild_id, actor):
             return group
+        if membership is None and not group.is_open:
+            raise NotFound(_not_found(ref))  # a private group's existence is not revealed
         raise NotAllowed(f"Only coordinators and the facilitators of “{group.name}” can {action} it.")
+
+    async def _can_see(self, guild_id: int, actor: Actor, group: Group) -> bool:
+        async with self._db.transaction() as session:
+            member = await _membership(session, group.id, actor.user_id)
+        return group.is_open or member is not None or await self._settings.is_coordinator(guild_id, actor)
 
     def _require_homes(self) -> GroupHomes:
         if self.homes is None:

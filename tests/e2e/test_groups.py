@@ -91,7 +91,7 @@ async def test_members_cannot_create_or_manage_groups(fake, world, bot):
     assert "Only coordinators can create groups" in embed_text(answer)
 
     await create(fake, world)
-    reply = await fake.slash(
+    outsider = await fake.slash(
         world.alice,
         world.guild,
         "group add",
@@ -99,7 +99,27 @@ async def test_members_cannot_create_or_manage_groups(fake, world, bot):
         role="peer",
         options={"user": world.bob},
     )
-    assert "Only coordinators and the facilitators" in embed_text(await reply.wait_followup())
+    assert "No group “Writing Circle”" in embed_text(await outsider.wait_followup())  # private: not revealed
+
+    await final(
+        await fake.slash(
+            world.owner,
+            world.guild,
+            "group add",
+            group="Writing Circle",
+            role="peer",
+            options={"user": world.alice},
+        )
+    )
+    member = await fake.slash(
+        world.alice,
+        world.guild,
+        "group add",
+        group="Writing Circle",
+        role="peer",
+        options={"user": world.bob},
+    )
+    assert "Only coordinators and the facilitators" in embed_text(await member.wait_followup())
 
 
 async def test_a_facilitator_manages_their_own_group(fake, world, bot):

@@ -169,8 +169,10 @@ async def test_open_groups_can_be_joined_and_left(groups, homes):
     closed = await make(groups, name="Closed", kind="peer")
     joined = await groups.join(GUILD, ALICE, group.id)
     assert joined.role_of(ALICE.user_id) == "peer"
-    with pytest.raises(NotAllowed, match="not open"):
+    with pytest.raises(NotFound):  # a private group is not revealed to outsiders
         await groups.join(GUILD, ALICE, closed.id)
+    with pytest.raises(NotAllowed, match="not open"):
+        await groups.join(GUILD, ADMIN, closed.id)
     await groups.leave(GUILD, ALICE, group.id)
     assert homes.access[group.home.channel_id] == set()
 
