@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import text
 
+from bot.config import DatabaseSettings, DiscordSettings, Settings
 from bot.db.models import DmChannel, GuildRecord, MemberProfile
 from bot.messaging import Button, Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
+from bot.runtime import BotRunner
+from tests.e2e.conftest import TOKEN
 from tests.support.waiting import eventually
 
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
@@ -243,3 +248,21 @@ async def test_leaving_a_server_is_recorded(fake, world, bot):
             return row.left_at is not None
 
     await eventually(left)
+
+
+async def test_dev_guild_gets_the_commands_instantly_instead_of_globally(fake, world, database_url, clock):
+    settings = Settings(
+        discord=DiscordSettings(token=TOKEN, api_base_url=fake.api_base_url, dev_guild_id=world.guild.id),
+        database=DatabaseSettings(url=database_url),
+    )
+    stop = asyncio.Event()
+    runner = asyncio.create_task(BotRunner(settings, clock=clock).run(stop))
+    try:
+        await fake.wait_until_ready(timeout=15)
+        assert fake.global_commands == []
+        assert {"help", "group", "profile"} <= {c["name"] for c in fake.guild_commands(world.guild)}
+        reply = await fake.slash(world.alice, world.guild, "help")
+        assert reply.ephemeral
+    finally:
+        stop.set()
+        await asyncio.wait_for(runner, 10)
