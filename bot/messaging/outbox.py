@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import OutboxMessage
+from bot.db.models import MemberProfile, OutboxMessage
 from bot.db.upsert import insert_ignore
 from bot.messaging.message import OutgoingMessage
 from bot.messaging.ports import DeliveryError, Notifier, RecipientUnreachable, Target
@@ -43,6 +44,23 @@ class DispatchReport:
     sent: int = 0
     failed: int = 0
     retrying: int = 0
+    expired: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a message ended: told to the feature that enqueued it."""
+
+    key: str
+    guild_id: int | None
+    target: Target
+    status: str  # sent | failed | expired
+    failure: str | None = None
+    message_id: int | None = None
+    channel_id: int | None = None
+
+
+OutcomeListener = Callable[[Outcome], Awaitable[None]]
 
 
 async def enqueue(
@@ -53,6 +71,7 @@ async def enqueue(
     message: OutgoingMessage,
     now: datetime,
     not_before: datetime | None = None,
+    expires_at: datetime | None = None,
     guild_id: int | None = None,
 ) -> bool:
     """Record a message to send; return False when ``key`` was already recorded."""
@@ -66,12 +85,26 @@ async def enqueue(
             "target_id": target.id,
             "payload": message.to_json(),
             "not_before": not_before or now,
+            "expires_at": expires_at,
             "status": "pending",
             "attempts": 0,
             "created_at": now,
         },
     )
     return inserted == 1
+
+
+async def cancel(session: AsyncSession, keys: Iterable[str]) -> int:
+    """Cancel messages not sent yet (e.g. a reminder once the member answered); return how many."""
+    keys = list(keys)
+    if not keys:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key.in_(keys), OutboxMessage.status == "pending")
+        .values(status="cancelled")
+    )
+    return result.rowcount or 0
 
 
 class OutboxDispatcher:
@@ -92,21 +125,28 @@ class OutboxDispatcher:
         self._limit = asyncio.Semaphore(max_concurrent)
         self._stale_after = stale_after
         self._lock = asyncio.Lock()
+        self._listeners: dict[str, OutcomeListener] = {}
+
+    def on_outcome(self, key_prefix: str, listener: OutcomeListener) -> None:
+        """Tell ``listener`` how each message whose key starts with ``key_prefix`` ended."""
+        self._listeners[key_prefix] = listener
 
     async def dispatch_due(self) -> DispatchReport:
         """Send every message whose time has come; safe to call concurrently and repeatedly."""
         async with self._lock:
-            sent = failed = retrying = 0
-            while batch := await self._claim():
-                outcomes = await asyncio.gather(*(self._send(row) for row in batch))
-                sent += outcomes.count("sent")
-                failed += outcomes.count("failed")
-                retrying += outcomes.count("retrying")
+            counts = {"sent": 0, "failed": 0, "retrying": 0, "expired": 0}
+            while True:
+                batch, blocked = await self._claim()
+                if not batch:
+                    break
+                outcomes = await asyncio.gather(*(self._dispatch(row, blocked) for row in batch))
+                for outcome in outcomes:
+                    counts[outcome] += 1
                 if len(batch) < CLAIM_BATCH:
                     break
-            return DispatchReport(sent=sent, failed=failed, retrying=retrying)
+            return DispatchReport(**counts)
 
-    async def _claim(self) -> list[OutboxMessage]:
+    async def _claim(self) -> tuple[list[OutboxMessage], dict[tuple[int, int], str]]:
         now = self._clock.now()
         due = or_(
             and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
@@ -122,10 +162,20 @@ class OutboxDispatcher:
                 row.status = "sending"
                 row.claimed_at = now
                 row.attempts += 1
-            return rows
+            return rows, await _blocked_dms(session, rows)
 
-    async def _send(self, row: OutboxMessage) -> str:
+    async def _dispatch(self, row: OutboxMessage, blocked: dict[tuple[int, int], str]) -> str:
         target = Target(kind=row.target_kind, id=row.target_id)  # type: ignore[arg-type]
+        if row.expires_at is not None and self._clock.now() > row.expires_at:
+            await self._finish(row, target, status="expired", failure="too_late")
+            return "expired"
+        if row.target_kind == "dm" and (reason := blocked.get((row.guild_id or 0, row.target_id))):
+            # Every refused DM counts toward Discord's invalid-request ban line: don't ask again.
+            await self._finish(row, target, status="failed", failure=reason)
+            return "failed"
+        return await self._send(row, target)
+
+    async def _send(self, row: OutboxMessage, target: Target) -> str:
         message = OutgoingMessage.from_json(row.payload)
         async with self._limit:
             try:
@@ -138,7 +188,9 @@ class OutboxDispatcher:
                     row.target_id,
                     exc.reason,
                 )
-                await self._finish(row.id, status="failed", failure=exc.reason)
+                if exc.reason == "dm_closed" and row.guild_id is not None:
+                    await self._block_dms(row.guild_id, row.target_id)
+                await self._finish(row, target, status="failed", failure=exc.reason)
                 return "failed"
             except Exception as exc:
                 if not isinstance(exc, DeliveryError):
@@ -146,14 +198,66 @@ class OutboxDispatcher:
                     exc = DeliveryError("unexpected_error")
                 if row.attempts >= MAX_ATTEMPTS:
                     log.warning("outbox %s gave up after %s attempts: %s", row.id, row.attempts, exc.reason)
-                    await self._finish(row.id, status="failed", failure=exc.reason)
+                    await self._finish(row, target, status="failed", failure=exc.reason)
                     return "failed"
                 retry_at = self._clock.now() + timedelta(seconds=30 * 2 ** (row.attempts - 1))
-                await self._finish(row.id, status="pending", failure=exc.reason, not_before=retry_at)
+                await self._update(row.id, status="pending", failure=exc.reason, not_before=retry_at)
                 return "retrying"
-        await self._finish(row.id, status="sent", message_id=result.message_id, sent_at=self._clock.now())
+        await self._finish(
+            row, target, status="sent", message_id=result.message_id, channel_id=result.channel_id
+        )
         return "sent"
 
-    async def _finish(self, row_id: int, **values: object) -> None:
+    async def _finish(
+        self,
+        row: OutboxMessage,
+        target: Target,
+        *,
+        status: str,
+        failure: str | None = None,
+        message_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> None:
+        sent_at = self._clock.now() if status == "sent" else None
+        await self._update(row.id, status=status, failure=failure, message_id=message_id, sent_at=sent_at)
+        outcome = Outcome(row.dedupe_key, row.guild_id, target, status, failure, message_id, channel_id)
+        for prefix, listener in self._listeners.items():
+            if row.dedupe_key.startswith(prefix):
+                try:
+                    await listener(outcome)
+                except Exception:
+                    log.exception("outbox %s: outcome listener for %r failed", row.id, prefix)
+
+    async def _update(self, row_id: int, **values: object) -> None:
         async with self._db.transaction() as session:
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+    async def _block_dms(self, guild_id: int, user_id: int) -> None:
+        async with self._db.transaction() as session:
+            profile = await session.get(MemberProfile, (guild_id, user_id), with_for_update=True)
+            now = self._clock.now()
+            if profile is None:
+                session.add(
+                    MemberProfile(
+                        guild_id=guild_id, user_id=user_id, dm_blocked_at=now, created_at=now, updated_at=now
+                    )
+                )
+            elif profile.dm_blocked_at is None:
+                profile.dm_blocked_at = now
+
+
+async def _blocked_dms(session: AsyncSession, rows: list[OutboxMessage]) -> dict[tuple[int, int], str]:
+    """Return (guild, user) pairs whose DMs must not be tried, with the reason."""
+    pairs = {(r.guild_id, r.target_id) for r in rows if r.target_kind == "dm" and r.guild_id is not None}
+    if not pairs:
+        return {}
+    profiles = await session.scalars(
+        select(MemberProfile).where(tuple_(MemberProfile.guild_id, MemberProfile.user_id).in_(pairs))
+    )
+    blocked = {}
+    for p in profiles:
+        if p.dm_allowed is False:
+            blocked[(p.guild_id, p.user_id)] = "dm_disabled"
+        elif p.dm_blocked_at is not None:
+            blocked[(p.guild_id, p.user_id)] = "dm_blocked"
+    return blocked

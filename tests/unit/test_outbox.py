@@ -91,3 +91,52 @@ async def test_a_claim_left_by_a_crashed_process_is_sent_with_the_same_nonce(db,
     assert len(notifier.sent) == 1  # Discord's nonce check returned the first message
     [row] = await rows(db)
     assert row.status == "sent"
+
+
+async def test_a_message_past_its_expiry_is_recorded_not_sent(db, clock):
+    notifier = RecordingNotifier()
+    outcomes = []
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+    dispatcher.on_outcome("k", lambda outcome: _append(outcomes, outcome))
+    await put(db, clock, "k1", expires_at=clock.now() + timedelta(minutes=30))
+    clock.advance(hours=1)
+
+    report = await dispatcher.dispatch_due()
+
+    assert (report.expired, notifier.sent) == (1, [])
+    assert [(o.key, o.status) for o in outcomes] == [("k1", "expired")]
+
+
+async def test_cancelled_messages_are_not_sent(db, clock):
+    from bot.messaging.outbox import cancel
+
+    notifier = RecordingNotifier()
+    await put(db, clock, "reminder:1", not_before=clock.now() + timedelta(hours=2))
+    async with db.transaction() as session:
+        assert await cancel(session, ["reminder:1", "unknown"]) == 1
+    clock.advance(hours=3)
+    assert (await OutboxDispatcher(db, clock, notifier).dispatch_due()).sent == 0
+
+
+async def test_closed_dms_block_further_dms_in_that_server_until_cleared(db, clock):
+    notifier = RecordingNotifier()
+    notifier.closed_dms.add(42)
+    outcomes = []
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+    dispatcher.on_outcome("", lambda outcome: _append(outcomes, outcome))
+    await put(db, clock, "first", guild_id=7)
+    await dispatcher.dispatch_due()
+    notifier.closed_dms.clear()  # even if they reopen, we wait until they act
+    await put(db, clock, "second", guild_id=7)
+    await put(db, clock, "other-server", guild_id=8)
+    await dispatcher.dispatch_due()
+
+    assert [(o.key, o.failure) for o in outcomes if o.status == "failed"] == [
+        ("first", "dm_closed"),
+        ("second", "dm_blocked"),
+    ]
+    assert [nonce for _, _, nonce in notifier.sent] == [nonce_for("other-server")]
+
+
+async def _append(items, item):
+    items.append(item)

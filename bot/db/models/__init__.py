@@ -1,11 +1,16 @@
 """Every model, imported so that ``Base.metadata`` knows the whole schema."""
 
+from bot.db.models.checkins import CheckinAnswer, CheckinDelivery, CheckinRound, CheckinSchedule, QuestionSet
 from bot.db.models.core import GuildRecord
 from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
 from bot.db.models.profiles import DmChannel, MemberProfile
 from bot.db.models.scheduling import JobState, OutboxMessage
 
 __all__ = [
+    "CheckinAnswer",
+    "CheckinDelivery",
+    "CheckinRound",
+    "CheckinSchedule",
     "DmChannel",
     "Group",
     "GroupMember",
@@ -16,4 +21,5 @@ __all__ = [
     "MatchProposal",
     "MemberProfile",
     "OutboxMessage",
+    "QuestionSet",
 ]

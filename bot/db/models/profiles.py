@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, SmallInteger, String, Text, text, true
+from sqlalchemy import JSON, Boolean, Date, SmallInteger, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake
@@ -27,6 +27,10 @@ class MemberProfile(Base):
     career_stage: Mapped[str | None] = mapped_column(String(64), default=None)
     interests: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     dm_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Set when Discord refused a DM (closed DMs): no more DMs until the member acts.
+    dm_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A member's holiday: no check-ins on their local dates up to and including this one.
+    checkins_paused_until: Mapped[date | None] = mapped_column(Date, default=None)
     # When the one-time "please set your time zone" prompt went out.
     timezone_prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -40,7 +40,9 @@ class OutboxMessage(Base):
     target_id: Mapped[int] = mapped_column(Snowflake)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
-    # pending -> sending -> sent | failed | cancelled
+    # Too late to be useful after this: recorded as expired instead of sent in a burst.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # pending -> sending -> sent | failed | expired | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
