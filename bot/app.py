@@ -14,6 +14,7 @@ from bot.services.container import Services
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
+    "cogs.checkins",
     "cogs.groups",
     "cogs.guilds",
     "cogs.help",

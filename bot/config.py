@@ -86,6 +86,16 @@ class SchedulerSettings(_Section):
     stale_claim_seconds: float = Field(default=300.0, gt=0)
 
 
+class CheckinSettings(_Section):
+    """How check-ins are planned and when they are too late to send."""
+
+    # A check-in missed by less than this (the bot was down) is sent late; older ones are
+    # recorded as missed rather than sent in a burst.
+    late_grace_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    # How long a round stays open before its digest is posted, after the last member's time.
+    round_hours: int = Field(default=24, ge=1, le=7 * 24)
+
+
 class LoggingSettings(_Section):
     """What the log shows."""
 
@@ -98,6 +108,7 @@ class Settings(_Section):
     discord: DiscordSettings = DiscordSettings()
     database: DatabaseSettings = DatabaseSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    checkins: CheckinSettings = CheckinSettings()
     logging: LoggingSettings = LoggingSettings()
 
     def bot_token(self) -> str:

@@ -57,6 +57,17 @@ class DiscordNotifier:
             raise DeliveryError("network") from None
         return SentMessage(message_id=sent.id, channel_id=channel_id)
 
+    async def delete(self, channel_id: int, message_id: int) -> None:
+        """Delete a message the bot sent; one already gone (or a gone channel) is fine."""
+        try:
+            await self._client.http.delete_message(channel_id, message_id)
+        except discord.NotFound:
+            return
+        except discord.Forbidden:
+            raise RecipientUnreachable("missing_permissions") from None
+        except discord.HTTPException:
+            raise DeliveryError("discord_unavailable") from None
+
     async def _channel_id(self, target: Target) -> int:
         if target.kind == "channel":
             return target.id

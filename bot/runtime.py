@@ -51,13 +51,17 @@ class BotRunner:
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)
             scheduler_settings = self.settings.scheduler
+            notifier = DiscordNotifier(bot, db)
+            services.checkin_answers.notifier = notifier
             services.outbox = OutboxDispatcher(
                 db,
                 self.clock,
-                DiscordNotifier(bot, db),
+                notifier,
                 max_concurrent=scheduler_settings.max_concurrent_sends,
                 stale_after=timedelta(seconds=scheduler_settings.stale_claim_seconds),
             )
+            services.outbox.on_outcome("checkin:", services.checkins.on_delivery_outcome)
+            services.outbox.on_outcome("checkin-share:", services.checkin_answers.on_share_outcome)
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )

@@ -44,3 +44,7 @@ class Notifier(Protocol):
     async def send(self, target: Target, message: OutgoingMessage, *, nonce: str) -> SentMessage:
         """Send ``message``; the same ``nonce`` within minutes must not create a second message."""
         ...
+
+    async def delete(self, channel_id: int, message_id: int) -> None:
+        """Delete a message the bot sent; a message already gone is not an error."""
+        ...

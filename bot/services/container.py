@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.messaging.outbox import OutboxDispatcher
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.checkin_answers import CheckinAnswerService
+from bot.services.checkins import CheckinService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
@@ -29,6 +32,8 @@ class Services:
     profiles: ProfileService
     groups: GroupService
     matching: MatchingService
+    checkins: CheckinService
+    checkin_answers: CheckinAnswerService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -48,4 +53,14 @@ class Services:
             profiles=ProfileService(db, clock, program),
             groups=groups,
             matching=MatchingService(db, clock, program, groups),
+            checkins=CheckinService(
+                db,
+                clock,
+                program,
+                groups,
+                scheduler,
+                late_grace=timedelta(minutes=settings.checkins.late_grace_minutes),
+                round_hours=settings.checkins.round_hours,
+            ),
+            checkin_answers=CheckinAnswerService(db, clock, program, groups, scheduler),
         )

@@ -367,6 +367,12 @@ class GroupService:
         await self._scheduler.reload_all()
         return view
 
+    async def require_manager(self, guild_id: int, actor: Actor, ref: str | int, action: str) -> GroupView:
+        """Return the group if ``actor`` coordinates the server or facilitates it, else raise."""
+        group = await self._manageable(guild_id, actor, ref, action)
+        async with self._db.transaction() as session:
+            return await _view(session, group)
+
     # -- helpers ----------------------------------------------------------------------------
 
     async def _manageable(self, guild_id: int, actor: Actor, ref: str | int, action: str) -> Group:

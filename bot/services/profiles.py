@@ -105,6 +105,8 @@ class ProfileService:
             changes["interests"] = list(parse_interests(interests))
         if isinstance(dm_allowed, bool):
             changes["dm_allowed"] = dm_allowed
+            if dm_allowed:
+                changes["dm_blocked_at"] = None  # the member acted: try their DMs again
 
         now = self._clock.now()
         async with self._db.transaction() as session:
@@ -116,6 +118,13 @@ class ProfileService:
                 setattr(row, key, value)
             row.updated_at = now
             return _to_profile(guild_id, user_id, row)
+
+    async def dms_work_again(self, guild_id: int, user_id: int) -> None:
+        """Forget a DM block: a DM just reached the member, so scheduled DMs may try again."""
+        async with self._db.transaction() as session:
+            row = await session.get(MemberProfile, (guild_id, user_id), with_for_update=True)
+            if row is not None:
+                row.dm_blocked_at = None
 
     async def _stage_label(self, guild_id: int, stage: str | None) -> str | None:
         if stage is None or not stage.strip():

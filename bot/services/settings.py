@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.db.engine import Database
 from bot.db.models import GuildSettings
 from bot.domain.groups import DEFAULT_CAREER_STAGES
@@ -42,7 +44,11 @@ class SettingsService:
     async def get(self, guild_id: int) -> ProgramSettings:
         """Return the server's settings (defaults if it never changed any)."""
         async with self._db.transaction() as session:
-            row = await session.get(GuildSettings, guild_id)
+            return await self.get_in(session, guild_id)
+
+    async def get_in(self, session: AsyncSession, guild_id: int) -> ProgramSettings:
+        """Return the server's settings inside a unit of work that is already open."""
+        row = await session.get(GuildSettings, guild_id)
         if row is None:
             return ProgramSettings(guild_id, None, None, "UTC", DEFAULT_CAREER_STAGES)
         return ProgramSettings(

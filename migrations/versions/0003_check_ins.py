@@ -106,6 +106,8 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('visibility', sa.String(length=16), nullable=False),
+    sa.Column('shared_channel_id', sa.BigInteger(), nullable=True),
+    sa.Column('shared_message_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', bot.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', bot.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['delivery_id'], ['checkin_deliveries.id'], name=op.f('fk_checkin_answers_delivery_id_checkin_deliveries'), ondelete='CASCADE'),

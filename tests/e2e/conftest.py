@@ -48,10 +48,10 @@ def settings_for(fake: FakeDiscord, database_url: str) -> Settings:
     )
 
 
-@pytest.fixture
-async def bot(fake, world, database_url, clock):
-    """The running bot: the same runner `mentorbot run` uses, with the test's clock."""
-    runner = BotRunner(settings_for(fake, database_url), clock=clock)
+@contextlib.asynccontextmanager
+async def running_bot(fake: FakeDiscord, settings: Settings, clock):
+    """Run the bot as `mentorbot run` does, with the test's clock, until the block ends."""
+    runner = BotRunner(settings, clock=clock)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     ready = asyncio.create_task(fake.wait_until_ready(timeout=15))
@@ -60,15 +60,24 @@ async def bot(fake, world, database_url, clock):
         ready.cancel()
         task.result()  # the bot failed to start: show why
     await ready
-    yield runner
-    stop.set()
     try:
-        await asyncio.wait_for(task, timeout=10)
+        yield runner
     finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        stop.set()
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+@pytest.fixture
+async def bot(fake, world, database_url, clock):
+    """The running bot: the same runner `mentorbot run` uses, with the test's clock."""
+    async with running_bot(fake, settings_for(fake, database_url), clock) as runner:
+        yield runner
     assert fake.unknown_requests == [], "the bot called routes the fake does not know"
 
 

@@ -13,6 +13,7 @@ class RecordingNotifier:
         self.closed_dms: set[int] = set()
         self.outages = 0
         self._by_nonce: dict[str, SentMessage] = {}
+        self.deleted: list[tuple[int, int]] = []
 
     async def send(self, target: Target, message: OutgoingMessage, *, nonce: str) -> SentMessage:
         if self.outages:
@@ -26,3 +27,6 @@ class RecordingNotifier:
         result = SentMessage(message_id=len(self.sent), channel_id=target.id)
         self._by_nonce[nonce] = result
         return result
+
+    async def delete(self, channel_id: int, message_id: int) -> None:
+        self.deleted.append((channel_id, message_id))

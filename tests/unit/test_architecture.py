@@ -37,5 +37,7 @@ def test_cogs_never_import_sqlalchemy():
 def test_every_cog_module_is_loaded_by_the_bot():
     from bot.app import EXTENSIONS
 
-    modules = {f"cogs.{p.stem}" for p in files("cogs") if not p.stem.startswith("_")}
+    cogs = ROOT / "cogs"
+    modules = {f"cogs.{p.stem}" for p in cogs.glob("*.py") if not p.stem.startswith("_")}
+    modules |= {f"cogs.{p.parent.name}" for p in cogs.glob("*/__init__.py")}
     assert modules == set(EXTENSIONS)

@@ -97,6 +97,9 @@ class CheckinAnswer(Base):
     answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     # private (only the member) | facilitators | group
     visibility: Mapped[str] = mapped_column(String(16))
+    # Where the answer was posted when shared with the group (to take it down if unshared).
+    shared_channel_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    shared_message_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,335 @@
+"""Check-ins end to end: DMs at each member's local time, answered with buttons and a form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import CheckinAnswer, CheckinDelivery
+from bot.services.actors import Actor
+from tests.e2e.conftest import World, final, running_bot, settings_for
+from tests.e2e.test_foundation import embed_text
+from tests.support.waiting import eventually
+
+MONDAY_EARLY = datetime(2026, 11, 23, 23, 50, tzinfo=UTC)  # 08:50 Tuesday in Tokyo
+TOKYO_NINE = datetime(2026, 11, 24, 0, 0, 30, tzinfo=UTC)  # 09:00:30 Tuesday in Tokyo
+DENVER_NINE = datetime(2026, 11, 24, 16, 0, 30, tzinfo=UTC)  # 09:00:30 Tuesday in Denver
+
+
+class Circle:
+    """A peer group with Alice in Tokyo and Bob in Denver, checking in daily at 09:00."""
+
+    def __init__(self, bot, world: World) -> None:
+        self.bot, self.world = bot, world
+        self.admin = Actor(world.owner.id, is_admin=True)
+
+    async def arrange(self, clock, **schedule) -> None:
+        services = self.bot.services
+        clock.set(MONDAY_EARLY)
+        await services.profiles.update(self.world.guild.id, self.world.alice.id, timezone="Asia/Tokyo")
+        await services.profiles.update(self.world.guild.id, self.world.bob.id, timezone="America/Denver")
+        group = await services.groups.create(
+            self.world.guild.id, self.admin, name="Writing Circle", kind="peer"
+        )
+        for user in (self.world.alice, self.world.bob):
+            await services.groups.add_member(self.world.guild.id, self.admin, group.id, user.id, "peer")
+        self.group = group
+        self.home = group.home.channel_id
+        settings = {"kind": "daily", "time": "09:00", **schedule}
+        self.schedule = await services.checkins.create_schedule(
+            self.world.guild.id, self.admin, group.id, **settings
+        )
+        await services.outbox.dispatch_due()  # welcomes and time-zone prompts go out now
+
+    async def at(self, clock, moment: datetime) -> None:
+        """Let the clock reach ``moment`` and the bot do what is due."""
+        clock.set(moment)
+        await self.bot.services.checkins.run_planner()
+        await self.bot.services.outbox.dispatch_due()
+
+
+def checkins_for(fake, user) -> list[dict]:
+    return [m for m in fake.dm_messages(user) if "Check-in ·" in embed_text(m)]
+
+
+@pytest.fixture
+async def circle(bot, world, clock):
+    arranged = Circle(bot, world)
+    await arranged.arrange(clock)
+    return arranged
+
+
+async def test_each_member_gets_the_check_in_at_nine_where_they_live(fake, world, circle, clock):
+    assert checkins_for(fake, world.alice) == []
+
+    await circle.at(clock, TOKYO_NINE)
+    assert len(checkins_for(fake, world.alice)) == 1
+    assert checkins_for(fake, world.bob) == []
+
+    await circle.at(clock, DENVER_NINE)
+    assert len(checkins_for(fake, world.bob)) == 1
+    assert len(checkins_for(fake, world.alice)) == 1  # not doubled
+    [dm] = checkins_for(fake, world.alice)
+    assert [c["label"] for row in dm["components"] for c in row["components"]] == [
+        "Answer",
+        "Snooze 1 h",
+        "Tomorrow",
+        "Skip",
+    ]
+
+
+async def test_answering_in_the_form_stores_the_answer_privately_by_default(fake, world, bot, circle, clock):
+    await circle.at(clock, TOKYO_NINE)
+    [dm] = checkins_for(fake, world.alice)
+    [answer_id] = [
+        c["custom_id"] for row in dm["components"] for c in row["components"] if c["label"] == "Answer"
+    ]
+
+    form = await fake.click(world.alice, dm, answer_id)
+    assert form.type == 9
+    saved = await fake.submit_modal(
+        world.alice,
+        form,
+        {
+            "How are you doing? (1 low – 5 great)": ["4"],
+            "Progress since last time?": "Drafted the specific aims.",
+            "What is in your way?": "",
+            "What help would be useful?": "A reader for the aims page",
+        },
+    )
+
+    assert saved.type == 7  # the DM itself now shows the saved answer
+    assert "Seen by **only me**" in embed_text(saved.message)
+    async with bot.services.db.transaction() as session:
+        answer = (await session.scalars(select(CheckinAnswer))).one()
+    assert answer.visibility == "private"
+    assert answer.answers[1]["value"] == "Drafted the specific aims."
+    assert fake.channel_messages(circle.home)[-1]["content"] is None or "shared" not in (
+        fake.channel_messages(circle.home)[-1]["content"] or ""
+    )
+
+
+async def test_sharing_with_the_group_posts_the_answer_and_unsharing_takes_it_down(
+    fake, world, circle, clock
+):
+    await circle.at(clock, TOKYO_NINE)
+    [dm] = checkins_for(fake, world.alice)
+    form = await fake.click(world.alice, dm, _button(dm, "Answer"))
+    saved = await fake.submit_modal(
+        world.alice,
+        form,
+        {"How are you doing? (1 low – 5 great)": ["5"], "Progress since last time?": "Submitted!"},
+    )
+
+    shared = await fake.click(world.alice, saved.message, _button(saved.message, "Whole group"))
+    assert "Seen by **the whole group**" in embed_text(shared.message)
+
+    def posts() -> list[dict]:
+        return [
+            m for m in fake.channel_messages(circle.home) if "shared their check-in" in (m["content"] or "")
+        ]
+
+    async def posted() -> bool:
+        await circle.bot.services.outbox.dispatch_due()
+        return len(posts()) == 1
+
+    await eventually(posted)
+    assert "Submitted!" in embed_text(posts()[0])
+
+    await fake.click(world.alice, shared.message, _button(shared.message, "Only me"))
+    assert posts() == []
+
+
+async def test_snooze_brings_the_check_in_back_later(fake, world, circle, clock):
+    await circle.at(clock, TOKYO_NINE)
+    [dm] = checkins_for(fake, world.alice)
+    snoozed = await fake.click(world.alice, dm, _button(dm, "Snooze 1 h"))
+    assert "Snoozed" in embed_text(snoozed.message)
+
+    clock.advance(minutes=30)
+    await circle.bot.services.outbox.dispatch_due()
+    assert not any("snoozed check-in is back" in embed_text(m) for m in fake.dm_messages(world.alice))
+    clock.advance(minutes=31)
+    await circle.bot.services.outbox.dispatch_due()
+    back = [m for m in fake.dm_messages(world.alice) if "snoozed check-in is back" in embed_text(m)]
+    assert len(back) == 1
+    form = await fake.click(world.alice, back[0], _button(back[0], "Answer"))
+    assert form.type == 9
+
+
+async def test_skip_closes_this_round_for_the_member(fake, world, circle, clock):
+    await circle.at(clock, TOKYO_NINE)
+    [dm] = checkins_for(fake, world.alice)
+    skipped = await fake.click(world.alice, dm, _button(dm, "Skip"))
+    assert "Skipped" in embed_text(skipped.message)
+    reply = await fake.slash(world.alice, world.guild, "checkin answer")
+    assert "No check-in is waiting" in embed_text(reply.message)
+
+
+async def test_closed_dms_take_the_fallback_path(fake, world, bot, circle, clock):
+    fake.close_dms(world.bob)
+    await circle.at(clock, DENVER_NINE)
+
+    async def told_in_home() -> bool:
+        await bot.services.outbox.dispatch_due()
+        return any(
+            f"<@{world.bob.id}>" in (m["content"] or "") and "DMs are closed" in (m["content"] or "")
+            for m in fake.channel_messages(circle.home)
+        )
+
+    await eventually(told_in_home)
+    async with bot.services.db.transaction() as session:
+        delivery = await session.scalar(
+            select(CheckinDelivery).where(CheckinDelivery.user_id == world.bob.id)
+        )
+    assert (delivery.status, delivery.failure) == ("undeliverable", "dm_closed")
+
+    form = await fake.slash(world.bob, world.guild, "checkin answer")
+    assert form.type == 9
+    saved = await fake.submit_modal(world.bob, form, {"How are you doing? (1 low – 5 great)": ["3"]})
+    assert saved.ephemeral and "Check-in saved" in embed_text(saved.message)
+
+    refused = len([r for r in fake.requests if r.status == 403])
+    await circle.at(clock, datetime(2026, 11, 25, 16, 0, 30, tzinfo=UTC))  # the next day's round
+    assert len([r for r in fake.requests if r.status == 403]) == refused  # no more refused DMs
+
+
+async def test_a_restart_mid_round_sends_no_duplicate_and_loses_nothing(
+    fake, world, database_url, circle, clock
+):
+    await circle.at(clock, TOKYO_NINE)
+    assert len(checkins_for(fake, world.alice)) == 1
+
+    # A second process on the same database (the first one keeps running here, which is harsher).
+    async with running_bot(fake, settings_for(fake, database_url), clock) as restarted:
+        clock.set(DENVER_NINE)
+        await restarted.services.checkins.run_planner()
+        await restarted.services.outbox.dispatch_due()
+        await circle.bot.services.outbox.dispatch_due()
+
+    assert len(checkins_for(fake, world.alice)) == 1
+    assert len(checkins_for(fake, world.bob)) == 1
+
+
+async def test_checkins_missed_long_ago_are_recorded_not_sent_in_a_burst(fake, world, bot, circle, clock):
+    await circle.at(clock, datetime(2026, 11, 24, 23, 0, tzinfo=UTC))  # Tokyo's 09:00 was 14 h ago
+    assert checkins_for(fake, world.alice) == []
+    async with bot.services.db.transaction() as session:
+        delivery = await session.scalar(
+            select(CheckinDelivery).where(CheckinDelivery.user_id == world.alice.id)
+        )
+    assert delivery.status == "missed"
+
+
+async def test_a_reminder_comes_once_if_unanswered(fake, world, bot, clock):
+    arranged = Circle(bot, world)
+    await arranged.arrange(clock, reminder_hours=3)
+    await arranged.at(clock, TOKYO_NINE)
+    await arranged.at(clock, datetime(2026, 11, 24, 3, 1, tzinfo=UTC))
+    await arranged.at(clock, datetime(2026, 11, 24, 6, 1, tzinfo=UTC))
+    reminders = [m for m in fake.dm_messages(world.alice) if "gentle reminder" in embed_text(m)]
+    assert len(reminders) == 1
+
+
+async def test_a_facilitator_summary_never_shows_private_answers(fake, world, bot, circle, clock):
+    await circle.at(clock, TOKYO_NINE)
+    await circle.at(clock, DENVER_NINE)
+    services = bot.services
+    alice_open = await services.checkin_answers.latest_open(world.guild.id, world.alice.id)
+    await services.checkin_answers.submit(
+        world.alice.id, alice_open.delivery_id, ["4", "secret progress", "", ""]
+    )
+    bob_open = await services.checkin_answers.latest_open(world.guild.id, world.bob.id)
+    answer = await services.checkin_answers.submit(
+        world.bob.id, bob_open.delivery_id, ["2", "shared progress", "", ""]
+    )
+    await services.checkin_answers.set_visibility(world.bob.id, answer.id, "facilitators")
+
+    reply = await fake.slash(world.owner, world.guild, "checkin summary", group="Writing Circle")
+
+    body = embed_text(reply.message)
+    assert "2 of 2 answered" in body
+    assert "shared progress" in body
+    assert "secret progress" not in body
+    member = await fake.slash(world.alice, world.guild, "checkin summary", group="Writing Circle")
+    assert "Only coordinators and the facilitators" in embed_text(member.message)
+
+
+async def test_history_shows_my_own_answers(fake, world, bot, circle, clock):
+    await circle.at(clock, TOKYO_NINE)
+    pending = await bot.services.checkin_answers.latest_open(world.guild.id, world.alice.id)
+    await bot.services.checkin_answers.submit(
+        world.alice.id, pending.delivery_id, ["4", "Aims drafted", "", ""]
+    )
+    reply = await fake.slash(world.alice, world.guild, "checkin history")
+    assert reply.ephemeral and "Aims drafted" in embed_text(reply.message)
+    other = await fake.slash(world.bob, world.guild, "checkin history")
+    assert "Aims drafted" not in embed_text(other.message)
+
+
+async def test_schedules_list_shows_the_next_run_in_the_viewers_time(fake, world, circle, clock):
+    reply = await fake.slash(world.alice, world.guild, "checkin schedules", group="Writing Circle")
+    tokyo_nine = int(datetime(2026, 11, 24, 0, 0, tzinfo=UTC).timestamp())
+    assert f"<t:{tokyo_nine}:F>" in embed_text(reply.message)
+    assert "daily at 09:00" in embed_text(reply.message)
+
+
+async def test_send_now_reaches_those_who_have_not_had_todays(fake, world, bot, circle, clock):
+    # At 23:50 UTC it is already Tuesday in Tokyo (Alice's Tuesday check-in is planned for
+    # 09:00) but still Monday in Denver.
+    now = await fake.slash(world.owner, world.guild, "checkin now", schedule=circle.schedule.id)
+    assert "Sending to 1 member. 1 already had today's check-in." in embed_text(await now.wait_followup())
+    await bot.services.outbox.dispatch_due()
+    assert len(checkins_for(fake, world.bob)) == 1
+    assert checkins_for(fake, world.alice) == []
+
+
+async def test_a_break_pauses_a_members_check_ins(fake, world, bot, circle, clock):
+    paused = await fake.slash(world.bob, world.guild, "checkin pause", until="2026-12-01")
+    assert "No check-ins until after Tuesday 01 December 2026" in embed_text(paused.message)
+    await circle.at(clock, TOKYO_NINE)
+    await circle.at(clock, DENVER_NINE)
+    assert len(checkins_for(fake, world.alice)) == 1
+    assert checkins_for(fake, world.bob) == []
+    await fake.slash(world.bob, world.guild, "checkin resume")
+    await circle.at(clock, datetime(2026, 11, 25, 16, 0, 30, tzinfo=UTC))
+    assert len(checkins_for(fake, world.bob)) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"cadence": "cron", "cron": "61 * * * *"}, "not a valid cron expression"),
+        ({"cadence": "daily", "time": "25:00"}, "HH:MM"),
+        ({"cadence": "cron", "cron": "* * * * *"}, "at most hourly"),
+    ],
+)
+async def test_bad_schedules_are_refused_clearly(fake, world, bot, circle, options, message):
+    reply = await fake.slash(world.owner, world.guild, "checkin schedule", group="Writing Circle", **options)
+    answer = await final(reply)
+    assert answer["flags"] & 64
+    assert message in embed_text(answer)
+
+
+async def test_a_pause_date_in_the_past_is_refused(fake, world, circle):
+    reply = await fake.slash(world.alice, world.guild, "checkin pause", until="2026-01-01")
+    assert "in the past" in embed_text(reply.message)
+    reply = await fake.slash(world.alice, world.guild, "checkin pause", until="soon")
+    assert "YYYY-MM-DD" in embed_text(reply.message)
+
+
+async def test_members_cannot_schedule_check_ins(fake, world, circle):
+    reply = await fake.slash(
+        world.alice, world.guild, "checkin schedule", group="Writing Circle", cadence="daily", time="09:00"
+    )
+    assert "Only coordinators and the facilitators" in embed_text(await final(reply))
+
+
+def _button(message: dict, label: str) -> str:
+    for row in message["components"]:
+        for component in row["components"]:
+            if component.get("label") == label:
+                return component["custom_id"]
+    raise AssertionError(f"no button {label!r}")
