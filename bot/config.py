@@ -82,6 +82,9 @@ class SchedulerSettings(_Section):
     dispatch_interval_seconds: float = Field(default=15.0, gt=0)
     # Sends in flight at once; discord.py and Discord's buckets pace them further.
     max_concurrent_sends: int = Field(default=8, ge=1, le=50)
+    # Requests per second this process spends on scheduled sends. Discord allows 50 per bot
+    # token across all its processes: with several processes, give each its share.
+    send_rate_per_second: float = Field(default=48.0, gt=0, le=50)
     # A send claimed by a process that died is retried after this long (same nonce, so never doubled).
     stale_claim_seconds: float = Field(default=300.0, gt=0)
 

@@ -8,6 +8,7 @@ import discord
 from bot.db.engine import Database
 from bot.db.models import DmChannel
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
+from bot.messaging.pacing import Pacer
 from bot.messaging.ports import DeliveryError
 from bot.rendering import render_message
 
@@ -21,9 +22,10 @@ _UNKNOWN_CHANNEL = 10003
 class DiscordNotifier:
     """Sends messages on the bot's own initiative, remembering DM channel ids in the database."""
 
-    def __init__(self, client: discord.Client, db: Database) -> None:
+    def __init__(self, client: discord.Client, db: Database, pacer: Pacer | None = None) -> None:
         self._client = client
         self._db = db
+        self._pacer = pacer
 
     async def send(self, target: Target, message: OutgoingMessage, *, nonce: str) -> SentMessage:
         """Send once per nonce; raise RecipientUnreachable or DeliveryError on failure."""
@@ -31,6 +33,7 @@ class DiscordNotifier:
             channel_id = await self._channel_id(target)
             content, embeds, view = render_message(message)
             channel = self._client.get_partial_messageable(channel_id)
+            await self._paced()
             sent = await channel.send(
                 content=content,
                 embeds=embeds,
@@ -59,6 +62,7 @@ class DiscordNotifier:
 
     async def delete(self, channel_id: int, message_id: int) -> None:
         """Delete a message the bot sent; one already gone (or a gone channel) is fine."""
+        await self._paced()
         try:
             await self._client.http.delete_message(channel_id, message_id)
         except discord.NotFound:
@@ -68,6 +72,10 @@ class DiscordNotifier:
         except discord.HTTPException:
             raise DeliveryError("discord_unavailable") from None
 
+    async def _paced(self) -> None:
+        if self._pacer is not None:
+            await self._pacer.wait()
+
     async def _channel_id(self, target: Target) -> int:
         if target.kind == "channel":
             return target.id
@@ -75,6 +83,7 @@ class DiscordNotifier:
             known = await session.get(DmChannel, target.id)
             if known is not None:
                 return known.channel_id
+        await self._paced()
         data = await self._client.http.start_private_message(target.id)
         channel_id = int(data["id"])
         async with self._db.transaction() as session:

@@ -18,6 +18,7 @@ from bot.db.migrate import upgrade_async
 from bot.discord_homes import DiscordGroupHomes
 from bot.discord_notifier import DiscordNotifier
 from bot.messaging.outbox import OutboxDispatcher
+from bot.messaging.pacing import Pacer
 from bot.services.container import Services
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class BotRunner:
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)
             scheduler_settings = self.settings.scheduler
-            notifier = DiscordNotifier(bot, db)
+            notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))
             services.checkin_answers.notifier = notifier
             services.outbox = OutboxDispatcher(
                 db,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice, pairwise, takewhile
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ _TICK = timedelta(microseconds=1)
 _MINUTE = timedelta(minutes=1)
 # Any moment will do to sample a crontab's rhythm: it repeats every (leap) year.
 _SAMPLE_FROM = datetime(2026, 1, 1, tzinfo=UTC)
+_UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,12 @@ def make_cadence(
 
 def _check_cron(expression: str) -> str:
     try:
-        trigger = _cron_trigger(expression, ZoneInfo("UTC"))
+        trigger = _cron_trigger(expression)
     except ValueError as error:
         raise Invalid(f"“{expression[:64]}” is not a valid cron expression: {error}") from None
-    sample = [moment for _, moment in islice(_fire_moments(trigger, _SAMPLE_FROM, repeats=True), 3)]
+    sample = [
+        moment for _, moment in islice(_fire_moments(trigger, _UTC_ZONE, _SAMPLE_FROM, repeats=True), 3)
+    ]
     if not sample:
         raise Invalid(f"“{expression[:64]}” never happens: check the day and month.")
     if any(later - earlier < timedelta(hours=1) for earlier, later in pairwise(sample)):
@@ -161,13 +164,13 @@ def _check_cron(expression: str) -> str:
     return expression
 
 
-def _cron_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
+def _cron_trigger(expression: str) -> CronTrigger:
     fields = expression.split()
     if len(fields) != 5:
         raise ValueError(f"it needs 5 fields (minute hour day month weekday), not {len(fields)}")
     if fields[2] != "*" and fields[4] != "*":
         raise ValueError("give a day of the month or a weekday, not both")
-    return CronTrigger.from_crontab(" ".join([*fields[:4], _cron_weekdays(fields[4])]), timezone=zone)
+    return CronTrigger.from_crontab(" ".join([*fields[:4], _cron_weekdays(fields[4])]), timezone=UTC)
 
 
 def _cron_weekdays(field: str) -> str:
@@ -240,18 +243,17 @@ def shift_out_of_quiet(moment: datetime, zone: str, quiet: tuple[int, int] | Non
         return moment
     if quiet[0] == quiet[1]:
         raise Invalid("Quiet hours must start and end at different times.")
-    quiet_end = CronTrigger(hour=quiet[1] // 60, minute=quiet[1] % 60, timezone=tz)
+    quiet_end = CronTrigger(hour=quiet[1] // 60, minute=quiet[1] % 60, timezone=UTC)
     # Both passes of a repeated (fall-back) hour count here: quiet hours end on the wall clock.
     while in_quiet_hours(moment.astimezone(tz), quiet):
-        _, moment = next(_fire_moments(quiet_end, moment, repeats=True))
+        _, moment = next(_fire_moments(quiet_end, tz, moment, repeats=True))
     return moment
 
 
 def _occurrences(
     cadence: Cadence, zone: str, after: datetime, quiet: tuple[int, int] | None
 ) -> Iterator[MemberOccurrence]:
-    tz = ZoneInfo(zone)
-    for round_date, moment in _fire_moments(_trigger(cadence, tz), _utc(after), repeats=False):
+    for round_date, moment in _fire_moments(_trigger(cadence), ZoneInfo(zone), _utc(after), repeats=False):
         if (
             cadence.kind != "every_n_weeks"
             or _weeks_since_anchor(cadence, round_date) % cadence.every_weeks == 0
@@ -259,15 +261,15 @@ def _occurrences(
             yield MemberOccurrence(round_date, moment, shift_out_of_quiet(moment, zone, quiet))
 
 
-def _trigger(cadence: Cadence, tz: ZoneInfo) -> CronTrigger:
+def _trigger(cadence: Cadence) -> CronTrigger:
     if cadence.kind == "cron":
-        return _cron_trigger(cadence.cron or "", tz)
+        return _cron_trigger(cadence.cron or "")
     hour, minute = divmod(cadence.minute_of_day or 0, 60)
     # Our weekday numbers (0 = Monday) are APScheduler's own when given to CronTrigger directly.
     days = "*" if cadence.kind == "daily" else ",".join(str(day) for day in sorted(cadence.weekdays))
     # Starting at the anchor's Monday keeps every_n_weeks from counting weeks before its first one.
     start = _monday(cadence.anchor) if cadence.kind == "every_n_weeks" and cadence.anchor else None
-    return CronTrigger(day_of_week=days, hour=hour, minute=minute, start_date=start, timezone=tz)
+    return CronTrigger(day_of_week=days, hour=hour, minute=minute, start_date=start, timezone=UTC)
 
 
 def _weeks_since_anchor(cadence: Cadence, day: date) -> int:
@@ -278,40 +280,38 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _fire_moments(trigger: CronTrigger, after: datetime, *, repeats: bool) -> Iterator[tuple[date, datetime]]:
-    """Yield (local date, UTC moment) of fires after ``after``, skipping fall-back repeats unless asked."""
+def _fire_moments(
+    trigger: CronTrigger, tz: ZoneInfo, after: datetime, *, repeats: bool
+) -> Iterator[tuple[date, datetime]]:
+    """Yield (local date, UTC moment) of the fires after ``after`` on the wall clock of ``tz``."""
+    # Triggers run on wall-clock times labelled UTC, where every day has 24 hours, and zoneinfo says when
+    # each wall time happens. In a zone with DST, APScheduler 3.11 adds a day as 24 real hours and so
+    # skips the first hour(s) of the day after a spring-forward change (agronholm/apscheduler#529, #606).
     last = after
-    # APScheduler compares wall clocks: asked from 03:00 on a spring-forward night it no longer sees the
-    # 02:30 that the gap turned into 03:00, so start a day early and drop what is not after ``after``.
-    cursor = after - timedelta(days=1)
+    cursor = after.astimezone(tz).replace(tzinfo=UTC)
     while (fire := trigger.get_next_fire_time(None, cursor)) is not None:
-        moment = _real_moment(fire)
-        cursor = max(cursor, moment) + _TICK
-        if moment > last and (repeats or not _is_repeat(moment, fire.tzinfo)):
-            last = moment
-            yield fire.date(), moment
+        cursor = fire + _TICK
+        wall = fire.replace(tzinfo=None)
+        for moment in _moments_of(wall, tz, repeats=repeats):
+            if moment >= last:
+                last = moment
+                yield wall.date(), moment
 
 
-def _real_moment(fire: datetime) -> datetime:
-    """Return the UTC moment of a wall-clock fire time, moving one inside a spring-forward gap to its end."""
-    moment = fire.astimezone(UTC)
-    if moment.astimezone(fire.tzinfo).replace(tzinfo=None) == fire.replace(tzinfo=None):
-        return moment
-    # A wall time that does not exist (02:30 on the night Denver jumps from 02:00 to 03:00): APScheduler
-    # returns it as is, and zoneinfo reads it with the old offset, as far past the jump as it was past
-    # 02:00 (03:30 MDT). The check-in belongs at the first valid moment after the gap, so walk back to
-    # the jump itself (03:00 MDT). Hourly crons never get here: APScheduler skips the missing hour.
-    moment = fire.replace(fold=0).astimezone(UTC)
-    offset = moment.astimezone(fire.tzinfo).utcoffset()
-    while (moment - _MINUTE).astimezone(fire.tzinfo).utcoffset() == offset:
-        moment -= _MINUTE
-    return moment
-
-
-def _is_repeat(moment: datetime, tz: tzinfo | None) -> bool:
-    """Tell whether a moment is the second pass of a wall time the clocks went back over."""
-    local = moment.astimezone(tz)
-    return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
+def _moments_of(wall: datetime, tz: ZoneInfo, *, repeats: bool) -> tuple[datetime, ...]:
+    """Return when a wall time happens in ``tz``: once, twice if the clocks go back over it, or at a jump."""
+    first, second = (wall.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1))
+    if first < second:  # clocks went back over it: the first pass, unless both are wanted
+        return (first, second) if repeats else (first,)
+    if first == second:
+        return (first,)
+    # It does not exist (02:30 on the night Denver jumps from 02:00 to 03:00). zoneinfo reads it with the
+    # old offset, as far past the jump as it is past 02:00 (03:30 MDT); APScheduler in the zone itself
+    # returns the same. A check-in belongs at the first valid moment after the gap: walk back to the jump.
+    offset = first.astimezone(tz).utcoffset()
+    while (first - _MINUTE).astimezone(tz).utcoffset() == offset:
+        first -= _MINUTE
+    return (first,)
 
 
 def _utc(moment: datetime) -> datetime:

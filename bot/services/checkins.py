@@ -41,7 +41,15 @@ from bot.domain.checkin_questions import (
     parse_question_lines,
     questions_from_json,
 )
-from bot.domain.recurrence import Cadence, describe, make_cadence, next_occurrence, occurrences_between
+from bot.domain.recurrence import (
+    Cadence,
+    MemberOccurrence,
+    describe,
+    make_cadence,
+    next_occurrence,
+    occurrences_between,
+    shift_out_of_quiet,
+)
 from bot.errors import Conflict, Invalid, NotFound
 from bot.messaging import Target
 from bot.messaging.outbox import Outcome, enqueue
@@ -55,6 +63,7 @@ PLANNER_JOB = "checkin:planner"
 PLAN_EVERY = timedelta(minutes=5)
 # Plan a little further than the next planner run, so a delivery is in the outbox before its time.
 PLAN_AHEAD = timedelta(minutes=15)
+OUTBOX_SLICE = 2_000
 CHECKIN_ROLES = ("mentor", "mentee", "peer")
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # facilitators get the summary instead
 # A fixed start keeps the planner's runs on the same five-minute marks across restarts.
@@ -353,7 +362,7 @@ class CheckinService:
                     continue
                 rows.append(_delivery_row(schedule, user_id, today, now))
             inserted = await insert_ignore(session, CheckinDelivery.__table__, rows) if rows else 0
-            await self._enqueue_deliveries(session, schedule, group, now)
+            await self._enqueue_deliveries(session, schedule, group, now, zones)
         self._scheduler.run_soon("outbox")
         return SendNowReport(queued=inserted, already_had_one=len(rows) - inserted, on_break=on_break)
 
@@ -387,9 +396,13 @@ class CheckinService:
         zones = await self._zones(session, schedule.guild_id, members)
         rows: list[dict[str, Any]] = []
         round_closes: dict[date, datetime] = {}
+        # Members who share a zone and quiet hours share their occurrences: compute each once.
+        by_clock: dict[tuple[str, tuple[int, int] | None], list[MemberOccurrence]] = {}
         for user_id in members:
             zone, quiet, paused_until = zones[user_id]
-            for occurrence in occurrences_between(cadence, zone, start, end, quiet):
+            if (zone, quiet) not in by_clock:
+                by_clock[(zone, quiet)] = occurrences_between(cadence, zone, start, end, quiet)
+            for occurrence in by_clock[(zone, quiet)]:
                 if paused_until is not None and occurrence.round_date <= paused_until:
                     continue
                 row = _delivery_row(schedule, user_id, occurrence.round_date, occurrence.due_at)
@@ -404,58 +417,54 @@ class CheckinService:
         for round_date, closes_at in round_closes.items():
             await self._extend_round(session, schedule, round_date, closes_at)
         schedule.planned_until = end
-        await self._enqueue_deliveries(session, schedule, group, now)
+        await self._enqueue_deliveries(session, schedule, group, now, zones)
         return inserted
 
     async def _enqueue_deliveries(
-        self, session: AsyncSession, schedule: CheckinSchedule, group: Group, now: datetime
+        self,
+        session: AsyncSession,
+        schedule: CheckinSchedule,
+        group: Group,
+        now: datetime,
+        zones: dict[int, tuple[str, tuple[int, int] | None, date | None]],
     ) -> None:
         """Put each scheduled delivery (and its reminder) in the outbox; keys make this idempotent."""
         deliveries = (
-            await session.scalars(
-                select(CheckinDelivery).where(
+            await session.execute(
+                select(
+                    CheckinDelivery.id,
+                    CheckinDelivery.guild_id,
+                    CheckinDelivery.user_id,
+                    CheckinDelivery.round_date,
+                    CheckinDelivery.due_at,
+                ).where(
                     CheckinDelivery.schedule_id == schedule.id,
                     CheckinDelivery.status == "scheduled",
                     CheckinDelivery.due_at <= now + PLAN_AHEAD,
+                    CheckinDelivery.due_at > now - self._late_grace,
                 )
             )
         ).all()
-        if not deliveries:
-            return
         questions = await _questions(session, schedule.question_set_id)
-        outbox: list[dict[str, Any]] = []
-        for delivery in deliveries:
-            message = messages.checkin_dm(
-                delivery.id,
-                group.name,
-                delivery.round_date,
-                questions,
-                schedule.default_visibility,  # type: ignore[arg-type]
-            )
-            outbox.append(
-                _outbox_row(
-                    f"checkin:{delivery.id}",
-                    delivery,
-                    message.to_json(),
-                    delivery.due_at,
-                    self._late_grace,
-                    now,
-                )
-            )
-            if schedule.reminder_hours:
-                remind_at = delivery.due_at + timedelta(hours=schedule.reminder_hours)
-                reminder = messages.reminder_dm(delivery.id, group.name)
+        visibility = schedule.default_visibility
+        # In slices, so a round for 100,000 members never holds all its messages in memory.
+        for first in range(0, len(deliveries), OUTBOX_SLICE):
+            outbox: list[dict[str, Any]] = []
+            for d in deliveries[first : first + OUTBOX_SLICE]:
+                message = messages.checkin_dm(d.id, group.name, d.round_date, questions, visibility)  # type: ignore[arg-type]
                 outbox.append(
-                    _outbox_row(
-                        f"checkin-reminder:{delivery.id}",
-                        delivery,
-                        reminder.to_json(),
-                        remind_at,
-                        self._late_grace,
-                        now,
-                    )
+                    _outbox_row(f"checkin:{d.id}", d, message.to_json(), d.due_at, self._late_grace, now)
                 )
-        await insert_ignore(session, OutboxMessage.__table__, outbox)
+                if schedule.reminder_hours:
+                    zone, quiet, _ = zones.get(d.user_id, ("UTC", None, None))
+                    remind_at = shift_out_of_quiet(
+                        d.due_at + timedelta(hours=schedule.reminder_hours), zone, quiet
+                    )
+                    reminder = messages.reminder_dm(d.id, group.name).to_json()
+                    outbox.append(
+                        _outbox_row(f"checkin-reminder:{d.id}", d, reminder, remind_at, self._late_grace, now)
+                    )
+            await insert_ignore(session, OutboxMessage.__table__, outbox)
 
     async def _extend_round(
         self, session: AsyncSession, schedule: CheckinSchedule, round_date: date, closes: datetime

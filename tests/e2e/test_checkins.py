@@ -333,3 +333,22 @@ def _button(message: dict, label: str) -> str:
             if component.get("label") == label:
                 return component["custom_id"]
     raise AssertionError(f"no button {label!r}")
+
+
+async def test_a_closed_round_gets_a_digest_in_the_home(fake, world, bot, circle, clock):
+    await circle.at(clock, TOKYO_NINE)
+    pending = await bot.services.checkin_answers.latest_open(world.guild.id, world.alice.id)
+    answer = await bot.services.checkin_answers.submit(
+        world.alice.id, pending.delivery_id, ["5", "Grant submitted", "", ""]
+    )
+    await bot.services.checkin_answers.set_visibility(world.alice.id, answer.id, "group")
+    await circle.at(clock, DENVER_NINE)
+
+    await circle.at(clock, datetime(2026, 11, 25, 16, 1, tzinfo=UTC))  # 24 h after Denver's 09:00
+    await bot.services.outbox.dispatch_due()
+
+    digests = [m for m in fake.channel_messages(circle.home) if "round closed" in embed_text(m)]
+    assert len(digests) == 1
+    assert "1 of 2" in embed_text(digests[0]) and "Grant submitted" in embed_text(digests[0])
+    await circle.at(clock, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
+    assert len([m for m in fake.channel_messages(circle.home) if "round closed" in embed_text(m)]) == 1
