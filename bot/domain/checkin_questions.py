@@ -79,7 +79,7 @@ def check_answers(questions: tuple[Question, ...], values: list[str]) -> list[di
     for question, value in zip(questions, values, strict=True):
         value = value.strip()
         if question.kind == "scale":
-            if value not in {"1", "2", "3", "4", "5"}:
+            if value and value not in {"1", "2", "3", "4", "5"}:
                 raise Invalid(f"“{question.text}” takes a number from 1 to 5.")
         elif len(value) > ANSWER_MAX[question.kind]:
             raise Invalid(

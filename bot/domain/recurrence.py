@@ -121,8 +121,8 @@ def make_cadence(
         raise Invalid(f"“{kind[:32]}” is not a kind of schedule I know: use {', '.join(_KINDS)}.")
     time, weekdays, cron = (value if value and value.strip() else None for value in (time, weekdays, cron))
     given = {"time": time, "weekdays": weekdays, "every_weeks": every_weeks, "cron": cron}
-    for option in given.keys() - _OPTIONS[kind]:
-        if given[option] is not None:
+    for option, value in given.items():
+        if value is not None and option not in _OPTIONS[kind]:
             raise Invalid(f"A “{kind}” schedule doesn't take {_OPTION_NAMES[option]}.")
     if kind == "cron":
         if cron is None:
@@ -254,10 +254,7 @@ def _occurrences(
     cadence: Cadence, zone: str, after: datetime, quiet: tuple[int, int] | None
 ) -> Iterator[MemberOccurrence]:
     for round_date, moment in _fire_moments(_trigger(cadence), ZoneInfo(zone), _utc(after), repeats=False):
-        if (
-            cadence.kind != "every_n_weeks"
-            or _weeks_since_anchor(cadence, round_date) % cadence.every_weeks == 0
-        ):
+        if _in_its_week(cadence, round_date):
             yield MemberOccurrence(round_date, moment, shift_out_of_quiet(moment, zone, quiet))
 
 
@@ -272,8 +269,10 @@ def _trigger(cadence: Cadence) -> CronTrigger:
     return CronTrigger(day_of_week=days, hour=hour, minute=minute, start_date=start, timezone=UTC)
 
 
-def _weeks_since_anchor(cadence: Cadence, day: date) -> int:
-    return (day - _monday(cadence.anchor or day)).days // 7
+def _in_its_week(cadence: Cadence, day: date) -> bool:
+    if cadence.kind != "every_n_weeks" or cadence.anchor is None:
+        return True
+    return (day - _monday(cadence.anchor)).days // 7 % cadence.every_weeks == 0
 
 
 def _monday(day: date) -> date:
@@ -293,7 +292,7 @@ def _fire_moments(
         cursor = fire + _TICK
         wall = fire.replace(tzinfo=None)
         for moment in _moments_of(wall, tz, repeats=repeats):
-            if moment >= last:
+            if moment > last:
                 last = moment
                 yield wall.date(), moment
 

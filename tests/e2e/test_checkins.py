@@ -304,6 +304,7 @@ async def test_a_break_pauses_a_members_check_ins(fake, world, bot, circle, cloc
         ({"cadence": "cron", "cron": "61 * * * *"}, "not a valid cron expression"),
         ({"cadence": "daily", "time": "25:00"}, "HH:MM"),
         ({"cadence": "cron", "cron": "* * * * *"}, "at most hourly"),
+        ({"cadence": "cron", "cron": "0 9,17 * * *"}, "at most once a day"),
     ],
 )
 async def test_bad_schedules_are_refused_clearly(fake, world, bot, circle, options, message):

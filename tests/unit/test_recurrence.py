@@ -173,7 +173,7 @@ def test_cron_weekday_steps_and_ranges_from_sunday():
     assert first_three_days == ["Sun", "Mon", "Tue"]
 
 
-def test_hourly_cron_skips_the_hour_that_does_not_exist_and_repeats_none():
+def test_hourly_cron_fires_once_at_the_jump_and_once_in_the_repeated_hour():
     hourly = make_cadence("cron", time=None, cron="0 * * * *")
 
     spring = occurrences_between(hourly, "America/Denver", utc(2026, 3, 8, 6, 30), utc(2026, 3, 8, 10))
@@ -214,6 +214,18 @@ def test_lord_howe_half_hour_jump_moves_a_skipped_time_to_the_end_of_the_gap():
     assert occurrence.round_date == date(2026, 10, 4)
     assert local(occurrence.scheduled_for, "Australia/Lord_Howe").time() == time(2, 30)
     assert occurrence.scheduled_for == utc(2026, 10, 3, 15, 30)
+
+
+def test_midnight_the_day_after_spring_forward_is_not_skipped():
+    # APScheduler 3.11 computing in Denver itself skips 9 March here (agronholm/apscheduler#529, #606).
+    midnight = make_cadence("daily", time="00:00")
+
+    occurrence = next_occurrence(
+        midnight, "America/Denver", utc(2026, 3, 8, 9)
+    )  # 03:00 MDT, just after the jump
+
+    assert occurrence.round_date == date(2026, 3, 9)
+    assert occurrence.scheduled_for == utc(2026, 3, 9, 6)
 
 
 def test_a_time_repeated_by_fall_back_happens_once_at_its_first_pass():

@@ -1,0 +1,119 @@
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import CheckinDelivery, OutboxMessage
+from bot.domain.checkin_questions import DEFAULT_QUESTIONS, check_answers, parse_question_lines
+from bot.errors import Invalid
+from bot.scheduling import SchedulingEngine
+from bot.services.actors import Actor
+from bot.services.checkins import CheckinService
+from bot.services.groups import GroupService
+from bot.services.profiles import ProfileService
+from bot.services.settings import SettingsService
+from tests.support.homes import RecordingHomes
+
+GUILD, ADMIN = 1, Actor(1, is_admin=True)
+DENVER = ZoneInfo("America/Denver")
+
+
+@pytest.fixture
+async def world(db, clock):
+    clock.set(datetime(2026, 10, 30, 12, 0, tzinfo=UTC))
+    engine = SchedulingEngine(db, clock)
+    settings = SettingsService(db)
+    groups = GroupService(db, clock, settings, engine, RecordingHomes())
+    checkins = CheckinService(db, clock, settings, groups, engine)
+    profiles = ProfileService(db, clock, settings)
+    group = await groups.create(GUILD, ADMIN, name="Circle", kind="peer")
+    for user_id, zone in ((10, "America/Denver"), (11, "Asia/Tokyo")):
+        await profiles.update(GUILD, user_id, timezone=zone)
+        await groups.add_member(GUILD, ADMIN, group.id, user_id, "peer")
+    return engine, checkins, profiles, group
+
+
+async def deliveries(db, user_id):
+    async with db.transaction() as session:
+        return (
+            await session.scalars(
+                select(CheckinDelivery)
+                .where(CheckinDelivery.user_id == user_id)
+                .order_by(CheckinDelivery.due_at)
+            )
+        ).all()
+
+
+async def test_the_planner_job_runs_through_the_scheduling_engine(db, clock, world):
+    engine, checkins, _, group = world
+    await checkins.create_schedule(GUILD, ADMIN, group.id, kind="daily", time="09:00")
+    await engine.reload("checkin")
+    for hour in range(24 * 3):  # three days, waking the engine every hour
+        clock.set(datetime(2026, 10, 30, 12, 0, tzinfo=UTC) + timedelta(hours=hour))
+        await engine.run_due()
+    denver = [d.due_at.astimezone(DENVER) for d in await deliveries(db, 10)]
+    assert [(d.day, d.hour, d.minute) for d in denver] == [
+        (30, 9, 0),
+        (31, 9, 0),
+        (1, 9, 0),
+    ]  # across DST's end
+
+
+async def test_quiet_hours_delay_the_check_in_until_they_end(db, clock, world):
+    _engine, checkins, profiles, group = world
+    await profiles.update(GUILD, 10, quiet_hours="06:00-10:30")
+    await checkins.create_schedule(GUILD, ADMIN, group.id, kind="daily", time="09:00")
+    clock.set(datetime(2026, 10, 31, 17, 0, tzinfo=UTC))
+    await checkins.run_planner()
+    due = [d.due_at.astimezone(DENVER).strftime("%d %H:%M") for d in await deliveries(db, 10)]
+    assert due == ["30 10:30", "31 10:30"]
+
+
+async def test_a_member_on_a_break_gets_nothing_until_it_ends(db, clock, world):
+    _, checkins, _profiles, group = world
+    async with db.transaction() as session:
+        from bot.db.models import MemberProfile
+
+        profile = await session.get(MemberProfile, (GUILD, 10))
+        profile.checkins_paused_until = datetime(2026, 10, 31).date()
+    await checkins.create_schedule(GUILD, ADMIN, group.id, kind="daily", time="09:00")
+    for day in (31, 1):
+        clock.set(datetime(2026, 10 if day == 31 else 11, day, 9, 0, tzinfo=DENVER))
+        await checkins.run_planner()
+    assert [d.round_date.day for d in await deliveries(db, 10)] == [1]  # not 30 or 31 October
+
+
+async def test_planning_twice_records_and_enqueues_once(db, clock, world):
+    _, checkins, _, group = world
+    await checkins.create_schedule(GUILD, ADMIN, group.id, kind="daily", time="09:00", reminder_hours=2)
+    clock.set(datetime(2026, 10, 31, 9, 0, tzinfo=DENVER))
+    await checkins.run_planner()
+    await checkins.run_planner()
+    async with db.transaction() as session:
+        keys = (
+            await session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.target_id == 10))
+        ).all()
+    recorded = await deliveries(db, 10)
+    assert [d.status for d in recorded] == ["missed", "scheduled"]  # 30 October passed while "down"
+    expected = sorted(f"{kind}:{recorded[1].id}" for kind in ("checkin", "checkin-reminder"))
+    assert sorted(k for k in keys if "checkin" in k) == expected
+
+
+def test_custom_question_sets_are_checked():
+    questions = parse_question_lines("[scale] Energy?\nWhat did you write?\n[long] What's in the way?")
+    assert [q.kind for q in questions] == ["scale", "short", "long"]
+    with pytest.raises(Invalid, match="1 to 5"):
+        parse_question_lines("\n".join(f"Q{n}?" for n in range(6)))
+    with pytest.raises(Invalid, match="45"):
+        parse_question_lines("x" * 46)
+
+
+def test_answers_respect_their_limits():
+    with pytest.raises(Invalid, match="1 to 5"):
+        check_answers(DEFAULT_QUESTIONS, ["7", "", "", ""])
+    with pytest.raises(Invalid, match="at most 1500"):
+        check_answers(DEFAULT_QUESTIONS, ["3", "x" * 1501, "", ""])
+    with pytest.raises(Invalid, match="empty"):
+        check_answers(DEFAULT_QUESTIONS, ["", " ", "", ""])
+    assert check_answers(DEFAULT_QUESTIONS, ["3", "ok", "", ""])[1]["value"] == "ok"
