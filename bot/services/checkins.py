@@ -206,7 +206,7 @@ class CheckinService:
         )
         first = next_occurrence(cadence, "UTC", now)
         if next_occurrence(cadence, "UTC", first.scheduled_for).round_date == first.round_date:
-            raise Invalid("A check-in schedule can run at most once a day; choose a cron with one time per day.")
+            raise Invalid("A check-in schedule can run at most once a day: give the cron one time per day.")
         visibility = check_visibility(visibility)
         if reminder_hours is not None and not 1 <= reminder_hours <= 72:
             raise Invalid("A reminder can come 1 to 72 hours after the check-in.")
