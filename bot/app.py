@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "cogs.checkins",
+    "cogs.goals",
     "cogs.groups",
     "cogs.guilds",
     "cogs.help",

@@ -99,6 +99,15 @@ class CheckinSettings(_Section):
     round_hours: int = Field(default=24, ge=1, le=7 * 24)
 
 
+class GoalSettings(_Section):
+    """When goals get a gentle nudge or reminder."""
+
+    # A goal with no update for this many days gets one nudge (then quiet until the next stretch).
+    stale_after_days: int = Field(default=10, ge=1, le=365)
+    # A goal with a due date gets a reminder this many (member-local) days before it.
+    due_reminder_days: int = Field(default=3, ge=0, le=60)
+
+
 class LoggingSettings(_Section):
     """What the log shows."""
 
@@ -112,6 +121,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     checkins: CheckinSettings = CheckinSettings()
+    goals: GoalSettings = GoalSettings()
     logging: LoggingSettings = LoggingSettings()
 
     def bot_token(self) -> str:

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.groups import KIND_LABELS, NAME_MAX, Seat, missing_for_complete
+from bot.services.goal_nudges import WEEKDAYS
 from bot.services.groups import GroupService, GroupView
 from cogs._ui import SUCCESS_COLOR, ReportingModal, ReportingView, actor, card, reply, server_member
 
@@ -304,6 +305,22 @@ class GroupsCog(
         await reply(interaction, group_embed(view))
 
     @app_commands.command(
+        name="wins", description="Set the weekday of the group's weekly wins digest, or turn it off"
+    )
+    @app_commands.describe(group="The group", day="The day it is posted (at the hour most members are awake)")
+    @app_commands.choices(
+        day=[app_commands.Choice(name=d, value=i) for i, d in enumerate(WEEKDAYS)]
+        + [app_commands.Choice(name="Off", value=-1)]
+    )
+    async def wins(self, interaction: discord.Interaction, group: str, day: app_commands.Choice[int]) -> None:
+        """Set the weekday of the group's weekly wins digest, or turn it off."""
+        assert interaction.guild_id is not None
+        weekday = None if day.value < 0 else day.value
+        view = await self.groups.set_wins_day(interaction.guild_id, actor(interaction), group, weekday)
+        text = f"Weekly wins are posted on {day.name}s." if weekday is not None else "Weekly wins are off."
+        await reply(interaction, card(view.name, text, color=SUCCESS_COLOR))
+
+    @app_commands.command(
         name="archive", description="Archive a group: history kept, access and schedules stopped"
     )
     @app_commands.describe(group="The group to archive")
@@ -341,7 +358,7 @@ class GroupsCog(
         )
         await reply(interaction, group_embed(view))
 
-    for _command in (info, add, remove, join, leave, rename, describe, settings, archive, home):
+    for _command in (info, add, remove, join, leave, rename, describe, settings, archive, home, wins):
         _command.autocomplete("group")(group_autocomplete)
     del _command
 

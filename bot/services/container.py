@@ -12,6 +12,8 @@ from bot.messaging.outbox import OutboxDispatcher
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.checkin_answers import CheckinAnswerService
 from bot.services.checkins import CheckinService
+from bot.services.goal_nudges import GoalNudges
+from bot.services.goals import GoalService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
@@ -34,6 +36,8 @@ class Services:
     matching: MatchingService
     checkins: CheckinService
     checkin_answers: CheckinAnswerService
+    goals: GoalService
+    goal_nudges: GoalNudges
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -63,4 +67,12 @@ class Services:
                 round_hours=settings.checkins.round_hours,
             ),
             checkin_answers=CheckinAnswerService(db, clock, program, groups, scheduler),
+            goals=GoalService(db, clock, program, groups, scheduler),
+            goal_nudges=GoalNudges(
+                clock,
+                program,
+                scheduler,
+                stale_after_days=settings.goals.stale_after_days,
+                due_reminder_days=settings.goals.due_reminder_days,
+            ),
         )

@@ -367,6 +367,19 @@ class GroupService:
         await self._scheduler.reload_all()
         return view
 
+    async def set_wins_day(
+        self, guild_id: int, actor: Actor, ref: str | int, weekday: int | None
+    ) -> GroupView:
+        """Choose the weekly wins digest's weekday (0 = Monday) or None to turn it off."""
+        group = await self._manageable(guild_id, actor, ref, "change the weekly wins of")
+        if weekday is not None and not 0 <= weekday <= 6:
+            raise Invalid("Choose a day from Monday to Sunday.")
+        async with self._db.transaction() as session:
+            row = await session.get(Group, group.id, with_for_update=True)
+            assert row is not None
+            row.wins_weekday = weekday
+            return await _view(session, row)
+
     async def require_manager(self, guild_id: int, actor: Actor, ref: str | int, action: str) -> GroupView:
         """Return the group if ``actor`` coordinates the server or facilitates it, else raise."""
         group = await self._manageable(guild_id, actor, ref, action)

@@ -2,6 +2,7 @@
 
 from bot.db.models.checkins import CheckinAnswer, CheckinDelivery, CheckinRound, CheckinSchedule, QuestionSet
 from bot.db.models.core import GuildRecord
+from bot.db.models.goals import Goal, GoalMilestone, GoalPartner, GoalUpdate
 from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
 from bot.db.models.profiles import DmChannel, MemberProfile
 from bot.db.models.scheduling import JobState, OutboxMessage
@@ -12,6 +13,10 @@ __all__ = [
     "CheckinRound",
     "CheckinSchedule",
     "DmChannel",
+    "Goal",
+    "GoalMilestone",
+    "GoalPartner",
+    "GoalUpdate",
     "Group",
     "GroupMember",
     "GuildRecord",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
@@ -43,6 +43,8 @@ class Group(Base):
     # "channel" (a private text channel the bot made), "linked_channel" or "linked_thread".
     home_kind: Mapped[str | None] = mapped_column(String(32), default=None)
     home_channel_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    # The weekday (0 = Monday) of the weekly wins digest; None turns it off.
+    wins_weekday: Mapped[int | None] = mapped_column(SmallInteger, default=4, server_default=text("4"))
     created_by: Mapped[int] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,0 +1,283 @@
+"""Gentle accountability on a schedule: stale-goal nudges, due-date reminders, weekly wins.
+
+One sweep job runs every 15 minutes. Each message is recorded in the outbox under a key that
+names its occasion (the stretch of silence, the due date, the week), so a sweep that runs
+twice — or in two processes — sends it once. Times are the member's own: nudges arrive in
+their daytime and outside quiet hours; the weekly digest goes out at the moment of the chosen
+weekday when most of the group is awake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group, GroupMember, MemberProfile
+from bot.domain.goals import (
+    Clock as MemberClock,
+)
+from bot.domain.goals import (
+    GoalFact,
+    WeeklyWins,
+    best_weekly_moment,
+    due_reminder_day,
+    is_stale,
+    local_day,
+    nudge_moment,
+    select_weekly_wins,
+)
+from bot.messaging import Button, Card, Field, OutgoingMessage, Target
+from bot.messaging.outbox import enqueue
+from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
+from bot.services.settings import SettingsService
+
+SWEEP_EVERY = timedelta(minutes=15)
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class GoalNudges:
+    """The goals sweep: a scheduling-engine source with one periodic job."""
+
+    name = "goals"
+
+    def __init__(
+        self,
+        clock: Clock,
+        settings: SettingsService,
+        scheduler: SchedulingEngine,
+        *,
+        stale_after_days: int = 10,
+        due_reminder_days: int = 3,
+    ) -> None:
+        self._clock = clock
+        self._settings = settings
+        self._scheduler = scheduler
+        self._stale_days = stale_after_days
+        self._due_days = due_reminder_days
+        scheduler.add_handler("goals.sweep", self._job)
+        scheduler.add_source(self)
+
+    async def load(self, session: AsyncSession) -> list[JobSpec]:
+        """Declare the sweep."""
+        trigger = IntervalTrigger(seconds=SWEEP_EVERY.total_seconds(), start_date=_EPOCH, timezone=UTC)
+        return [JobSpec("goals:sweep", "goals.sweep", trigger)]
+
+    async def _job(self, session: AsyncSession, occurrence: Occurrence) -> None:
+        await self.sweep(session, occurrence.now)
+        self._scheduler.run_soon("outbox")
+
+    async def sweep(self, session: AsyncSession, now: datetime) -> None:
+        """Enqueue every nudge, reminder and weekly digest whose time has come."""
+        await self._nudge_stale(session, now)
+        await self._remind_due(session, now)
+        await self._weekly_wins(session, now)
+
+    # -- stale goals and due dates --------------------------------------------------------
+
+    async def _nudge_stale(self, session: AsyncSession, now: datetime) -> None:
+        since = now - timedelta(days=self._stale_days)
+        goals = (
+            await session.scalars(select(Goal).where(Goal.status == "active", Goal.last_activity_at <= since))
+        ).all()
+        for goal in goals:
+            if not is_stale(goal.last_activity_at, now, self._stale_days):
+                continue
+            if (
+                goal.nudged_at is not None
+                and goal.nudged_at >= goal.last_activity_at
+                and not is_stale(goal.nudged_at, now, self._stale_days)
+            ):
+                continue  # one nudge per stretch of silence
+            clock = await self._clock_of(session, goal.guild_id, goal.owner_id)
+            goal.nudged_at = now
+            await enqueue(
+                session,
+                key=f"goal-nudge:{goal.id}:{now:%Y%m%d%H%M}",
+                target=Target("dm", goal.owner_id),
+                message=_nudge(goal, (now - goal.last_activity_at).days),
+                now=now,
+                not_before=nudge_moment(now, clock),
+                guild_id=goal.guild_id,
+            )
+
+    async def _remind_due(self, session: AsyncSession, now: datetime) -> None:
+        goals = (
+            await session.scalars(
+                select(Goal).where(
+                    Goal.status == "active", Goal.due_date.is_not(None), Goal.due_reminded_at.is_(None)
+                )
+            )
+        ).all()
+        for goal in goals:
+            assert goal.due_date is not None
+            clock = await self._clock_of(session, goal.guild_id, goal.owner_id)
+            if local_day(now, clock.zone) < due_reminder_day(goal.due_date, self._due_days):
+                continue
+            goal.due_reminded_at = now
+            text = f"**{goal.title}** is due on {goal.due_date:%A %d %B}. You're at {goal.progress}%."
+            await enqueue(
+                session,
+                key=f"goal-due:{goal.id}:{goal.due_date.isoformat()}",
+                target=Target("dm", goal.owner_id),
+                message=OutgoingMessage(
+                    cards=(Card(title="Coming up", description=text),), buttons=_buttons(goal.id)
+                ),
+                now=now,
+                not_before=nudge_moment(now, clock),
+                guild_id=goal.guild_id,
+            )
+
+    # -- weekly wins ----------------------------------------------------------------------
+
+    async def _weekly_wins(self, session: AsyncSession, now: datetime) -> None:
+        groups = (
+            await session.scalars(
+                select(Group).where(
+                    Group.archived_at.is_(None),
+                    Group.wins_weekday.is_not(None),
+                    Group.home_channel_id.is_not(None),
+                )
+            )
+        ).all()
+        for group in groups:
+            assert group.wins_weekday is not None
+            clocks = await self._group_clocks(session, group)
+            moment = best_weekly_moment(clocks, group.wins_weekday, now.date())
+            if not moment <= now < moment + timedelta(days=1):
+                continue
+            wins = await _wins_of(session, group.id, moment - timedelta(days=7), moment)
+            if wins.is_empty():
+                continue
+            await enqueue(
+                session,
+                key=f"goal-wins:{group.id}:{moment:%G-W%V}",
+                target=Target("channel", group.home_channel_id),  # type: ignore[arg-type]
+                message=wins_message(group.name, wins),
+                now=now,
+                guild_id=group.guild_id,
+            )
+
+    async def _group_clocks(self, session: AsyncSession, group: Group) -> list[MemberClock]:
+        members = (
+            await session.scalars(
+                select(GroupMember.user_id).where(
+                    GroupMember.group_id == group.id, GroupMember.left_at.is_(None)
+                )
+            )
+        ).all()
+        return [await self._clock_of(session, group.guild_id, user_id) for user_id in members]
+
+    async def _clock_of(self, session: AsyncSession, guild_id: int, user_id: int) -> MemberClock:
+        profile = await session.get(MemberProfile, (guild_id, user_id))
+        zone = (
+            profile.timezone
+            if profile and profile.timezone
+            else (await self._settings.get_in(session, guild_id)).default_timezone
+        )
+        quiet = None
+        if profile and profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
+            quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
+        return MemberClock(zone, quiet)
+
+
+async def _wins_of(session: AsyncSession, group_id: int, start: datetime, end: datetime) -> WeeklyWins:
+    """Collect the facts of the group's shared goals for the week (counts and titles, no notes)."""
+    goals = (
+        await session.scalars(select(Goal).where(Goal.group_id == group_id, Goal.visibility == "group"))
+    ).all()
+    facts = []
+    for goal in goals:
+        milestones = (
+            await session.scalars(
+                select(GoalMilestone.title).where(
+                    GoalMilestone.goal_id == goal.id,
+                    GoalMilestone.done_at >= start,
+                    GoalMilestone.done_at < end,
+                )
+            )
+        ).all()
+        first = await session.scalar(
+            select(GoalUpdate.progress_before)
+            .where(
+                GoalUpdate.goal_id == goal.id,
+                GoalUpdate.created_at >= start,
+                GoalUpdate.progress_before.is_not(None),
+            )
+            .order_by(GoalUpdate.created_at)
+            .limit(1)
+        )
+        facts.append(
+            GoalFact(
+                goal_id=goal.id,
+                owner_id=goal.owner_id,
+                title=goal.title,
+                visibility=goal.visibility,  # type: ignore[arg-type]
+                completed_at=goal.completed_at,
+                milestones_done_in_week=tuple(milestones),
+                progress_before=first if first is not None else goal.progress,
+                progress_now=goal.progress,
+                last_activity=goal.last_activity_at,
+                stalled=goal.status == "active" and end - goal.last_activity_at > timedelta(days=14),
+            )
+        )
+    return select_weekly_wins(facts, start, end)
+
+
+def wins_message(group_name: str, wins: WeeklyWins) -> OutgoingMessage:
+    """Build the weekly wins digest: celebrate, summarise, and mention stalled goals kindly."""
+    fields: list[Field] = []
+    if wins.completed:
+        fields.append(Field("🎉 Completed", _lines(f"<@{f.owner_id}> — {f.title}" for f in wins.completed)))
+    if wins.milestones:
+        fields.append(
+            Field("✅ Milestones", _lines(f"<@{f.owner_id}> — {m} ({f.title})" for f, m in wins.milestones))
+        )
+    if wins.progressed:
+        fields.append(
+            Field(
+                "📈 Progress",
+                _lines(
+                    f"<@{f.owner_id}> — {f.title}: {f.progress_before}% → {f.progress_now}%"
+                    for f in wins.progressed
+                ),
+            )
+        )
+    if wins.stalled:
+        fields.append(
+            Field(
+                "🌱 Quiet for a while",
+                _lines(f"<@{f.owner_id}> — {f.title}: a small step counts" for f in wins.stalled),
+            )
+        )
+    return OutgoingMessage(
+        cards=(Card(title=f"Weekly wins · {group_name}", fields=tuple(fields), color=0x3BA55C),)
+    )
+
+
+def _lines(items: Sequence[str] | object) -> str:
+    text = "\n".join(items)  # type: ignore[arg-type]
+    return text if len(text) <= 1024 else text[:1020].rsplit("\n", 1)[0] + "\n…"
+
+
+def _buttons(goal_id: int) -> tuple[Button, ...]:
+    return (
+        Button(f"goal:touch:{goal_id}:update", "Update now", "primary"),
+        Button(f"goal:touch:{goal_id}:still", "Still on it"),
+        Button(f"goal:touch:{goal_id}:pause", "Pause"),
+    )
+
+
+def _nudge(goal: Goal, quiet_days: int) -> OutgoingMessage:
+    text = (
+        f"It's been {quiet_days} days since you touched **{goal.title}** ({goal.progress}%). "
+        "No pressure — a one-line update keeps it alive, and pausing is fine too."
+    )
+    return OutgoingMessage(
+        cards=(Card(title="How's your goal going?", description=text),), buttons=_buttons(goal.id)
+    )

@@ -1,0 +1,137 @@
+"""Goals end to end: set, milestones, partners who cheer, and visibility everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services.actors import Actor
+from tests.e2e.conftest import World, final
+from tests.e2e.test_foundation import embed_text
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+async def circle(bot, world: World):
+    admin = Actor(world.owner.id, is_admin=True)
+    group = await bot.services.groups.create(world.guild.id, admin, name="Writing Circle", kind="peer")
+    for user in (world.alice, world.bob):
+        await bot.services.groups.add_member(world.guild.id, admin, group.id, user.id, "peer")
+    await bot.services.outbox.dispatch_due()
+    return group
+
+
+async def set_goal(fake, world, **options) -> dict:
+    reply = await fake.slash(world.alice, world.guild, "goal set", **options)
+    return await final(reply)
+
+
+async def my_goal_id(fake, world, user, query: str) -> str:
+    choices = await fake.autocomplete(user, world.guild, "goal update", focused="goal", goal=query)
+    assert choices, f"no goal matching {query!r} for {user.name}"
+    return choices[0]["value"]
+
+
+def dms_with(fake, user, text: str) -> list[dict]:
+    return [m for m in fake.dm_messages(user) if text in embed_text(m)]
+
+
+async def test_the_life_of_a_goal_with_milestones_and_a_partner(fake, world, bot, circle):
+    created = await set_goal(
+        fake,
+        world,
+        title="Submit the R01",
+        why="Independence as a researcher",
+        visibility="group",
+        group="Writing Circle",
+    )
+    assert created["flags"] & 64 and "New goal: Submit the R01" in embed_text(created)
+    goal = await my_goal_id(fake, world, world.alice, "r01")
+
+    for milestone in ("Specific aims", "Research strategy"):
+        await fake.slash(world.alice, world.guild, "goal milestone-add", goal=goal, title=milestone)
+    partnered = await fake.slash(
+        world.alice, world.guild, "goal partner", goal=goal, options={"user": world.bob}
+    )
+    assert f"<@{world.bob.id}>" in embed_text(partnered.message)
+
+    milestones = await fake.autocomplete(
+        world.alice, world.guild, "goal milestone-done", focused="milestone", goal=goal, milestone="aims"
+    )
+    ticked = await fake.slash(
+        world.alice, world.guild, "goal milestone-done", goal=goal, milestone=milestones[0]["value"]
+    )
+    assert "▰▰▰▰▰▱▱▱▱▱ 50%" in embed_text(ticked.message)
+
+    async def bob_heard() -> bool:
+        await bot.services.outbox.dispatch_due()
+        return bool(dms_with(fake, world.bob, "reached a milestone"))
+
+    await eventually(bob_heard)
+    [news] = dms_with(fake, world.bob, "reached a milestone")
+    cheered = await fake.click(world.bob, news, f"goal:cheer:{goal}")
+    assert cheered.ephemeral and "Cheer sent" in embed_text(cheered.message)
+
+    async def alice_cheered() -> bool:
+        await bot.services.outbox.dispatch_due()
+        return bool(dms_with(fake, world.alice, "cheered you on"))
+
+    await eventually(alice_cheered)
+
+    done = await fake.slash(
+        world.alice, world.guild, "goal done", goal=goal, reflection="Aims first, always."
+    )
+    assert "🎉 Done: Submit the R01" in embed_text(done.message) and "100%" in embed_text(done.message)
+
+
+async def test_private_goals_are_invisible_to_everyone_else(fake, world, circle):
+    await set_goal(fake, world, title="Ask for a raise")
+    goal = await my_goal_id(fake, world, world.alice, "raise")
+
+    assert await fake.autocomplete(world.bob, world.guild, "goal show", focused="goal", goal="") == []
+    shown = await fake.slash(world.bob, world.guild, "goal show", goal=goal)
+    assert "No goal" in embed_text(shown.message)
+    listed = await fake.slash(world.owner, world.guild, "goal list", options={"member": world.alice})
+    assert "raise" not in embed_text(listed.message)  # coordinators get no exception
+
+
+async def test_shared_goals_show_in_the_groups_list(fake, world, circle):
+    await set_goal(fake, world, title="Write daily", visibility="group", group="Writing Circle")
+    await set_goal(fake, world, title="Secret plan")
+    listed = await fake.slash(world.bob, world.guild, "goal list", group="Writing Circle")
+    body = embed_text(listed.message)
+    assert "Write daily" in body and "Secret plan" not in body
+
+
+async def test_someone_elses_goal_cannot_be_changed(fake, world, circle):
+    await set_goal(fake, world, title="Write daily", visibility="group", group="Writing Circle")
+    goal = await my_goal_id(fake, world, world.alice, "write")
+    reply = await fake.slash(world.bob, world.guild, "goal update", goal=goal, progress=90)
+    assert "Only the goal's owner can change it" in embed_text(reply.message)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"progress": 101}, "percentage from 0 to 100"),
+        ({"progress": -1}, "percentage from 0 to 100"),
+    ],
+)
+async def test_bad_progress_is_refused(fake, world, circle, options, message):
+    await set_goal(fake, world, title="Write daily")
+    goal = await my_goal_id(fake, world, world.alice, "write")
+    reply = await fake.slash(world.alice, world.guild, "goal update", goal=goal, **options)
+    assert reply.ephemeral and message in embed_text(reply.message)
+
+
+async def test_a_due_date_in_the_past_is_refused(fake, world, circle):
+    answer = await set_goal(fake, world, title="Late", due="2020-01-01")
+    assert "in the past" in embed_text(answer)
+
+
+async def test_a_partner_must_be_in_the_goals_group(fake, world, circle):
+    await set_goal(fake, world, title="Write daily", visibility="partners", group="Writing Circle")
+    goal = await my_goal_id(fake, world, world.alice, "write")
+    outsider = fake.add_user("carol")
+    world.guild.add_member(outsider)
+    reply = await fake.slash(world.alice, world.guild, "goal partner", goal=goal, options={"user": outsider})
+    assert "not in this goal's group" in embed_text(reply.message)
