@@ -135,3 +135,71 @@ async def test_a_partner_must_be_in_the_goals_group(fake, world, circle):
     world.guild.add_member(outsider)
     reply = await fake.slash(world.alice, world.guild, "goal partner", goal=goal, options={"user": outsider})
     assert "not in this goal's group" in embed_text(reply.message)
+
+
+async def sweep(bot) -> None:
+    async with bot.services.db.transaction() as session:
+        await bot.services.goal_nudges.sweep(session, bot.services.clock.now())
+    await bot.services.outbox.dispatch_due()
+
+
+async def test_stale_goals_get_one_nudge_in_each_members_daytime(fake, world, bot, circle, clock):
+    from datetime import UTC, datetime
+
+    await bot.services.profiles.update(world.guild.id, world.alice.id, timezone="Asia/Tokyo")
+    await bot.services.profiles.update(world.guild.id, world.bob.id, timezone="America/Denver")
+    await set_goal(fake, world, title="Write daily")
+    await final(await fake.slash(world.bob, world.guild, "goal set", title="Run a marathon"))
+
+    clock.set(datetime(2026, 12, 4, 8, 0, tzinfo=UTC))  # 17:00 in Tokyo, 01:00 in Denver
+    await sweep(bot)
+    assert len(dms_with(fake, world.alice, "How's your goal going?")) == 1
+    assert dms_with(fake, world.bob, "How's your goal going?") == []
+
+    clock.set(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))  # 09:00 in Denver
+    await sweep(bot)
+    [nudge] = dms_with(fake, world.bob, "How's your goal going?")
+    assert len(dms_with(fake, world.alice, "How's your goal going?")) == 1  # once per stretch of silence
+
+    still = await fake.click(world.bob, nudge, _custom_id(nudge, "Still on it"))
+    assert "Good to hear" in embed_text(still.message)
+
+
+async def test_weekly_wins_celebrate_shared_goals_and_never_show_private_ones(
+    fake, world, bot, circle, clock
+):
+    from bot.domain.goals import Clock, best_weekly_moment
+
+    await set_goal(fake, world, title="Submit the R01", visibility="group", group="Writing Circle")
+    goal = await my_goal_id(fake, world, world.alice, "r01")
+    await fake.slash(world.alice, world.guild, "goal milestone-add", goal=goal, title="Specific aims")
+    milestones = await fake.autocomplete(
+        world.alice, world.guild, "goal milestone-done", focused="milestone", goal=goal, milestone=""
+    )
+    await fake.slash(
+        world.alice, world.guild, "goal milestone-done", goal=goal, milestone=milestones[0]["value"]
+    )
+    await final(await fake.slash(world.bob, world.guild, "goal set", title="Secret side project"))
+    bob_goal = (await fake.autocomplete(world.bob, world.guild, "goal done", focused="goal", goal="secret"))[
+        0
+    ]
+    await fake.slash(world.bob, world.guild, "goal done", goal=bob_goal["value"])
+
+    friday = best_weekly_moment([Clock("UTC"), Clock("UTC")], 4, clock.now().date())
+    clock.set(friday)
+    await sweep(bot)
+    await sweep(bot)
+
+    wins = [m for m in fake.channel_messages(circle.home.channel_id) if "Weekly wins" in embed_text(m)]
+    assert len(wins) == 1
+    body = embed_text(wins[0])
+    assert "Specific aims" in body and "Submit the R01" in body
+    assert "Secret side project" not in body
+
+
+def _custom_id(message: dict, label: str) -> str:
+    for row in message["components"]:
+        for component in row["components"]:
+            if component.get("label") == label:
+                return component["custom_id"]
+    raise AssertionError(f"no button {label!r}")
