@@ -108,6 +108,15 @@ class GoalSettings(_Section):
     due_reminder_days: int = Field(default=3, ge=0, le=60)
 
 
+class RescueSettings(_Section):
+    """When a quiet pair or group gets help."""
+
+    # Days without activity (home messages, check-in answers, goal updates) before members are nudged.
+    quiet_days: int = Field(default=21, ge=1, le=365)
+    # Days between the rescue's steps: members nudged, then the facilitator told, then a rematch offered.
+    step_days: int = Field(default=7, ge=1, le=90)
+
+
 class LoggingSettings(_Section):
     """What the log shows."""
 
@@ -122,6 +131,7 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     checkins: CheckinSettings = CheckinSettings()
     goals: GoalSettings = GoalSettings()
+    rescue: RescueSettings = RescueSettings()
     logging: LoggingSettings = LoggingSettings()
 
     def bot_token(self) -> str:

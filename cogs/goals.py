@@ -356,7 +356,14 @@ class GoalsCog(
             + ("" if g.owner_id == interaction.user.id else f" · <@{g.owner_id}>")
             for g in found
         ]
-        await reply(interaction, card(f"{whose} goals", "\n".join(lines)[:4000] or "No goals to show yet."))
+        embed = card(f"{whose} goals", "\n".join(lines)[:4000] or "No goals to show yet.")
+        if owner_id == interaction.user.id:
+            days = await self.goals.streak(interaction.guild_id, interaction.user.id)
+            if days:
+                embed.set_footer(
+                    text=f"🔥 {days}-day streak of working on your goals (your own calendar days)"
+                )
+        await reply(interaction, embed)
 
     for _command in (milestone_add, milestone_done, milestone_move, update, done, status, partner):
         _command.autocomplete("goal")(own_goal_autocomplete)

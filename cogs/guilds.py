@@ -1,4 +1,4 @@
-"""Keeps the record of servers the bot is in."""
+"""Keeps the record of servers the bot is in, and counts activity in group homes."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ class Guilds(commands.Cog):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """Record servers seen at start-up (joined while the bot was offline)."""
         await self.bot.services.guilds.joined(guild.id)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Count a message in a group's home as a sign of life (its text is never read or kept)."""
+        if message.guild is not None and not message.author.bot:
+            await self.bot.services.activity.message_in(message.guild.id, message.channel.id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

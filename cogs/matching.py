@@ -95,6 +95,38 @@ class ConfirmMatches(discord.ui.DynamicItem[discord.ui.Button], template=r"match
         )
 
 
+class MatchAgain(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"match:again:(?P<guild>\d+):(?P<role>mentor|mentee|peer)",
+):
+    """The rematch offer of a quiet group's rescue; opts the member in from a DM."""
+
+    def __init__(self, guild_id: int, role: str) -> None:
+        super().__init__(
+            discord.ui.Button(label="Find me a new match", custom_id=f"match:again:{guild_id}:{role}")
+        )
+        self.guild_id, self.role = guild_id, role
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> MatchAgain:
+        """Rebuild from the button's id."""
+        return cls(int(match["guild"]), match["role"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Put the member on the matching list."""
+        try:
+            bot: MentorBot = interaction.client  # type: ignore[assignment]
+            await bot.services.matching.opt_in(self.guild_id, interaction.user.id, self.role)
+            text = f"You're on the matching list as a **{self.role}**; a coordinator will propose a match."
+            await interaction.response.edit_message(
+                embed=card("You're in", text, color=SUCCESS_COLOR), view=None
+            )
+        except Exception as error:  # DynamicItems have no on_error of their own
+            await report_error(interaction, error)
+
+
 @app_commands.guild_only()
 class MatchingCog(
     commands.GroupCog, group_name="match", group_description="Find a mentor, a mentee or peers"
@@ -153,5 +185,5 @@ class MatchingCog(
 
 async def setup(bot: MentorBot) -> None:
     """Load the cog and its persistent button."""
-    bot.add_dynamic_items(ConfirmMatches)
+    bot.add_dynamic_items(ConfirmMatches, MatchAgain)
     await bot.add_cog(MatchingCog(bot))

@@ -30,6 +30,7 @@ from bot.messaging import Notifier, Target
 from bot.messaging.outbox import Outcome, cancel, enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services import checkin_messages as messages
+from bot.services.activity import record_group_activity
 from bot.services.actors import Actor
 from bot.services.checkins import latest_round, round_stats
 from bot.services.groups import GroupService
@@ -145,6 +146,7 @@ class CheckinAnswerService:
             )
             session.add(row)
             delivery.status, delivery.answered_at = "answered", now
+            await record_group_activity(session, delivery.group_id, now)
             await cancel(session, _follow_up_keys(delivery))
             await session.flush()
             if row.visibility == "group":

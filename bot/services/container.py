@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.messaging.outbox import OutboxDispatcher
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.activity import ActivityService
 from bot.services.checkin_answers import CheckinAnswerService
 from bot.services.checkins import CheckinService
 from bot.services.goal_nudges import GoalNudges
@@ -18,6 +19,7 @@ from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
 from bot.services.profiles import ProfileService
+from bot.services.rescue import GroupRescue
 from bot.services.settings import SettingsService
 
 
@@ -38,6 +40,8 @@ class Services:
     checkin_answers: CheckinAnswerService
     goals: GoalService
     goal_nudges: GoalNudges
+    activity: ActivityService
+    rescue: GroupRescue
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -74,5 +78,9 @@ class Services:
                 scheduler,
                 stale_after_days=settings.goals.stale_after_days,
                 due_reminder_days=settings.goals.due_reminder_days,
+            ),
+            activity=ActivityService(db, clock),
+            rescue=GroupRescue(
+                scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),
         )

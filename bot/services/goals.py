@@ -8,7 +8,7 @@ Coordinators and facilitators get no exception — private means private.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -26,11 +26,13 @@ from bot.domain.goals import (
     check_title,
     parse_due_date,
     progress_from_milestones,
+    streak,
 )
 from bot.errors import Conflict, Invalid, NotAllowed, NotFound
 from bot.messaging import Button, Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.activity import record_group_activity
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
 from bot.services.settings import SettingsService
@@ -169,6 +171,7 @@ class GoalService:
             done, total = await _milestone_counts(session, goal.id)
             before, goal.progress = goal.progress, progress_from_milestones(done, total)
             goal.last_activity_at = now
+            await record_group_activity(session, goal.group_id, now)
             session.add(
                 GoalUpdate(
                     goal_id=goal.id,
@@ -231,6 +234,7 @@ class GoalService:
             if progress is not None:
                 goal.progress = progress
             goal.last_activity_at = now
+            await record_group_activity(session, goal.group_id, now)
             if goal.status == "paused":
                 goal.status = "active"
             session.add(
@@ -261,6 +265,7 @@ class GoalService:
             before = goal.progress
             goal.status, goal.progress, goal.reflection = "done", 100, reflection
             goal.completed_at = goal.last_activity_at = now
+            await record_group_activity(session, goal.group_id, now)
             session.add(
                 GoalUpdate(
                     goal_id=goal.id,
@@ -295,6 +300,7 @@ class GoalService:
                 raise NotFound("That goal no longer exists.")
             now = self._clock.now()
             goal.last_activity_at = now
+            await record_group_activity(session, goal.group_id, now)
             session.add(
                 GoalUpdate(
                     goal_id=goal.id, guild_id=goal.guild_id, author_id=user_id, kind="note", created_at=now
@@ -462,6 +468,20 @@ class GoalService:
         async with self._db.transaction() as session:
             return [await _view(session, goal) for goal in await session.scalars(statement)]
 
+    async def streak(self, guild_id: int, user_id: int) -> int:
+        """Return how many of the member's own calendar days in a row they worked on their goals."""
+        async with self._db.transaction() as session:
+            moments = await session.scalars(
+                select(GoalUpdate.created_at).where(
+                    GoalUpdate.guild_id == guild_id,
+                    GoalUpdate.author_id == user_id,
+                    GoalUpdate.kind.in_(("progress", "milestone", "done", "note")),
+                    GoalUpdate.created_at >= self._clock.now() - timedelta(days=400),
+                )
+            )
+            zone = await self._zone(session, guild_id, user_id)
+            return streak(list(moments), zone, self._clock.now())
+
     async def _own_goal(
         self, session: AsyncSession, guild_id: int, owner: Actor, ref: str, *, allow_closed: bool = False
     ) -> Goal:
@@ -475,13 +495,15 @@ class GoalService:
         return goal
 
     async def _today(self, session: AsyncSession, guild_id: int, user_id: int) -> date:
+        return self._clock.now().astimezone(ZoneInfo(await self._zone(session, guild_id, user_id))).date()
+
+    async def _zone(self, session: AsyncSession, guild_id: int, user_id: int) -> str:
         profile = await session.get(MemberProfile, (guild_id, user_id))
-        zone = (
+        return (
             profile.timezone
             if profile and profile.timezone
             else (await self._settings.get_in(session, guild_id)).default_timezone
         )
-        return self._clock.now().astimezone(ZoneInfo(zone)).date()
 
 
 async def _find(session: AsyncSession, guild_id: int, ref: str | int, *, for_update: bool = False) -> Goal:

@@ -203,3 +203,18 @@ def _custom_id(message: dict, label: str) -> str:
             if component.get("label") == label:
                 return component["custom_id"]
     raise AssertionError(f"no button {label!r}")
+
+
+async def test_my_streak_counts_my_own_calendar_days(fake, world, bot, circle, clock):
+    from datetime import UTC, datetime
+
+    await bot.services.profiles.update(world.guild.id, world.alice.id, timezone="Asia/Tokyo")
+    clock.set(datetime(2026, 11, 23, 14, 30, tzinfo=UTC))  # 23:30 in Tokyo
+    await set_goal(fake, world, title="Write daily")
+    goal = await my_goal_id(fake, world, world.alice, "write")
+    await fake.slash(world.alice, world.guild, "goal update", goal=goal, progress=10)
+    clock.set(datetime(2026, 11, 23, 15, 30, tzinfo=UTC))  # 00:30 the next day in Tokyo, same UTC day
+    await fake.slash(world.alice, world.guild, "goal update", goal=goal, progress=20)
+
+    listed = await fake.slash(world.alice, world.guild, "goal list")
+    assert "2-day streak" in embed_text(listed.message)

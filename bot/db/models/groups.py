@@ -45,6 +45,11 @@ class Group(Base):
     home_channel_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     # The weekday (0 = Monday) of the weekly wins digest; None turns it off.
     wins_weekday: Mapped[int | None] = mapped_column(SmallInteger, default=4, server_default=text("4"))
+    # The last sign of life (a message in the home, a check-in answer, a goal update): counts only.
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Stalled-group rescue: 0 none, 1 members nudged, 2 facilitator told, 3 rematch offered.
+    rescue_stage: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
+    rescue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_by: Mapped[int] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,0 +1,119 @@
+"""Stalled pairs and groups: nudge the members, then tell the facilitator, then offer a rematch.
+
+The sources' formal pairs failed mostly for lack of time: a quiet group should be noticed
+early and kindly. Only activity times are used (messages in the home, check-in answers, goal
+updates), never content. Any sign of life resets the rescue.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Group, GroupMember
+from bot.messaging import Button, Card, OutgoingMessage, Target
+from bot.messaging.outbox import enqueue
+from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
+
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+SWEEP_EVERY = timedelta(hours=1)
+
+
+class GroupRescue:
+    """A scheduling-engine source: one hourly sweep over every active group."""
+
+    name = "rescue"
+
+    def __init__(self, scheduler: SchedulingEngine, *, quiet_days: int = 21, step_days: int = 7) -> None:
+        self._scheduler = scheduler
+        self._quiet = timedelta(days=quiet_days)
+        self._step = timedelta(days=step_days)
+        scheduler.add_handler("rescue.sweep", self._job)
+        scheduler.add_source(self)
+
+    async def load(self, session: AsyncSession) -> list[JobSpec]:
+        """Declare the sweep."""
+        return [
+            JobSpec("rescue:sweep", "rescue.sweep", IntervalTrigger(hours=1, start_date=_EPOCH, timezone=UTC))
+        ]
+
+    async def _job(self, session: AsyncSession, occurrence: Occurrence) -> None:
+        await self.sweep(session, occurrence.now)
+        self._scheduler.run_soon("outbox")
+
+    async def sweep(self, session: AsyncSession, now: datetime) -> None:
+        """Move every stalled group one step along the rescue, at most one step per period."""
+        groups = (
+            await session.scalars(select(Group).where(Group.archived_at.is_(None), Group.rescue_stage < 3))
+        ).all()
+        for group in groups:
+            quiet_since = group.last_activity_at or group.created_at
+            if now - quiet_since < self._quiet:
+                continue
+            if group.rescue_stage > 0 and group.rescue_at is not None and now - group.rescue_at < self._step:
+                continue
+            members = (
+                await session.scalars(
+                    select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.left_at.is_(None))
+                )
+            ).all()
+            days = (now - quiet_since).days
+            stage = group.rescue_stage + 1
+            if stage == 1:
+                for member in members:
+                    await _dm(session, group, member.user_id, stage, now, _members_nudge(group, days))
+            elif stage == 2:
+                facilitators = [m.user_id for m in members if m.role == "facilitator"] or [group.created_by]
+                for user_id in facilitators:
+                    await _dm(session, group, user_id, stage, now, _facilitator_note(group, days))
+            else:
+                for member in members:
+                    if member.role in ("mentor", "mentee", "peer"):
+                        await _dm(
+                            session, group, member.user_id, stage, now, _rematch_offer(group, member.role)
+                        )
+            group.rescue_stage, group.rescue_at = stage, now
+
+
+async def _dm(
+    session: AsyncSession, group: Group, user_id: int, stage: int, now: datetime, message: OutgoingMessage
+) -> None:
+    await enqueue(
+        session,
+        key=f"rescue:{group.id}:{user_id}:{stage}:{now:%Y%m%d}",
+        target=Target("dm", user_id),
+        message=message,
+        now=now,
+        guild_id=group.guild_id,
+    )
+
+
+def _members_nudge(group: Group, days: int) -> OutgoingMessage:
+    text = (
+        f"**{group.name}** has been quiet for {days} days. Finding time is the hardest part of distance "
+        "mentoring — a two-line hello in the group's channel, or answering a check-in, keeps it going."
+    )
+    return OutgoingMessage(cards=(Card(title="Your group misses you", description=text),))
+
+
+def _facilitator_note(group: Group, days: int) -> OutgoingMessage:
+    text = (
+        f"**{group.name}** has shown no activity for {days} days (no messages in its channel, check-in "
+        "answers or goal updates), even after a nudge to its members. A personal word from you may help. "
+        "Only you see this."
+    )
+    return OutgoingMessage(cards=(Card(title="A group has gone quiet", description=text),))
+
+
+def _rematch_offer(group: Group, role: str) -> OutgoingMessage:
+    text = (
+        f"**{group.name}** has been quiet for a long while. That happens — schedules change. If you'd like a "
+        "fresh match, press the button (or use `/match optin`); a coordinator will propose one."
+    )
+    return OutgoingMessage(
+        cards=(Card(title="Would a new match help?", description=text),),
+        buttons=(Button(f"match:again:{group.guild_id}:{role}", "Find me a new match", "primary"),),
+    )
