@@ -320,6 +320,20 @@ class GoalsCog(
         view = await self.goals.add_partner(interaction.guild_id, actor(interaction), goal, member.id)
         await reply(interaction, goal_embed(view))
 
+    @app_commands.command(name="cheer", description="Cheer a goal you're a partner on, with a short note")
+    @app_commands.describe(goal="A goal you're a partner on", note="A word of encouragement (optional)")
+    async def cheer(
+        self, interaction: discord.Interaction, goal: str, note: app_commands.Range[str, 1, 500] | None = None
+    ) -> None:
+        """Cheer a goal you're a partner on, with a short note."""
+        assert interaction.guild_id is not None
+        if not goal.isdigit():
+            raise Invalid("Pick the goal from the list as you type.")
+        view = await self.goals.cheer(interaction.user.id, int(goal), note)
+        await reply(
+            interaction, card("Cheer sent 👏", f"<@{view.owner_id}> will see it.", color=SUCCESS_COLOR)
+        )
+
     @app_commands.command(name="show", description="Show a goal you can see")
     @app_commands.describe(goal="The goal")
     async def show(self, interaction: discord.Interaction, goal: str) -> None:
@@ -367,7 +381,8 @@ class GoalsCog(
 
     for _command in (milestone_add, milestone_done, milestone_move, update, done, status, partner):
         _command.autocomplete("goal")(own_goal_autocomplete)
-    show.autocomplete("goal")(any_goal_autocomplete)
+    for _command in (show, cheer):
+        _command.autocomplete("goal")(any_goal_autocomplete)
     for _command in (milestone_done, milestone_move):
         _command.autocomplete("milestone")(milestone_autocomplete)
     for _command in (set_, list_):

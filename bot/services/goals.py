@@ -377,20 +377,20 @@ class GoalService:
             goal = await session.get(Goal, goal_id)
             if goal is None or not await _is_partner(session, goal.id, user_id):
                 raise NotFound("That goal isn't one you're a partner on.")
-            session.add(
-                GoalUpdate(
-                    goal_id=goal.id,
-                    guild_id=goal.guild_id,
-                    author_id=user_id,
-                    kind="cheer",
-                    note=note,
-                    created_at=now,
-                )
+            update = GoalUpdate(
+                goal_id=goal.id,
+                guild_id=goal.guild_id,
+                author_id=user_id,
+                kind="cheer",
+                note=note,
+                created_at=now,
             )
+            session.add(update)
+            await session.flush()
             text = f"<@{user_id}> cheered you on for **{goal.title}** 👏" + (f"\n> {note}" if note else "")
             await enqueue(
                 session,
-                key=f"goal-cheer:{goal.id}:{user_id}:{now.isoformat()}",
+                key=f"goal-cheer:{update.id}",
                 target=Target("dm", goal.owner_id),
                 message=OutgoingMessage(cards=(Card(title="A cheer for you", description=text),)),
                 now=now,
@@ -401,13 +401,15 @@ class GoalService:
         return view
 
     async def _tell_partners(self, session: AsyncSession, goal: Goal, what: str, now: datetime) -> None:
+        await session.flush()  # the update just added gets its id, which names this news
+        occasion = await session.scalar(select(func.max(GoalUpdate.id)).where(GoalUpdate.goal_id == goal.id))
         partners = list(
             await session.scalars(select(GoalPartner.user_id).where(GoalPartner.goal_id == goal.id))
         )
         for partner_id in partners:
             await enqueue(
                 session,
-                key=f"goal-news:{goal.id}:{partner_id}:{now.isoformat()}",
+                key=f"goal-news:{occasion}:{partner_id}",
                 target=Target("dm", partner_id),
                 message=OutgoingMessage(
                     cards=(Card(title=goal.title, description=f"<@{goal.owner_id}> {what}."),),

@@ -76,6 +76,18 @@ async def test_the_life_of_a_goal_with_milestones_and_a_partner(fake, world, bot
         return bool(dms_with(fake, world.alice, "cheered you on"))
 
     await eventually(alice_cheered)
+    noted = await fake.slash(
+        world.bob, world.guild, "goal cheer", goal=goal, note="The aims page reads well!"
+    )
+    assert "Cheer sent" in embed_text(noted.message)
+
+    async def alice_got_the_note() -> bool:
+        await bot.services.outbox.dispatch_due()
+        return bool(dms_with(fake, world.alice, "The aims page reads well!"))
+
+    await eventually(alice_got_the_note)
+    stranger = await fake.slash(world.owner, world.guild, "goal cheer", goal=goal)
+    assert "isn't one you're a partner on" in embed_text(stranger.message)
 
     done = await fake.slash(
         world.alice, world.guild, "goal done", goal=goal, reflection="Aims first, always."
