@@ -20,6 +20,7 @@ EXTENSIONS = (
     "cogs.guilds",
     "cogs.help",
     "cogs.matching",
+    "cogs.moderation",
     "cogs.profile",
     "cogs.setup",
 )

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_async
 from bot.discord_homes import DiscordGroupHomes
+from bot.discord_moderation import DiscordModeration
 from bot.discord_notifier import DiscordNotifier
 from bot.messaging.outbox import OutboxDispatcher
 from bot.messaging.pacing import Pacer
@@ -51,6 +52,7 @@ class BotRunner:
             self.services = services = Services.build(self.settings, db, self.clock)
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)
+            services.moderation.actions = DiscordModeration(bot)
             scheduler_settings = self.settings.scheduler
             notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))
             services.checkin_answers.notifier = notifier

@@ -20,8 +20,8 @@ MemberRoleChoice = Literal["mentor", "mentee", "peer"]
 ROLE_ORDER = ("facilitator", "mentor", "mentee", "peer")
 
 
-def group_embed(group: GroupView) -> discord.Embed:
-    """Render a group for people allowed to see it."""
+def group_embed(group: GroupView, coordinator_role_id: int | None = None) -> discord.Embed:
+    """Render a group for people allowed to see it, with who looks after it."""
     embed = card(group.name + (" (archived)" if group.archived else ""), group.description)
     embed.add_field(name="Model", value=KIND_LABELS[group.kind], inline=False)
     if group.home is not None:
@@ -36,6 +36,11 @@ def group_embed(group: GroupView) -> discord.Embed:
         people = [f"<@{m.user_id}>" for m in group.members if m.role == role]
         if people:
             embed.add_field(name=f"{role.title()}s ({len(people)})", value=_clip_list(people), inline=False)
+    looked_after = [f"<@{u}>" for u in group.facilitator_ids]
+    looked_after.append(
+        f"coordinators (<@&{coordinator_role_id}>)" if coordinator_role_id else "the server's admins"
+    )
+    embed.add_field(name="Looked after by", value=", ".join(looked_after), inline=False)
     if not group.members:
         embed.add_field(name="Members", value="nobody yet: add them with `/group add`", inline=False)
     elif missing := missing_for_complete(group.kind, _seats(group)):
@@ -184,7 +189,8 @@ class GroupsCog(
         """Show a group: its model, home, cadence and members."""
         assert interaction.guild_id is not None
         view = await self.groups.get(interaction.guild_id, actor(interaction), group)
-        await reply(interaction, group_embed(view))
+        role_id = (await self.bot.services.program.get(interaction.guild_id)).coordinator_role_id
+        await reply(interaction, group_embed(view, role_id))
 
     @app_commands.command(name="list", description="List the groups you belong to and the open ones")
     async def list_(self, interaction: discord.Interaction) -> None:

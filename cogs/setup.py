@@ -22,6 +22,8 @@ def settings_embed(settings: ProgramSettings, title: str = "Program settings") -
     embed.add_field(name="Coordinators", value=role, inline=True)
     embed.add_field(name="Group channels go in", value=category, inline=True)
     embed.add_field(name="Default time zone", value=settings.default_timezone, inline=True)
+    modlog = f"<#{settings.modlog_channel_id}>" if settings.modlog_channel_id else "none"
+    embed.add_field(name="Moderation log", value=modlog, inline=True)
     embed.add_field(
         name="Career stages (junior first)", value=" → ".join(settings.career_stages), inline=False
     )

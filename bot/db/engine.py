@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -13,9 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
-# Set while a unit of work is open in this task: a second one would wait for the first's
-# write lock forever (SQLite) or see a different snapshot (PostgreSQL).
-_in_transaction: ContextVar[bool] = ContextVar("in_transaction", default=False)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -52,6 +50,10 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Tasks with a unit of work open: a second one in the same task would wait for the first's
+        # write lock forever (SQLite) or see another snapshot (PostgreSQL). A context variable
+        # would leak into tasks and callbacks created meanwhile (asyncio copies the context).
+        self._busy: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False) -> Database:
@@ -66,14 +68,16 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open a session in a transaction that commits on success and rolls back on error."""
-        if _in_transaction.get():
+        task = asyncio.current_task()
+        if task in self._busy:
             raise RuntimeError("a unit of work is already open in this task; pass its session instead")
-        token = _in_transaction.set(True)
+        if task is not None:
+            self._busy.add(task)
         try:
             async with self._sessions.begin() as session:
                 yield session
         finally:
-            _in_transaction.reset(token)
+            self._busy.discard(task)  # type: ignore[arg-type]
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

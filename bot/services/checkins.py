@@ -671,6 +671,7 @@ async def _members(session: AsyncSession, group_id: int) -> list[int]:
             select(GroupMember.user_id).where(
                 GroupMember.group_id == group_id,
                 GroupMember.left_at.is_(None),
+                GroupMember.paused_at.is_(None),  # a facilitator paused them: no schedules
                 GroupMember.role.in_(CHECKIN_ROLES),
             )
         )

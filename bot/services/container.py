@@ -18,6 +18,7 @@ from bot.services.goals import GoalService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
+from bot.services.moderation import ModerationService
 from bot.services.profiles import ProfileService
 from bot.services.rescue import GroupRescue
 from bot.services.settings import SettingsService
@@ -42,6 +43,7 @@ class Services:
     goal_nudges: GoalNudges
     activity: ActivityService
     rescue: GroupRescue
+    moderation: ModerationService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -80,6 +82,7 @@ class Services:
                 due_reminder_days=settings.goals.due_reminder_days,
             ),
             activity=ActivityService(db, clock),
+            moderation=ModerationService(db, clock, program, groups, scheduler),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),

@@ -380,6 +380,11 @@ class GroupService:
             row.wins_weekday = weekday
             return await _view(session, row)
 
+    async def view_of(self, guild_id: int, group_id: int) -> GroupView:
+        """Return a group without a rights check (for services that already checked)."""
+        async with self._db.transaction() as session:
+            return await _view(session, await _find(session, guild_id, group_id))
+
     async def require_manager(self, guild_id: int, actor: Actor, ref: str | int, action: str) -> GroupView:
         """Return the group if ``actor`` coordinates the server or facilitates it, else raise."""
         group = await self._manageable(guild_id, actor, ref, action)

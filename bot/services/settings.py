@@ -26,6 +26,7 @@ class ProgramSettings:
     home_category_id: int | None
     default_timezone: str
     career_stages: tuple[str, ...]
+    modlog_channel_id: int | None = None
 
     def stage_index(self, label: str | None) -> int | None:
         """Return the position of a stage label on the ladder, or None."""
@@ -57,6 +58,7 @@ class SettingsService:
             row.home_category_id,
             row.default_timezone,
             tuple(row.career_stages) if row.career_stages else DEFAULT_CAREER_STAGES,
+            row.modlog_channel_id,
         )
 
     async def is_coordinator(self, guild_id: int, actor: Actor) -> bool:
@@ -86,6 +88,13 @@ class SettingsService:
         """Choose the category under which group homes are created."""
         await self.require_coordinator(guild_id, actor, "choose where group channels go")
         return await self._change(guild_id, home_category_id=category_id)
+
+    async def set_modlog_channel(
+        self, guild_id: int, actor: Actor, channel_id: int | None
+    ) -> ProgramSettings:
+        """Choose the channel where moderation actions and reports are posted for coordinators."""
+        await self.require_coordinator(guild_id, actor, "choose the moderation log channel")
+        return await self._change(guild_id, modlog_channel_id=channel_id)
 
     async def set_default_timezone(self, guild_id: int, actor: Actor, zone: str) -> ProgramSettings:
         """Choose the zone used for members who have not set theirs."""

@@ -186,6 +186,37 @@ class DriverMixin:
         )
         return await self._dispatch(inter, data, f"/{command}")
 
+    async def message_command(
+        self, user: FakeUser, guild: FakeGuild, name: str, message: dict[str, Any], *, locale: str = "en-US"
+    ) -> InteractionReply:
+        """``user`` picks the message context-menu command ``name`` (Apps > name) on ``message``."""
+        chan, stored = self._message(message)
+        _, member = self._context(user, guild, chan)
+        pools = [self.world.guild_commands.get(guild.id, []), self.world.global_commands]
+        cmd = next((c for pool in pools for c in pool if c["name"] == name and c["type"] == 3), None)
+        if cmd is None:
+            raise AssertionError(f"no message command {name!r} registered here")
+        self._check_usable(cmd, user, guild, member, chan)
+        data: dict[str, Any] = {
+            "id": cmd["id"],
+            "name": cmd["name"],
+            "type": 3,
+            "target_id": str(stored["id"]),
+            "resolved": {"messages": {str(stored["id"]): copy.deepcopy(stored)}},
+        }
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        inter = FakeInteraction(
+            self.world,
+            type=APPLICATION_COMMAND,
+            user=user,
+            guild=guild,
+            channel=chan,
+            locale=locale,
+            command_name=name,
+        )
+        return await self._dispatch(inter, data, f"message command {name!r}")
+
     async def autocomplete(
         self,
         user: FakeUser,

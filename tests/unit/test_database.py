@@ -2,7 +2,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.db.models import GuildRecord, MemberProfile
 
@@ -61,3 +61,16 @@ async def test_a_failed_unit_of_work_leaves_no_trace(db):
             raise RuntimeError("boom")
     async with db.transaction() as session:
         assert await session.get(GuildRecord, 9) is None
+
+
+async def test_a_nested_unit_of_work_fails_loudly_but_a_task_started_inside_may_open_its_own(db):
+    async def elsewhere() -> int:
+        async with db.transaction() as session:
+            return (await session.execute(text("SELECT 1"))).scalar()
+
+    with pytest.raises(RuntimeError, match="already open in this task"):
+        async with db.transaction(), db.transaction():
+            pass
+    async with db.transaction():
+        task = asyncio.create_task(elsewhere())
+    assert await task == 1

@@ -4,6 +4,7 @@ from bot.db.models.checkins import CheckinAnswer, CheckinDelivery, CheckinRound,
 from bot.db.models.core import GuildRecord
 from bot.db.models.goals import Goal, GoalMilestone, GoalPartner, GoalUpdate
 from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
+from bot.db.models.moderation import ModerationRecord
 from bot.db.models.profiles import DmChannel, MemberProfile
 from bot.db.models.scheduling import JobState, OutboxMessage
 
@@ -25,6 +26,7 @@ __all__ = [
     "MatchOptIn",
     "MatchProposal",
     "MemberProfile",
+    "ModerationRecord",
     "OutboxMessage",
     "QuestionSet",
 ]

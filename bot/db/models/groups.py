@@ -20,6 +20,8 @@ class GuildSettings(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     coordinator_role_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     home_category_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    # Where moderation actions and reports are posted for coordinators (optional).
+    modlog_channel_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # The ordered career ladder, most junior first; None means the built-in one.
     career_stages: Mapped[list[str] | None] = mapped_column(JSON, default=None)
@@ -68,6 +70,8 @@ class GroupMember(Base):
     # mentor, mentee, peer or facilitator
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A facilitator paused this member: no access to the home, no schedules, until restored.
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 

@@ -1,0 +1,89 @@
+"""The ModerationActions port implemented with discord.py, checking the bot's own permissions first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import discord
+
+from bot.errors import Invalid, NotFound
+from bot.services.homes import BotLacksPermission
+
+
+class DiscordModeration:
+    """Locks, slow mode, timeouts and message removal."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def set_locked(self, guild_id: int, thread_id: int, locked: bool) -> None:
+        """Lock or unlock a thread."""
+        thread = await self._channel(guild_id, thread_id)
+        self._require(thread, "manage_threads", "Manage Threads")
+        await self._call(thread.edit(locked=locked), "Manage Threads", thread)  # type: ignore[union-attr]
+
+    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int) -> None:
+        """Set slow mode on a channel or thread."""
+        channel = await self._channel(guild_id, channel_id)
+        needed = (
+            ("manage_threads", "Manage Threads")
+            if isinstance(channel, discord.Thread)
+            else ("manage_channels", "Manage Channels")
+        )
+        self._require(channel, *needed)
+        await self._call(channel.edit(slowmode_delay=seconds), needed[1], channel)  # type: ignore[union-attr]
+
+    async def timeout(self, guild_id: int, user_id: int, until: datetime | None, reason: str) -> None:
+        """Time a member out, or lift it."""
+        guild = self._guild(guild_id)
+        if not guild.me.guild_permissions.moderate_members:
+            raise BotLacksPermission("Moderate Members", "in this server")
+        try:
+            member = guild.get_member(user_id) or await guild.fetch_member(user_id)
+        except discord.NotFound:
+            raise Invalid(f"<@{user_id}> is not a member of this server.") from None
+        try:
+            await member.edit(timed_out_until=until, reason=reason)
+        except discord.Forbidden:
+            raise BotLacksPermission(
+                "Moderate Members", "over this member (they rank above me or are an administrator)"
+            ) from None
+
+    async def delete_message(self, guild_id: int, channel_id: int, message_id: int, reason: str) -> int:
+        """Delete a message and return its author's id."""
+        channel = await self._channel(guild_id, channel_id)
+        self._require(channel, "manage_messages", "Manage Messages")
+        try:
+            message = await channel.fetch_message(message_id)  # type: ignore[union-attr]
+        except discord.NotFound:
+            raise NotFound("That message no longer exists.") from None
+        await self._call(message.delete(), "Manage Messages", channel)
+        return message.author.id
+
+    def _guild(self, guild_id: int) -> discord.Guild:
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            raise NotFound("I'm not connected to this server right now; try again in a minute.")
+        return guild
+
+    async def _channel(self, guild_id: int, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
+        guild = self._guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id)
+        if channel is None:
+            try:
+                channel = await guild.fetch_channel(channel_id)
+            except (discord.NotFound, discord.Forbidden):
+                raise NotFound("That channel or thread no longer exists (or I can't see it).") from None
+        return channel
+
+    def _require(
+        self, channel: discord.abc.GuildChannel | discord.Thread, permission: str, label: str
+    ) -> None:
+        if not getattr(channel.permissions_for(channel.guild.me), permission):
+            raise BotLacksPermission(label, f"in {channel.mention}")
+
+    async def _call(self, action, label: str, channel: discord.abc.GuildChannel | discord.Thread) -> None:  # noqa: ANN001
+        try:
+            await action
+        except discord.Forbidden:
+            raise BotLacksPermission(label, f"in {channel.mention}") from None
