@@ -166,6 +166,22 @@ class ModerationCog(
         for menu in self.menus:
             self.bot.tree.remove_command(menu.name, type=menu.type)
 
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command | app_commands.ContextMenu
+    ) -> None:
+        """Show a member, privately, the facilitators' notes their closed DMs kept from them."""
+        if interaction.guild_id is None:
+            return
+        notes = await self.bot.services.moderation.take_undelivered_notes(
+            interaction.guild_id, interaction.user.id
+        )
+        if notes:
+            text = "\n\n".join(notes)[:4000]
+            await interaction.followup.send(
+                embed=card("A note from your group's facilitators", text), ephemeral=True
+            )
+
     async def remove_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Remove a message in your group (facilitators)."""
         await interaction.response.send_modal(ReasonModal(self.bot, message, report=False))

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and immediate write transactions."""
     parsed = make_url(url)

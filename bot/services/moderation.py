@@ -20,7 +20,7 @@ from bot.db.engine import Database
 from bot.db.models import Group, GroupMember, ModerationRecord
 from bot.errors import Invalid, NotAllowed, NotFound
 from bot.messaging import Card, Field, OutgoingMessage, Target
-from bot.messaging.outbox import enqueue
+from bot.messaging.outbox import Outcome, enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.groups import GroupService, GroupView
@@ -30,6 +30,12 @@ REASON_MAX = 500
 TIMEOUT_MAX = timedelta(days=28)  # Discord's limit
 SLOWMODE_MAX = 21_600  # seconds: Discord's limit
 LOG_PAGE = 10
+# The private notes shown in the server when their DM could not be delivered.
+NOTE_ACTIONS = {
+    "warn": "A facilitator asked you to take care: {reason}",
+    "pause": "Your participation in a group is paused for now: {reason}",
+    "remove_message": "A facilitator removed a message of yours. Reason: {reason}",
+}
 ACTION_LABELS = {
     "lock": "locked a thread",
     "unlock": "unlocked a thread",
@@ -301,6 +307,37 @@ class ModerationService:
                 session, settings.modlog_channel_id, record, group.name if group else None
             )
         self._scheduler.run_soon("outbox")
+
+    # -- notes that could not be delivered by DM ---------------------------------------------
+
+    async def on_note_outcome(self, outcome: Outcome) -> None:
+        """Keep a private note whose DM was refused, to show it privately in the server instead."""
+        if outcome.status == "sent":
+            return
+        record_id = int(outcome.key.split(":")[1])
+        async with self._db.transaction() as session:
+            record = await session.get(ModerationRecord, record_id, with_for_update=True)
+            if record is not None:
+                record.details = {**record.details, "undelivered": True}
+
+    async def take_undelivered_notes(self, guild_id: int, user_id: int) -> list[str]:
+        """Return (once) the notes for ``user_id`` whose DM failed, to show them privately."""
+        async with self._db.transaction() as session:
+            records = (
+                await session.scalars(
+                    select(ModerationRecord).where(
+                        ModerationRecord.guild_id == guild_id,
+                        ModerationRecord.target_id == user_id,
+                        ModerationRecord.action.in_(tuple(NOTE_ACTIONS)),
+                    )
+                )
+            ).all()
+            notes = []
+            for record in records:
+                if record.details.get("undelivered"):
+                    notes.append(NOTE_ACTIONS[record.action].format(reason=record.reason or ""))
+                    record.details = {**record.details, "undelivered": False, "shown_in_server": True}
+            return notes
 
     # -- history --------------------------------------------------------------------------
 

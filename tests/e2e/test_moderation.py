@@ -248,3 +248,24 @@ async def test_members_see_who_looks_after_their_group(fake, world, circle):
     assert f"<@{circle.carol.id}>" in embed_text(info.message) and "Looked after by" in embed_text(
         info.message
     )
+
+
+async def test_a_warning_to_closed_dms_is_shown_privately_at_the_next_command(fake, world, bot, circle):
+    fake.close_dms(world.bob)
+    await final(
+        await fake.slash(
+            circle.carol,
+            world.guild,
+            "facilitate warn",
+            group="Circle",
+            reason="Mind the ground rules",
+            options={"user": world.bob},
+        )
+    )
+    await bot.services.outbox.dispatch_due()
+
+    reply = await fake.slash(world.bob, world.guild, "help")
+    note = await reply.wait_followup()
+    assert note["flags"] & 64 and "Mind the ground rules" in embed_text(note)
+    again = await fake.slash(world.bob, world.guild, "help")
+    assert again.followups == []  # shown once
