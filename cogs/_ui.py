@@ -25,17 +25,20 @@ def timestamp(moment: datetime, style: str = "F") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
+def member_actor(member: discord.Member) -> Actor:
+    """Return the facts about a member that the services check rights against."""
+    permissions = member.guild_permissions
+    return Actor(
+        member.id,
+        is_admin=permissions.administrator or permissions.manage_guild,
+        role_ids=frozenset(role.id for role in member.roles),
+    )
+
+
 def actor(interaction: discord.Interaction) -> Actor:
-    """Return who is acting, with the facts the services check rights against."""
+    """Return who is acting."""
     user = interaction.user
-    if isinstance(user, discord.Member):
-        permissions = user.guild_permissions
-        return Actor(
-            user.id,
-            is_admin=permissions.administrator or permissions.manage_guild,
-            role_ids=frozenset(role.id for role in user.roles),
-        )
-    return Actor(user.id)
+    return member_actor(user) if isinstance(user, discord.Member) else Actor(user.id)
 
 
 def server_member(user: discord.Member | discord.User) -> discord.Member:
@@ -43,6 +46,17 @@ def server_member(user: discord.Member | discord.User) -> discord.Member:
     if not isinstance(user, discord.Member):
         raise Invalid(f"{user.mention} is not a member of this server.")
     return user
+
+
+async def group_choices(
+    interaction: discord.Interaction, current: str
+) -> list[discord.app_commands.Choice[str]]:
+    """Offer the groups the user may see, by name (an autocomplete for every `group` option)."""
+    if interaction.guild_id is None:
+        return []
+    groups = interaction.client.services.groups  # type: ignore[attr-defined]
+    found = await groups.list_visible(interaction.guild_id, actor(interaction), current)
+    return [discord.app_commands.Choice(name=g.name[:100], value=str(g.id)) for g in found]
 
 
 async def reply(

@@ -14,7 +14,7 @@ from bot.errors import Invalid
 from bot.interaction_errors import report_error
 from bot.services.actors import Actor
 from bot.services.goals import GoalService, GoalView
-from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, reply, server_member
+from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, group_choices, reply, server_member
 
 VISIBILITY_LABELS = {"private": "only you", "partners": "you and your partners", "group": "your group"}
 VisibilityChoice = Literal["private", "partners", "group"]
@@ -194,14 +194,6 @@ class GoalsCog(
             for m in goal.milestones
             if current.lower() in m.title.lower()
         ][:25]
-
-    async def group_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Offer the groups the user may see."""
-        assert interaction.guild_id is not None
-        found = await self.bot.services.groups.list_visible(interaction.guild_id, actor(interaction), current)
-        return [app_commands.Choice(name=g.name[:100], value=str(g.id)) for g in found]
 
     @app_commands.command(name="set", description="Set a goal, and say why it matters to you")
     @app_commands.describe(
@@ -386,7 +378,7 @@ class GoalsCog(
     for _command in (milestone_done, milestone_move):
         _command.autocomplete("milestone")(milestone_autocomplete)
     for _command in (set_, list_):
-        _command.autocomplete("group")(group_autocomplete)
+        _command.autocomplete("group")(group_choices)
     del _command
 
 

@@ -12,7 +12,16 @@ from bot.app import MentorBot
 from bot.domain.groups import KIND_LABELS, NAME_MAX, Seat, missing_for_complete
 from bot.services.goal_nudges import WEEKDAYS
 from bot.services.groups import GroupService, GroupView
-from cogs._ui import SUCCESS_COLOR, ReportingModal, ReportingView, actor, card, reply, server_member
+from cogs._ui import (
+    SUCCESS_COLOR,
+    ReportingModal,
+    ReportingView,
+    actor,
+    card,
+    group_choices,
+    reply,
+    server_member,
+)
 
 KIND_CHOICES = [app_commands.Choice(name=label, value=kind) for kind, label in KIND_LABELS.items()]
 RoleChoice = Literal["mentor", "mentee", "peer", "facilitator"]
@@ -136,14 +145,6 @@ class GroupsCog(
     def groups(self) -> GroupService:
         """Return the group service."""
         return self.bot.services.groups
-
-    async def group_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Offer the groups the user may see, by name."""
-        assert interaction.guild_id is not None
-        found = await self.groups.list_visible(interaction.guild_id, actor(interaction), current)
-        return [app_commands.Choice(name=g.name[:100], value=str(g.id)) for g in found]
 
     @app_commands.command(name="create", description="Create a mentoring group with its own private channel")
     @app_commands.describe(
@@ -365,7 +366,7 @@ class GroupsCog(
         await reply(interaction, group_embed(view))
 
     for _command in (info, add, remove, join, leave, rename, describe, settings, archive, home, wins):
-        _command.autocomplete("group")(group_autocomplete)
+        _command.autocomplete("group")(group_choices)
     del _command
 
 

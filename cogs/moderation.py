@@ -10,7 +10,6 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.errors import Invalid, NotFound
-from bot.services.actors import Actor
 from bot.services.moderation import ACTION_LABELS, REASON_MAX, LogEntry, Place
 from cogs._ui import (
     SUCCESS_COLOR,
@@ -18,22 +17,14 @@ from cogs._ui import (
     ReportingView,
     actor,
     card,
+    group_choices,
+    member_actor,
     reply,
     server_member,
     timestamp,
 )
 
 MESSAGE_LINK = re.compile(r"https?://(?:\w+\.)?discord(?:app)?\.com/channels/(\d+)/(\d+)/(\d+)")
-
-
-def member_actor(member: discord.Member) -> Actor:
-    """Return the facts about a member that rights depend on."""
-    permissions = member.guild_permissions
-    return Actor(
-        member.id,
-        is_admin=permissions.administrator or permissions.manage_guild,
-        role_ids=frozenset(r.id for r in member.roles),
-    )
 
 
 def place_of(channel: discord.abc.GuildChannel | discord.Thread | discord.abc.Messageable) -> Place:
@@ -189,14 +180,6 @@ class ModerationCog(
     async def report_menu(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Report a message privately to the group's facilitators."""
         await interaction.response.send_modal(ReasonModal(self.bot, message, report=True))
-
-    async def group_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Offer the groups the user may see."""
-        assert interaction.guild_id is not None
-        found = await self.bot.services.groups.list_visible(interaction.guild_id, actor(interaction), current)
-        return [app_commands.Choice(name=g.name[:100], value=str(g.id)) for g in found]
 
     @app_commands.command(name="lock", description="Lock or unlock a discussion thread of your group")
     @app_commands.describe(group="Your group", thread="The thread", locked="True locks, False unlocks")
@@ -405,7 +388,7 @@ class ModerationCog(
         )
 
     for _command in (lock, slowmode, timeout, untimeout, warn, pause, restore, remove, log):
-        _command.autocomplete("group")(group_autocomplete)
+        _command.autocomplete("group")(group_choices)
     del _command
 
 

@@ -34,6 +34,7 @@ from bot.services.activity import record_group_activity
 from bot.services.actors import Actor
 from bot.services.checkins import latest_round, round_stats
 from bot.services.groups import GroupService
+from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
 
 OPEN_STATUSES = ("scheduled", "sent", "undeliverable")
@@ -219,7 +220,7 @@ class CheckinAnswerService:
         async with self._db.transaction() as session:
             delivery = await _own_delivery(session, user_id, delivery_id, for_update=True)
             _require_open(delivery, now)
-            zone, quiet = await _zone_and_quiet(session, self._settings, delivery.guild_id, user_id)
+            zone, quiet = await member_clock(session, self._settings, delivery.guild_id, user_id)
             if how == "hour":
                 until = now + timedelta(hours=1)
             elif how == "tomorrow":
@@ -258,7 +259,7 @@ class CheckinAnswerService:
         except ValueError:
             raise Invalid("Give the last day of your break as YYYY-MM-DD, e.g. 2026-12-31.") from None
         async with self._db.transaction() as session:
-            zone, _ = await _zone_and_quiet(session, self._settings, guild_id, user_id)
+            zone, _ = await member_clock(session, self._settings, guild_id, user_id)
             today = self._clock.now().astimezone(ZoneInfo(zone)).date()
             if day < today:
                 raise Invalid(f"{day:%d %B %Y} is in the past; give today or a later date.")
@@ -360,21 +361,6 @@ async def _open_view(session: AsyncSession, delivery: CheckinDelivery) -> OpenCh
         questions_from_json(questions_json),
         schedule.default_visibility,  # type: ignore[arg-type]
     )
-
-
-async def _zone_and_quiet(
-    session: AsyncSession, settings: SettingsService, guild_id: int, user_id: int
-) -> tuple[str, tuple[int, int] | None]:
-    profile = await session.get(MemberProfile, (guild_id, user_id))
-    zone = (
-        profile.timezone
-        if profile and profile.timezone
-        else (await settings.get_in(session, guild_id)).default_timezone
-    )
-    quiet = None
-    if profile and profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
-        quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
-    return zone, quiet
 
 
 async def _profile(session: AsyncSession, guild_id: int, user_id: int, now: datetime) -> MemberProfile:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group, GroupMember, MemberProfile
+from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group, GroupMember
 from bot.domain.goals import (
     Clock as MemberClock,
 )
@@ -34,6 +34,7 @@ from bot.domain.goals import (
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
+from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
 
 SWEEP_EVERY = timedelta(minutes=15)
@@ -174,16 +175,7 @@ class GoalNudges:
         return [await self._clock_of(session, group.guild_id, user_id) for user_id in members]
 
     async def _clock_of(self, session: AsyncSession, guild_id: int, user_id: int) -> MemberClock:
-        profile = await session.get(MemberProfile, (guild_id, user_id))
-        zone = (
-            profile.timezone
-            if profile and profile.timezone
-            else (await self._settings.get_in(session, guild_id)).default_timezone
-        )
-        quiet = None
-        if profile and profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
-            quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
-        return MemberClock(zone, quiet)
+        return MemberClock(*await member_clock(session, self._settings, guild_id, user_id))
 
 
 async def _wins_of(session: AsyncSession, group_id: int, start: datetime, end: datetime) -> WeeklyWins:

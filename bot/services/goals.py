@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Goal, GoalMilestone, GoalPartner, GoalUpdate, GroupMember, MemberProfile
+from bot.db.models import Goal, GoalMilestone, GoalPartner, GoalUpdate, GroupMember
 from bot.domain.goals import (
     MILESTONES_MAX,
     REFLECTION_MAX,
@@ -35,6 +35,7 @@ from bot.scheduling.engine import SchedulingEngine
 from bot.services.activity import record_group_activity
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
+from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
 
 VISIBILITIES = ("private", "partners", "group")
@@ -500,12 +501,7 @@ class GoalService:
         return self._clock.now().astimezone(ZoneInfo(await self._zone(session, guild_id, user_id))).date()
 
     async def _zone(self, session: AsyncSession, guild_id: int, user_id: int) -> str:
-        profile = await session.get(MemberProfile, (guild_id, user_id))
-        return (
-            profile.timezone
-            if profile and profile.timezone
-            else (await self._settings.get_in(session, guild_id)).default_timezone
-        )
+        return (await member_clock(session, self._settings, guild_id, user_id))[0]
 
 
 async def _find(session: AsyncSession, guild_id: int, ref: str | int, *, for_update: bool = False) -> Goal:

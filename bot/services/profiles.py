@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import MemberProfile
@@ -35,6 +37,19 @@ class _Unset:
 
 
 UNSET = _Unset()
+
+
+async def member_clock(
+    session: AsyncSession, settings: SettingsService, guild_id: int, user_id: int
+) -> tuple[str, tuple[int, int] | None]:
+    """Return a member's zone (the server's default if unset) and quiet hours, in an open unit of work."""
+    profile = await session.get(MemberProfile, (guild_id, user_id))
+    zone = profile.timezone if profile and profile.timezone else None
+    zone = zone or (await settings.get_in(session, guild_id)).default_timezone
+    quiet = None
+    if profile and profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
+        quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
+    return zone, quiet
 
 
 def parse_interests(text: str) -> tuple[str, ...]:

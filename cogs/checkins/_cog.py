@@ -12,7 +12,16 @@ from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITY_LABELS
 from bot.services.checkin_answers import AnswerView
 from bot.services.checkins import ScheduleView
-from cogs._ui import SUCCESS_COLOR, ReportingModal, ReportingView, actor, card, reply, timestamp
+from cogs._ui import (
+    SUCCESS_COLOR,
+    ReportingModal,
+    ReportingView,
+    actor,
+    card,
+    group_choices,
+    reply,
+    timestamp,
+)
 from cogs.checkins._components import AnswerModal
 
 CADENCES = [
@@ -123,14 +132,6 @@ class CheckinsCog(
     def __init__(self, bot: MentorBot) -> None:
         self.bot = bot
         super().__init__()
-
-    async def group_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Offer the groups the user may see."""
-        assert interaction.guild_id is not None
-        found = await self.bot.services.groups.list_visible(interaction.guild_id, actor(interaction), current)
-        return [app_commands.Choice(name=g.name[:100], value=str(g.id)) for g in found]
 
     async def schedule_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -375,7 +376,7 @@ class CheckinsCog(
         await reply(interaction, embed)
 
     for _command in (schedule, schedules, summary):
-        _command.autocomplete("group")(group_autocomplete)
+        _command.autocomplete("group")(group_choices)
     for _command in (edit, schedule_pause, schedule_delete, now):
         _command.autocomplete("schedule")(schedule_autocomplete)
     for _command in (schedule, edit):

@@ -86,3 +86,12 @@ async def final(reply) -> dict:
     if reply.type in (5, 6):
         return await reply.wait_followup()
     return reply.message
+
+
+def button_id(message: dict, label: str) -> str:
+    """Return the custom id of the button labelled ``label`` in a message."""
+    for row in message["components"]:
+        for component in row["components"]:
+            if component.get("label") == label:
+                return component["custom_id"]
+    raise AssertionError(f"no button {label!r} in {message['components']}")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import CheckinAnswer, CheckinDelivery
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, final, running_bot, settings_for
+from tests.e2e.conftest import World, button_id, final, running_bot, settings_for
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -116,14 +116,14 @@ async def test_sharing_with_the_group_posts_the_answer_and_unsharing_takes_it_do
 ):
     await circle.at(clock, TOKYO_NINE)
     [dm] = checkins_for(fake, world.alice)
-    form = await fake.click(world.alice, dm, _button(dm, "Answer"))
+    form = await fake.click(world.alice, dm, button_id(dm, "Answer"))
     saved = await fake.submit_modal(
         world.alice,
         form,
         {"How are you doing? (1 low – 5 great)": ["5"], "Progress since last time?": "Submitted!"},
     )
 
-    shared = await fake.click(world.alice, saved.message, _button(saved.message, "Whole group"))
+    shared = await fake.click(world.alice, saved.message, button_id(saved.message, "Whole group"))
     assert "Seen by **the whole group**" in embed_text(shared.message)
 
     def posts() -> list[dict]:
@@ -138,14 +138,14 @@ async def test_sharing_with_the_group_posts_the_answer_and_unsharing_takes_it_do
     await eventually(posted)
     assert "Submitted!" in embed_text(posts()[0])
 
-    await fake.click(world.alice, shared.message, _button(shared.message, "Only me"))
+    await fake.click(world.alice, shared.message, button_id(shared.message, "Only me"))
     assert posts() == []
 
 
 async def test_snooze_brings_the_check_in_back_later(fake, world, circle, clock):
     await circle.at(clock, TOKYO_NINE)
     [dm] = checkins_for(fake, world.alice)
-    snoozed = await fake.click(world.alice, dm, _button(dm, "Snooze 1 h"))
+    snoozed = await fake.click(world.alice, dm, button_id(dm, "Snooze 1 h"))
     assert "Snoozed" in embed_text(snoozed.message)
 
     clock.advance(minutes=30)
@@ -155,14 +155,14 @@ async def test_snooze_brings_the_check_in_back_later(fake, world, circle, clock)
     await circle.bot.services.outbox.dispatch_due()
     back = [m for m in fake.dm_messages(world.alice) if "snoozed check-in is back" in embed_text(m)]
     assert len(back) == 1
-    form = await fake.click(world.alice, back[0], _button(back[0], "Answer"))
+    form = await fake.click(world.alice, back[0], button_id(back[0], "Answer"))
     assert form.type == 9
 
 
 async def test_skip_closes_this_round_for_the_member(fake, world, circle, clock):
     await circle.at(clock, TOKYO_NINE)
     [dm] = checkins_for(fake, world.alice)
-    skipped = await fake.click(world.alice, dm, _button(dm, "Skip"))
+    skipped = await fake.click(world.alice, dm, button_id(dm, "Skip"))
     assert "Skipped" in embed_text(skipped.message)
     reply = await fake.slash(world.alice, world.guild, "checkin answer")
     assert "No check-in is waiting" in embed_text(reply.message)
@@ -326,30 +326,3 @@ async def test_members_cannot_schedule_check_ins(fake, world, circle):
         world.alice, world.guild, "checkin schedule", group="Writing Circle", cadence="daily", time="09:00"
     )
     assert "Only coordinators and the facilitators" in embed_text(await final(reply))
-
-
-def _button(message: dict, label: str) -> str:
-    for row in message["components"]:
-        for component in row["components"]:
-            if component.get("label") == label:
-                return component["custom_id"]
-    raise AssertionError(f"no button {label!r}")
-
-
-async def test_a_closed_round_gets_a_digest_in_the_home(fake, world, bot, circle, clock):
-    await circle.at(clock, TOKYO_NINE)
-    pending = await bot.services.checkin_answers.latest_open(world.guild.id, world.alice.id)
-    answer = await bot.services.checkin_answers.submit(
-        world.alice.id, pending.delivery_id, ["5", "Grant submitted", "", ""]
-    )
-    await bot.services.checkin_answers.set_visibility(world.alice.id, answer.id, "group")
-    await circle.at(clock, DENVER_NINE)
-
-    await circle.at(clock, datetime(2026, 11, 25, 16, 1, tzinfo=UTC))  # 24 h after Denver's 09:00
-    await bot.services.outbox.dispatch_due()
-
-    digests = [m for m in fake.channel_messages(circle.home) if "round closed" in embed_text(m)]
-    assert len(digests) == 1
-    assert "1 of 2" in embed_text(digests[0]) and "Grant submitted" in embed_text(digests[0])
-    await circle.at(clock, datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
-    assert len([m for m in fake.channel_messages(circle.home) if "round closed" in embed_text(m)]) == 1

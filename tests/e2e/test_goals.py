@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, final
+from tests.e2e.conftest import World, button_id, final
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -173,7 +173,7 @@ async def test_stale_goals_get_one_nudge_in_each_members_daytime(fake, world, bo
     [nudge] = dms_with(fake, world.bob, "How's your goal going?")
     assert len(dms_with(fake, world.alice, "How's your goal going?")) == 1  # once per stretch of silence
 
-    still = await fake.click(world.bob, nudge, _custom_id(nudge, "Still on it"))
+    still = await fake.click(world.bob, nudge, button_id(nudge, "Still on it"))
     assert "Good to hear" in embed_text(still.message)
 
 
@@ -207,26 +207,3 @@ async def test_weekly_wins_celebrate_shared_goals_and_never_show_private_ones(
     body = embed_text(wins[0])
     assert "Specific aims" in body and "Submit the R01" in body
     assert "Secret side project" not in body
-
-
-def _custom_id(message: dict, label: str) -> str:
-    for row in message["components"]:
-        for component in row["components"]:
-            if component.get("label") == label:
-                return component["custom_id"]
-    raise AssertionError(f"no button {label!r}")
-
-
-async def test_my_streak_counts_my_own_calendar_days(fake, world, bot, circle, clock):
-    from datetime import UTC, datetime
-
-    await bot.services.profiles.update(world.guild.id, world.alice.id, timezone="Asia/Tokyo")
-    clock.set(datetime(2026, 11, 23, 14, 30, tzinfo=UTC))  # 23:30 in Tokyo
-    await set_goal(fake, world, title="Write daily")
-    goal = await my_goal_id(fake, world, world.alice, "write")
-    await fake.slash(world.alice, world.guild, "goal update", goal=goal, progress=10)
-    clock.set(datetime(2026, 11, 23, 15, 30, tzinfo=UTC))  # 00:30 the next day in Tokyo, same UTC day
-    await fake.slash(world.alice, world.guild, "goal update", goal=goal, progress=20)
-
-    listed = await fake.slash(world.alice, world.guild, "goal list")
-    assert "2-day streak" in embed_text(listed.message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import World, final
+from tests.e2e.conftest import World, button_id, final
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import DEFAULT_BOT, FakeDiscord, P
 from tests.support.waiting import eventually
@@ -265,7 +265,7 @@ async def test_archive_asks_first_then_removes_access(fake, world, bot):
 
     asked = await fake.slash(world.owner, world.guild, "group archive", group="Writing Circle")
     assert "Archive “Writing Circle”?" in embed_text(asked.message)
-    done = await fake.click(world.owner, asked.message, _button(asked.message, "Archive"))
+    done = await fake.click(world.owner, asked.message, button_id(asked.message, "Archive"))
 
     assert "Archived" in embed_text(await done.wait_followup() if done.type == 6 else done.message)
     assert not can_see(world, world.alice, home)
@@ -305,24 +305,16 @@ async def test_matching_from_opt_in_to_confirmed_groups(fake, world, bot):
     proposal = await proposed.wait_followup()
     assert f"<@{world.alice.id}> (mentor) & <@{world.bob.id}> (mentee)" in embed_text(proposal)
 
-    confirmed = await fake.click(world.owner, proposal, _button(proposal, "Confirm and create groups"))
+    confirmed = await fake.click(world.owner, proposal, button_id(proposal, "Confirm and create groups"))
     answer = await confirmed.wait_followup()
     assert "Created 1 groups" in embed_text(answer)
     home = await home_of(bot, world, "Alice & Bob")
     assert can_see(world, world.alice, home) and can_see(world, world.bob, home)
 
-    again = await fake.click(world.owner, proposal, _button(proposal, "Confirm and create groups"))
+    again = await fake.click(world.owner, proposal, button_id(proposal, "Confirm and create groups"))
     assert "already confirmed" in embed_text(await again.wait_followup())
 
 
 async def test_members_cannot_run_matching(fake, world, bot):
     reply = await fake.slash(world.alice, world.guild, "match suggest", mode="peer")
     assert "Only coordinators can run matching" in embed_text(await reply.wait_followup())
-
-
-def _button(message: dict, label: str) -> str:
-    for row in message["components"]:
-        for component in row["components"]:
-            if component.get("label") == label:
-                return component["custom_id"]
-    raise AssertionError(f"no button {label!r} in {message['components']}")
