@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_async
+from bot.discord_discussions import DiscordDiscussionSpaces
 from bot.discord_homes import DiscordGroupHomes
 from bot.discord_moderation import DiscordModeration
 from bot.discord_notifier import DiscordNotifier
@@ -53,6 +54,7 @@ class BotRunner:
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)
             services.moderation.actions = DiscordModeration(bot)
+            services.discussions.spaces = DiscordDiscussionSpaces(bot)
             scheduler_settings = self.settings.scheduler
             notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))
             services.checkin_answers.notifier = notifier
@@ -80,8 +82,11 @@ class BotRunner:
                 else:
                     log.info("shutting down")
                     await bot.close()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await connection
+                    await asyncio.wait({connection})
+                    if not connection.cancelled() and (error := connection.exception()) is not None:
+                        # Closing can race a reconnect inside discord.py ("Session is closed"):
+                        # we asked it to stop, so how the connection ended no longer matters.
+                        log.debug("connection ended while shutting down", exc_info=error)
         finally:
             await db.dispose()
             log.info("stopped")

@@ -32,15 +32,15 @@ class ActivityService:
         self._clock = clock
         self._homes: set[int] | None = None
 
-    async def message_in(self, guild_id: int, channel_id: int) -> None:
-        """Record a message in ``channel_id`` if it is a group's home."""
+    async def message_in(self, guild_id: int, channel_id: int, parent_id: int | None = None) -> None:
+        """Record a message in a group's home, or in a thread of it (``parent_id``)."""
         now = self._clock.now()
         async with self._db.transaction() as session:
             await session.execute(
                 update(Group)
                 .where(
                     Group.guild_id == guild_id,
-                    Group.home_channel_id == channel_id,
+                    Group.home_channel_id.in_([c for c in (channel_id, parent_id) if c is not None]),
                     or_(Group.last_activity_at.is_(None), Group.last_activity_at < now - MESSAGE_THROTTLE),
                 )
                 .values(last_activity_at=now, rescue_stage=0, rescue_at=None)

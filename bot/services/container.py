@@ -13,6 +13,7 @@ from bot.scheduling.engine import SchedulingEngine
 from bot.services.activity import ActivityService
 from bot.services.checkin_answers import CheckinAnswerService
 from bot.services.checkins import CheckinService
+from bot.services.discussions import DiscussionService
 from bot.services.goal_nudges import GoalNudges
 from bot.services.goals import GoalService
 from bot.services.groups import GroupService
@@ -44,6 +45,7 @@ class Services:
     activity: ActivityService
     rescue: GroupRescue
     moderation: ModerationService
+    discussions: DiscussionService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -83,6 +85,7 @@ class Services:
             ),
             activity=ActivityService(db, clock),
             moderation=ModerationService(db, clock, program, groups, scheduler),
+            discussions=DiscussionService(db, clock, groups),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),

@@ -2,6 +2,7 @@
 
 from bot.db.models.checkins import CheckinAnswer, CheckinDelivery, CheckinRound, CheckinSchedule, QuestionSet
 from bot.db.models.core import GuildRecord
+from bot.db.models.discussions import Discussion, GroundRules, Participation
 from bot.db.models.goals import Goal, GoalMilestone, GoalPartner, GoalUpdate
 from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
 from bot.db.models.moderation import ModerationRecord
@@ -13,11 +14,13 @@ __all__ = [
     "CheckinDelivery",
     "CheckinRound",
     "CheckinSchedule",
+    "Discussion",
     "DmChannel",
     "Goal",
     "GoalMilestone",
     "GoalPartner",
     "GoalUpdate",
+    "GroundRules",
     "Group",
     "GroupMember",
     "GuildRecord",
@@ -28,5 +31,6 @@ __all__ = [
     "MemberProfile",
     "ModerationRecord",
     "OutboxMessage",
+    "Participation",
     "QuestionSet",
 ]

@@ -1,0 +1,70 @@
+"""The DiscussionSpaces port implemented with discord.py."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.errors import NotFound
+from bot.messaging import OutgoingMessage
+from bot.rendering import render_message
+from bot.services.homes import BotLacksPermission
+
+
+class DiscordDiscussionSpaces:
+    """Threads in group homes: open with a post and the members, close with a note."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def open_thread(
+        self, guild_id: int, channel_id: int, name: str, opening: OutgoingMessage, member_ids: list[int]
+    ) -> int:
+        """Create a public thread (the home is private, so only members see it) and fill it."""
+        channel = self._channel(guild_id, channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise NotFound(
+                "The group's home channel is gone; a coordinator can set a new one with `/group home`."
+            )
+        permissions = channel.permissions_for(channel.guild.me)
+        for flag, label in (
+            ("create_public_threads", "Create Public Threads"),
+            ("send_messages_in_threads", "Send Messages in Threads"),
+        ):
+            if not getattr(permissions, flag):
+                raise BotLacksPermission(label, f"in {channel.mention}")
+        try:
+            thread = await channel.create_thread(name=name, type=discord.ChannelType.public_thread)
+            content, embeds, view = render_message(opening)
+            await thread.send(content=content, embeds=embeds, view=view)
+            for user_id in member_ids:
+                await thread.add_user(discord.Object(user_id))
+        except discord.Forbidden:
+            raise BotLacksPermission("Create Public Threads", f"in {channel.mention}") from None
+        return thread.id
+
+    async def close_thread(self, guild_id: int, thread_id: int, closing: OutgoingMessage) -> None:
+        """Post the closing note, then archive and lock."""
+        thread = self._channel(guild_id, thread_id)
+        if not isinstance(thread, discord.Thread):
+            raise NotFound("That discussion thread no longer exists.")
+        if not thread.permissions_for(thread.guild.me).manage_threads:
+            raise BotLacksPermission("Manage Threads", f"in {thread.mention}")
+        content, embeds, view = render_message(closing)
+        await thread.send(content=content, embeds=embeds, view=view)
+        await thread.edit(archived=True, locked=True)
+
+    async def post(self, guild_id: int, channel_id: int, message: OutgoingMessage) -> None:
+        """Post a message now."""
+        channel = self._channel(guild_id, channel_id)
+        content, embeds, view = render_message(message)
+        try:
+            await channel.send(content=content, embeds=embeds, view=view)  # type: ignore[union-attr]
+        except discord.Forbidden:
+            raise BotLacksPermission("Send Messages", f"in {channel.mention}") from None  # type: ignore[union-attr]
+
+    def _channel(self, guild_id: int, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
+        guild = self._client.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild else None
+        if channel is None:
+            raise NotFound("That channel or thread no longer exists (or I can't see it).")
+        return channel

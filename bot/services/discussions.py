@@ -1,0 +1,273 @@
+"""Facilitated discussions and ground rules.
+
+A facilitator opens a thread in the group's home from a prompt; the opening post carries the
+prompt, the ground rules and the confidentiality reminder, and every member is added. The bot
+counts who speaks (never what is said), and the closing note thanks people with those counts
+and invites them to carry insights into their goals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.models import Discussion, GroundRules, GroupMember, Participation
+from bot.db.upsert import insert_ignore
+from bot.domain.discussions import (
+    CONFIDENTIALITY_REMINDER,
+    DEFAULT_GROUND_RULES,
+    parse_rules,
+    resolve_prompt,
+    thread_name,
+)
+from bot.errors import Conflict, Invalid, NotFound
+from bot.messaging import Card, Field, OutgoingMessage
+from bot.services.actors import Actor
+from bot.services.groups import GroupService, GroupView
+
+
+class DiscussionSpaces(Protocol):
+    """Opens and closes discussion threads on Discord; the runtime implements it."""
+
+    async def open_thread(
+        self, guild_id: int, channel_id: int, name: str, opening: OutgoingMessage, member_ids: list[int]
+    ) -> int:
+        """Create a thread in the channel, post the opening message, add the members; return its id."""
+        ...
+
+    async def close_thread(self, guild_id: int, thread_id: int, closing: OutgoingMessage) -> None:
+        """Post the closing note, then archive and lock the thread."""
+        ...
+
+    async def post(self, guild_id: int, channel_id: int, message: OutgoingMessage) -> None:
+        """Post a message now (an on-demand reminder)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DiscussionView:
+    """An open or closed discussion."""
+
+    id: int
+    group_name: str
+    thread_id: int
+    prompt: str
+    ends_at: datetime | None
+    counts: tuple[tuple[int, int], ...]  # (user, messages), most first
+
+
+class DiscussionService:
+    """Ground rules, reminders, and discussions from start to close."""
+
+    def __init__(
+        self, db: Database, clock: Clock, groups: GroupService, spaces: DiscussionSpaces | None = None
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._groups = groups
+        self.spaces = spaces  # set by the runtime
+
+    # -- ground rules ---------------------------------------------------------------------
+
+    async def rules(self, guild_id: int, viewer: Actor, group_ref: str) -> tuple[GroupView, tuple[str, ...]]:
+        """Return a group's ground rules (its own, or the default set)."""
+        group = await self._groups.get(guild_id, viewer, group_ref)
+        async with self._db.transaction() as session:
+            return group, await _rules(session, group.id)
+
+    async def set_rules(self, guild_id: int, actor: Actor, group_ref: str, text: str) -> tuple[str, ...]:
+        """Replace a group's ground rules (its facilitators and coordinators)."""
+        group = await self._groups.require_manager(guild_id, actor, group_ref, "change the ground rules of")
+        rules = parse_rules(text)
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            row = await session.get(GroundRules, group.id, with_for_update=True)
+            if row is None:
+                session.add(
+                    GroundRules(
+                        group_id=group.id,
+                        guild_id=guild_id,
+                        rules=list(rules),
+                        version=1,
+                        updated_by=actor.user_id,
+                        updated_at=now,
+                    )
+                )
+            else:
+                row.rules, row.version, row.updated_by, row.updated_at = (
+                    list(rules),
+                    row.version + 1,
+                    actor.user_id,
+                    now,
+                )
+        return rules
+
+    async def remind(
+        self, guild_id: int, actor: Actor, group_ref: str, channel_id: int | None = None
+    ) -> None:
+        """Post the confidentiality reminder with the ground rules in the group's home (or a thread)."""
+        group = await self._groups.require_manager(guild_id, actor, group_ref, "post reminders in")
+        target = channel_id or (group.home.channel_id if group.home else None)
+        if target is None:
+            raise Invalid(f"“{group.name}” has no home channel to post in.")
+        async with self._db.transaction() as session:
+            rules = await _rules(session, group.id)
+        await self._spaces().post(guild_id, target, reminder_message(group.name, rules))
+
+    # -- discussions ----------------------------------------------------------------------
+
+    async def start(
+        self, guild_id: int, actor: Actor, group_ref: str, prompt: str, duration_hours: int | None = None
+    ) -> DiscussionView:
+        """Open a discussion thread from a prompt (facilitators and coordinators)."""
+        group = await self._groups.require_manager(guild_id, actor, group_ref, "start discussions in")
+        text = resolve_prompt(prompt)
+        if group.home is None or group.home.kind == "linked_thread":
+            raise Invalid(f"“{group.name}” needs a home channel for discussion threads (see `/group home`).")
+        if duration_hours is not None and not 1 <= duration_hours <= 24 * 14:
+            raise Invalid("A discussion can run from 1 hour to 14 days.")
+        now = self._clock.now()
+        ends_at = now + timedelta(hours=duration_hours) if duration_hours else None
+        async with self._db.transaction() as session:
+            rules = await _rules(session, group.id)
+        members = [m.user_id for m in group.members]
+        opening = opening_message(text, rules, ends_at)
+        thread_id = await self._spaces().open_thread(
+            guild_id, group.home.channel_id, thread_name(text), opening, members
+        )
+        async with self._db.transaction() as session:
+            row = Discussion(
+                guild_id=guild_id,
+                group_id=group.id,
+                thread_id=thread_id,
+                prompt=text,
+                started_by=actor.user_id,
+                started_at=now,
+                ends_at=ends_at,
+            )
+            session.add(row)
+            await session.flush()
+            return DiscussionView(row.id, group.name, thread_id, text, ends_at, ())
+
+    async def close(self, guild_id: int, actor: Actor, thread_id: int) -> DiscussionView:
+        """Close a discussion: a closing note with participation counts, then archive and lock."""
+        async with self._db.transaction() as session:
+            row = await _discussion(session, guild_id, thread_id)
+        group = await self._groups.require_manager(guild_id, actor, row.group_id, "close discussions in")
+        if row.closed_at is not None:
+            raise Conflict("This discussion is already closed.")
+        async with self._db.transaction() as session:
+            counts = await _counts(session, row.id)
+        await self._spaces().close_thread(guild_id, thread_id, closing_message(counts))
+        async with self._db.transaction() as session:
+            stored = await session.get(Discussion, row.id, with_for_update=True)
+            assert stored is not None
+            stored.closed_at = self._clock.now()
+        return DiscussionView(row.id, group.name, thread_id, row.prompt, row.ends_at, counts)
+
+    async def message_in(self, guild_id: int, channel_id: int, author_id: int) -> None:
+        """Count a message in an open discussion thread (its text is never read)."""
+        async with self._db.transaction() as session:
+            discussion_id = await session.scalar(
+                select(Discussion.id).where(
+                    Discussion.guild_id == guild_id,
+                    Discussion.thread_id == channel_id,
+                    Discussion.closed_at.is_(None),
+                )
+            )
+            if discussion_id is None:
+                return
+            await insert_ignore(
+                session,
+                Participation.__table__,
+                {"discussion_id": discussion_id, "user_id": author_id, "messages": 0},
+            )
+            row = await session.get(Participation, (discussion_id, author_id), with_for_update=True)
+            assert row is not None
+            row.messages += 1
+
+    async def participation(self, guild_id: int, actor: Actor, thread_id: int) -> DiscussionView:
+        """Return who has spoken and how much (facilitators; never the content)."""
+        async with self._db.transaction() as session:
+            row = await _discussion(session, guild_id, thread_id)
+        group = await self._groups.require_manager(guild_id, actor, row.group_id, "see participation in")
+        async with self._db.transaction() as session:
+            counts = await _counts(session, row.id)
+            members = (
+                await session.scalars(
+                    select(GroupMember.user_id).where(
+                        GroupMember.group_id == row.group_id, GroupMember.left_at.is_(None)
+                    )
+                )
+            ).all()
+        spoken = {user for user, _ in counts}
+        silent = tuple((user, 0) for user in members if user not in spoken)
+        return DiscussionView(row.id, group.name, thread_id, row.prompt, row.ends_at, counts + silent)
+
+    def _spaces(self) -> DiscussionSpaces:
+        if self.spaces is None:
+            raise RuntimeError("DiscussionService.spaces is not wired")
+        return self.spaces
+
+
+async def _rules(session: AsyncSession, group_id: int) -> tuple[str, ...]:
+    row = await session.get(GroundRules, group_id)
+    return tuple(row.rules) if row else DEFAULT_GROUND_RULES
+
+
+async def _discussion(session: AsyncSession, guild_id: int, thread_id: int) -> Discussion:
+    row = await session.scalar(
+        select(Discussion).where(Discussion.guild_id == guild_id, Discussion.thread_id == thread_id)
+    )
+    if row is None:
+        raise NotFound("That thread isn't a discussion the bot opened; run this inside one, or pick it.")
+    return row
+
+
+async def _counts(session: AsyncSession, discussion_id: int) -> tuple[tuple[int, int], ...]:
+    rows = await session.execute(
+        select(Participation.user_id, Participation.messages)
+        .where(Participation.discussion_id == discussion_id)
+        .order_by(Participation.messages.desc(), Participation.user_id)
+    )
+    return tuple((user, count) for user, count in rows.all())
+
+
+def rules_field(rules: tuple[str, ...]) -> Field:
+    """Return the ground rules as a numbered field."""
+    return Field("Ground rules", "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))[:1024])
+
+
+def reminder_message(group_name: str, rules: tuple[str, ...]) -> OutgoingMessage:
+    """Build the confidentiality reminder."""
+    return OutgoingMessage(
+        cards=(
+            Card(
+                title=f"🔒 {group_name}", description=CONFIDENTIALITY_REMINDER, fields=(rules_field(rules),)
+            ),
+        )
+    )
+
+
+def opening_message(prompt: str, rules: tuple[str, ...], ends_at: datetime | None) -> OutgoingMessage:
+    """Build a discussion's opening post: the prompt, the ground rules, the reminder."""
+    fields = [rules_field(rules), Field("🔒 Confidential", CONFIDENTIALITY_REMINDER)]
+    if ends_at is not None:
+        fields.append(Field("Open until", f"<t:{int(ends_at.timestamp())}:F>"))
+    return OutgoingMessage(cards=(Card(title="Discussion", description=prompt, fields=tuple(fields)),))
+
+
+def closing_message(counts: tuple[tuple[int, int], ...]) -> OutgoingMessage:
+    """Build the closing note: thanks, participation counts, and an invitation to act on insights."""
+    voices = ", ".join(f"<@{user}> ({n})" for user, n in counts) or "nobody yet"
+    text = (
+        f"Thank you all. Voices in this discussion: {voices}.\n\n"
+        "Did something here change what you'll do next? Turn it into a goal with `/goal set`."
+    )
+    return OutgoingMessage(cards=(Card(title="Discussion closed", description=text[:4000]),))
