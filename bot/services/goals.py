@@ -171,19 +171,14 @@ class GoalService:
             await session.flush()
             done, total = await _milestone_counts(session, goal.id)
             before, goal.progress = goal.progress, progress_from_milestones(done, total)
-            goal.last_activity_at = now
-            await record_group_activity(session, goal.group_id, now)
-            session.add(
-                GoalUpdate(
-                    goal_id=goal.id,
-                    guild_id=guild_id,
-                    author_id=owner.user_id,
-                    kind="milestone",
-                    progress_before=before,
-                    progress_after=goal.progress,
-                    note=milestone.title,
-                    created_at=now,
-                )
+            await _record_event(
+                session,
+                goal,
+                now,
+                author_id=owner.user_id,
+                kind="milestone",
+                before=before,
+                note=milestone.title,
             )
             await self._tell_partners(session, goal, f"reached a milestone: **{milestone.title}**", now)
             view = await _view(session, goal)
@@ -234,21 +229,10 @@ class GoalService:
             before = goal.progress
             if progress is not None:
                 goal.progress = progress
-            goal.last_activity_at = now
-            await record_group_activity(session, goal.group_id, now)
             if goal.status == "paused":
                 goal.status = "active"
-            session.add(
-                GoalUpdate(
-                    goal_id=goal.id,
-                    guild_id=guild_id,
-                    author_id=owner.user_id,
-                    kind="progress",
-                    progress_before=before,
-                    progress_after=goal.progress,
-                    note=note,
-                    created_at=now,
-                )
+            await _record_event(
+                session, goal, now, author_id=owner.user_id, kind="progress", before=before, note=note
             )
             await self._tell_partners(session, goal, f"updated their progress to **{goal.progress}%**", now)
             view = await _view(session, goal)
@@ -265,19 +249,8 @@ class GoalService:
             goal = await self._own_goal(session, guild_id, owner, goal_ref)
             before = goal.progress
             goal.status, goal.progress, goal.reflection = "done", 100, reflection
-            goal.completed_at = goal.last_activity_at = now
-            await record_group_activity(session, goal.group_id, now)
-            session.add(
-                GoalUpdate(
-                    goal_id=goal.id,
-                    guild_id=guild_id,
-                    author_id=owner.user_id,
-                    kind="done",
-                    progress_before=before,
-                    progress_after=100,
-                    created_at=now,
-                )
-            )
+            goal.completed_at = now
+            await _record_event(session, goal, now, author_id=owner.user_id, kind="done", before=before)
             await self._tell_partners(session, goal, "completed their goal 🎉", now)
             view = await _view(session, goal)
         self._scheduler.run_soon("outbox")
@@ -300,13 +273,7 @@ class GoalService:
             if goal is None or goal.owner_id != user_id:
                 raise NotFound("That goal no longer exists.")
             now = self._clock.now()
-            goal.last_activity_at = now
-            await record_group_activity(session, goal.group_id, now)
-            session.add(
-                GoalUpdate(
-                    goal_id=goal.id, guild_id=goal.guild_id, author_id=user_id, kind="note", created_at=now
-                )
-            )
+            await _record_event(session, goal, now, author_id=user_id, kind="note")
             return await _view(session, goal)
 
     async def guild_of(self, user_id: int, goal_id: int) -> int:
@@ -502,6 +469,33 @@ class GoalService:
 
     async def _zone(self, session: AsyncSession, guild_id: int, user_id: int) -> str:
         return (await member_clock(session, self._settings, guild_id, user_id))[0]
+
+
+async def _record_event(
+    session: AsyncSession,
+    goal: Goal,
+    now: datetime,
+    *,
+    author_id: int,
+    kind: str,
+    before: int | None = None,
+    note: str | None = None,
+) -> None:
+    """Record what the owner did to a goal: its history, its last activity and its group's."""
+    goal.last_activity_at = now
+    await record_group_activity(session, goal.group_id, now)
+    session.add(
+        GoalUpdate(
+            goal_id=goal.id,
+            guild_id=goal.guild_id,
+            author_id=author_id,
+            kind=kind,
+            progress_before=before,
+            progress_after=goal.progress if before is not None else None,
+            note=note,
+            created_at=now,
+        )
+    )
 
 
 async def _find(session: AsyncSession, guild_id: int, ref: str | int, *, for_update: bool = False) -> Goal:
