@@ -78,6 +78,9 @@ class Database:
         finally:
             self._busy.discard(task)  # type: ignore[arg-type]
 
-    async def dispose(self) -> None:
-        """Close every pooled connection."""
+    async def dispose(self, *, grace: float = 5.0) -> None:
+        """Let units of work still open (e.g. an event listener's) commit, then close every connection."""
+        pending = {task for task in self._busy if not task.done() and task is not asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
         await self.engine.dispose()

@@ -74,3 +74,26 @@ async def test_a_nested_unit_of_work_fails_loudly_but_a_task_started_inside_may_
     async with db.transaction():
         task = asyncio.create_task(elsewhere())
     assert await task == 1
+
+
+async def test_dispose_lets_an_open_unit_of_work_commit_first(database_url):
+    from bot.db.engine import Database
+
+    database = Database.from_url(database_url)
+    started = asyncio.Event()
+
+    async def slow_write() -> None:
+        async with database.transaction() as session:
+            session.add(GuildRecord(guild_id=77, joined_at=datetime(2026, 1, 1, tzinfo=UTC)))
+            started.set()
+            await asyncio.sleep(0.05)
+
+    writer = asyncio.create_task(slow_write())
+    await started.wait()
+    await database.dispose()
+    await writer
+
+    check = Database.from_url(database_url)
+    async with check.transaction() as session:
+        assert await session.get(GuildRecord, 77) is not None
+    await check.dispose()
