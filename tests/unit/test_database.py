@@ -91,6 +91,7 @@ async def test_dispose_lets_an_open_unit_of_work_commit_first(database_url):
     writer = asyncio.create_task(slow_write())
     await started.wait()
     await database.dispose()
+    assert writer.done()  # dispose waited for the open unit of work
     await writer
 
     check = Database.from_url(database_url)
