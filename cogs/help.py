@@ -50,9 +50,19 @@ def _chunks(lines: list[str], limit: int = 1000) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
+WHO_SEES_WHAT = (
+    "• Check-in answers: only you, unless you share them with your facilitators or your group.\n"
+    "• Goals: only you by default; you choose partners or your group.\n"
+    "• Discussions: the bot counts who speaks, never what is said.\n"
+    "• Reports: only the group's facilitators (or coordinators). Moderation records keep no message text.\n"
+    "• Your profile: your time zone and bio help your groups; `/profile show` shows it to you only."
+)
+
+
 def overview_embed(sections: dict[str, list[app_commands.Command]]) -> discord.Embed:
     """Every feature with its command names: compact enough for Discord's 6,000-character embed."""
     embed = card("How I can help", INTRO)
+    embed.add_field(name="Who sees what", value=WHO_SEES_WHAT, inline=False)
     for name, commands_ in sections.items():
         names = " · ".join(f"`/{c.qualified_name}`" for c in commands_)
         for value in _chunks([names]):

@@ -46,6 +46,7 @@ async def test_help_lists_commands_privately(fake, world, bot):
     body = embed_text(reply.message)
     for command in ("/profile timezone", "/group create", "/match optin", "/setup show", "/help"):
         assert command in body
+    assert "Who sees what" in body and "never what is said" in body
 
 
 async def test_help_topic_autocompletes_and_narrows(fake, world, bot):
