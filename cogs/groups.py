@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import discord
@@ -10,6 +11,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.groups import KIND_LABELS, NAME_MAX, Seat, missing_for_complete
+from bot.interaction_errors import report_error
 from bot.services.goal_nudges import WEEKDAYS
 from bot.services.groups import GroupService, GroupView
 from cogs._ui import (
@@ -131,6 +133,41 @@ class ArchiveConfirm(ReportingView):
         )
 
 
+class ConsentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"consent:agree:(?P<id>\d+)"):
+    """The "I agree" button of a group's ground rules: the consent gate before its home opens."""
+
+    def __init__(self, group_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="I agree", style=discord.ButtonStyle.success, custom_id=f"consent:agree:{group_id}"
+            )
+        )
+        self.group_id = group_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ConsentButton:
+        """Rebuild from the button's id."""
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Record the agreement and open the home."""
+        try:
+            bot: MentorBot = interaction.client  # type: ignore[assignment]
+            await interaction.response.defer()
+            view = await bot.services.groups.agree(interaction.guild_id, interaction.user.id, self.group_id)
+            where = f" Say hello in <#{view.home.channel_id}>." if view.home else ""
+            done = card(
+                f"Welcome to {view.name}",
+                f"Thank you for agreeing to the ground rules.{where}",
+                color=SUCCESS_COLOR,
+            )
+            await interaction.edit_original_response(embed=done, view=None)
+        except Exception as error:  # DynamicItems have no on_error of their own
+            await report_error(interaction, error)
+
+
 @app_commands.guild_only()
 class GroupsCog(
     commands.GroupCog, group_name="group", group_description="Mentoring groups: pairs, groups and peers"
@@ -226,7 +263,12 @@ class GroupsCog(
         )
         await reply(
             interaction,
-            card("Added", f"{member.mention} joined **{view.name}** as {role}.", color=SUCCESS_COLOR),
+            card(
+                "Added",
+                f"{member.mention} joined **{view.name}** as {role}. They get access to its channel "
+                "once they agree to the ground rules (sent by DM, or `/group agree`).",
+                color=SUCCESS_COLOR,
+            ),
         )
 
     @app_commands.command(
@@ -256,8 +298,21 @@ class GroupsCog(
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await self.groups.join(interaction.guild_id, actor(interaction), group, role)
-        where = f" Say hello in <#{view.home.channel_id}>." if view.home else ""
-        await reply(interaction, card("Welcome!", f"You joined **{view.name}**.{where}", color=SUCCESS_COLOR))
+        text = f"You joined **{view.name}**. Read its ground rules and press **I agree** to get access."
+        await reply(interaction, card("Almost there", text, color=SUCCESS_COLOR), view=_consent_view(view.id))
+
+    @app_commands.command(
+        name="agree", description="Read a group's ground rules and agree to them to get access"
+    )
+    @app_commands.describe(group="Your group")
+    async def agree(self, interaction: discord.Interaction, group: str) -> None:
+        """Read a group's ground rules and agree to them to get access."""
+        assert interaction.guild_id is not None
+        view, rules = await self.bot.services.discussions.rules(
+            interaction.guild_id, actor(interaction), group
+        )
+        listed = "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))
+        await reply(interaction, card(f"Ground rules · {view.name}", listed), view=_consent_view(view.id))
 
     @app_commands.command(name="leave", description="Leave a group")
     @app_commands.describe(group="The group to leave")
@@ -365,11 +420,19 @@ class GroupsCog(
         )
         await reply(interaction, group_embed(view))
 
-    for _command in (info, add, remove, join, leave, rename, describe, settings, archive, home, wins):
+    for _command in (info, add, remove, join, leave, rename, describe, settings, archive, home, wins, agree):
         _command.autocomplete("group")(group_choices)
     del _command
 
 
+def _consent_view(group_id: int) -> discord.ui.View:
+    buttons = discord.ui.View(timeout=None)
+    buttons.add_item(ConsentButton(group_id))
+    buttons.stop()  # the persistent ConsentButton handles the click
+    return buttons
+
+
 async def setup(bot: MentorBot) -> None:
-    """Load the cog."""
+    """Load the cog and its persistent consent button."""
+    bot.add_dynamic_items(ConsentButton)
     await bot.add_cog(GroupsCog(bot))

@@ -21,7 +21,6 @@ from bot.db.models import Discussion, GroundRules, GroupMember, Participation
 from bot.db.upsert import insert_ignore
 from bot.domain.discussions import (
     CONFIDENTIALITY_REMINDER,
-    DEFAULT_GROUND_RULES,
     parse_rules,
     resolve_prompt,
     thread_name,
@@ -29,6 +28,7 @@ from bot.domain.discussions import (
 from bot.errors import Conflict, Invalid, NotFound
 from bot.messaging import Card, Field, OutgoingMessage
 from bot.services.actors import Actor
+from bot.services.ground_rules import rules_of
 from bot.services.groups import GroupService, GroupView
 
 
@@ -106,6 +106,7 @@ class DiscussionService:
                     actor.user_id,
                     now,
                 )
+        await self._groups.ask_consent_again(guild_id, group.id)  # new rules: everyone agrees again
         return rules
 
     async def remind(
@@ -217,8 +218,7 @@ class DiscussionService:
 
 
 async def _rules(session: AsyncSession, group_id: int) -> tuple[str, ...]:
-    row = await session.get(GroundRules, group_id)
-    return tuple(row.rules) if row else DEFAULT_GROUND_RULES
+    return (await rules_of(session, group_id))[0]
 
 
 async def _discussion(session: AsyncSession, guild_id: int, thread_id: int) -> Discussion:

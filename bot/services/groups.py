@@ -30,10 +30,11 @@ from bot.domain.groups import (
     default_role,
 )
 from bot.errors import Conflict, Invalid, NotAllowed, NotFound
-from bot.messaging import Card, OutgoingMessage, Target
+from bot.messaging import Button, Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
+from bot.services.ground_rules import rules_of
 from bot.services.homes import GroupHomes, Home
 from bot.services.settings import ProgramSettings, SettingsService
 
@@ -47,6 +48,8 @@ class Membership:
     user_id: int
     role: Role
     joined_at: datetime
+    agreed: bool = True  # to the ground rules (the consent gate)
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,7 @@ class GroupService:
         return await self._unseat(guild_id, group, actor.user_id)
 
     async def _seat(self, guild_id: int, group: Group, user_id: int, role: str) -> GroupView:
+        """Record the membership and send the ground rules; access comes with the member's agreement."""
         if group.archived_at is not None:
             raise Invalid(f"“{group.name}” is archived; nobody can be added.")
         if role not in ("mentor", "mentee", "peer", "facilitator"):
@@ -260,27 +264,68 @@ class GroupService:
         settings = await self._settings.get(guild_id)
         async with self._db.transaction() as session:
             await _check_seat(session, settings, group, user_id, role)
-        home = _home(group)
-        homes = self._require_homes()
-        if home is not None:
-            await homes.grant(guild_id, home, user_id)
-        try:
-            async with self._db.transaction() as session:
-                await _check_seat(session, settings, group, user_id, role)
-                now = self._clock.now()
-                session.add(
-                    GroupMember(
-                        group_id=group.id, guild_id=guild_id, user_id=user_id, role=role, joined_at=now
-                    )
-                )
-                await _welcome(session, group, user_id, role, now, settings.default_timezone)
-                view = await _view(session, group)
-        except Exception:
-            if home is not None:
-                await homes.revoke(guild_id, home, user_id)
-            raise
+            now = self._clock.now()
+            session.add(
+                GroupMember(group_id=group.id, guild_id=guild_id, user_id=user_id, role=role, joined_at=now)
+            )
+            rules, version = await rules_of(session, group.id)
+            await _ask_consent(session, group, user_id, rules, version, now)
+            await _prompt_for_timezone(session, group, user_id, now, settings.default_timezone)
+            view = await _view(session, group)
         self._scheduler.run_soon("outbox")
         return view
+
+    async def agree(self, guild_id: int | None, user_id: int, ref: str | int) -> GroupView:
+        """Record the member's agreement to the ground rules and open the group's home to them.
+
+        ``guild_id`` is None for the button in a DM, which names the group by id.
+        """
+        async with self._db.transaction() as session:
+            if guild_id is None:
+                found = await session.get(Group, int(ref))
+                if found is None:
+                    raise NotFound("That group no longer exists.")
+                guild_id = found.guild_id
+            group = await _find(session, guild_id, ref)
+            membership = await _membership(session, group.id, user_id)
+            if membership is None:
+                raise NotFound(f"You are not in a group called “{str(ref)[:60]}”.")
+            _, version = await rules_of(session, group.id)
+            if membership.agreed_version is not None and membership.agreed_version >= version:
+                raise Conflict(f"You already agreed to the ground rules of “{group.name}”.")
+            first_time = membership.agreed_at is None
+            paused = membership.paused_at is not None
+        home = _home(group)
+        if home is not None and first_time and not paused and group.archived_at is None:
+            await self._require_homes().grant(guild_id, home, user_id)
+        async with self._db.transaction() as session:
+            membership = await _membership(session, group.id, user_id)
+            assert membership is not None
+            now = self._clock.now()
+            membership.agreed_at, membership.agreed_version = now, version
+            if first_time and group.home_channel_id is not None:
+                await enqueue(
+                    session,
+                    key=f"welcome:{group.id}:{user_id}:{now.isoformat()}",
+                    target=Target("channel", group.home_channel_id),
+                    message=_welcome_message(group, user_id, membership.role),
+                    now=now,
+                    guild_id=guild_id,
+                )
+            view = await _view(session, group)
+        self._scheduler.run_soon("outbox")
+        return view
+
+    async def ask_consent_again(self, guild_id: int, group_id: int) -> None:
+        """After the ground rules changed, ask every member to agree to the new version."""
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            group = await _find(session, guild_id, group_id)
+            rules, version = await rules_of(session, group.id)
+            for member in await _members(session, group.id):
+                if (member.agreed_version or 0) < version:
+                    await _ask_consent(session, group, member.user_id, rules, version, now)
+        self._scheduler.run_soon("outbox")
 
     async def _unseat(self, guild_id: int, group: Group, user_id: int) -> GroupView:
         async with self._db.transaction() as session:
@@ -334,7 +379,11 @@ class GroupService:
         await self._settings.require_coordinator(guild_id, actor, "change a group's home")
         async with self._db.transaction() as session:
             group = await _find(session, guild_id, ref)
-            member_ids = [m.user_id for m in await _members(session, group.id)]
+            member_ids = [
+                m.user_id
+                for m in await _members(session, group.id)
+                if m.agreed_at is not None and m.paused_at is None
+            ]
         if group.archived_at is not None:
             raise Invalid(f"“{group.name}” is archived.")
         homes = self._require_homes()
@@ -429,19 +478,33 @@ async def _check_seat(
     check_can_add(group.kind, seats, newcomer, stage_names=settings.career_stages)  # type: ignore[arg-type]
 
 
-async def _welcome(
-    session: AsyncSession, group: Group, user_id: int, role: str, now: datetime, default_zone: str
+async def _ask_consent(
+    session: AsyncSession, group: Group, user_id: int, rules: tuple[str, ...], version: int, now: datetime
 ) -> None:
-    """Greet a newcomer in the home and, once, ask them for their time zone."""
-    if group.home_channel_id is not None:
-        await enqueue(
-            session,
-            key=f"welcome:{group.id}:{user_id}:{now.isoformat()}",
-            target=Target("channel", group.home_channel_id),
-            message=_welcome_message(group, user_id, role),
-            now=now,
-            guild_id=group.guild_id,
-        )
+    """Send the ground rules with an "I agree" button (the consent gate before the home opens)."""
+    listed = "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))
+    text = (
+        f"Before you join the conversation in **{group.name}**, please read its ground rules:\n\n{listed}\n\n"
+        "What is said in the group stays in the group. Press **I agree** to get access. "
+        "(DMs closed? Run `/group agree` in the server instead.)"
+    )
+    await enqueue(
+        session,
+        key=f"consent:{group.id}:{user_id}:{version}",
+        target=Target("dm", user_id),
+        message=OutgoingMessage(
+            cards=(Card(title=f"Ground rules · {group.name}", description=text[:4000]),),
+            buttons=(Button(f"consent:agree:{group.id}", "I agree", "success"),),
+        ),
+        now=now,
+        guild_id=group.guild_id,
+    )
+
+
+async def _prompt_for_timezone(
+    session: AsyncSession, group: Group, user_id: int, now: datetime, default_zone: str
+) -> None:
+    """Ask a newcomer once for their time zone, unless they set one or turned DMs off."""
     profile = await session.get(MemberProfile, (group.guild_id, user_id), with_for_update=True)
     if profile is None:
         profile = MemberProfile(guild_id=group.guild_id, user_id=user_id, created_at=now, updated_at=now)
@@ -546,7 +609,10 @@ async def _view(session: AsyncSession, group: Group) -> GroupView:
         is_open=group.is_open,
         meeting_every_weeks=group.meeting_every_weeks,
         home=_home(group),
-        members=tuple(Membership(m.user_id, m.role, m.joined_at) for m in members),  # type: ignore[arg-type]
+        members=tuple(
+            Membership(m.user_id, m.role, m.joined_at, m.agreed_at is not None, m.paused_at is not None)  # type: ignore[arg-type]
+            for m in members
+        ),
         archived=group.archived_at is not None,
     )
 

@@ -208,7 +208,10 @@ class ModerationService:
     async def restore(self, guild_id: int, actor: Actor, group_ref: str, target: Actor) -> None:
         """Restore a paused member's participation."""
         group = await self._authorize(guild_id, actor, group_ref, target)
-        if group.home is not None and self._groups.homes is not None:
+        agreed = any(m.user_id == target.user_id and m.agreed for m in group.members)
+        if (
+            group.home is not None and self._groups.homes is not None and agreed
+        ):  # the consent gate still holds
             await self._groups.homes.grant(guild_id, group.home, target.user_id)
         await self._set_paused(group.id, target.user_id, None)
         await self._record(

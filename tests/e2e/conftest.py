@@ -95,3 +95,10 @@ def button_id(message: dict, label: str) -> str:
             if component.get("label") == label:
                 return component["custom_id"]
     raise AssertionError(f"no button {label!r} in {message['components']}")
+
+
+async def agree_all(bot, guild_id: int, group_id: int, *users) -> None:
+    """Let members through the consent gate, as if each had pressed "I agree"."""
+    for user in users:
+        await bot.services.groups.agree(guild_id, user.id, group_id)
+    await bot.services.outbox.dispatch_due()

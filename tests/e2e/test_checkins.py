@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import CheckinAnswer, CheckinDelivery
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, button_id, final, running_bot, settings_for
+from tests.e2e.conftest import World, agree_all, button_id, final, running_bot, settings_for
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -35,6 +35,7 @@ class Circle:
         )
         for user in (self.world.alice, self.world.bob):
             await services.groups.add_member(self.world.guild.id, self.admin, group.id, user.id, "peer")
+        await agree_all(self.bot, self.world.guild.id, group.id, self.world.alice, self.world.bob)
         self.group = group
         self.home = group.home.channel_id
         settings = {"kind": "daily", "time": "09:00", **schedule}

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, final
+from tests.e2e.conftest import World, agree_all, final
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -21,7 +21,7 @@ async def circle(fake, bot, world: World):
     await bot.services.groups.add_member(world.guild.id, admin, group.id, carol.id, "facilitator")
     for user in (world.alice, world.bob):
         await bot.services.groups.add_member(world.guild.id, admin, group.id, user.id, "peer")
-    await bot.services.outbox.dispatch_due()
+    await agree_all(bot, world.guild.id, group.id, carol, world.alice, world.bob)
     return SimpleNamespace(carol=carol, home=group.home)
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import World, button_id, final
+from bot.services.actors import Actor
+from tests.e2e.conftest import World, agree_all, button_id, final
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import DEFAULT_BOT, FakeDiscord, P
 from tests.support.waiting import eventually
@@ -36,7 +37,7 @@ async def test_a_coordinator_creates_a_group_with_a_private_home(fake, world, bo
     assert not can_see(world, world.alice, home)
 
 
-async def test_adding_a_member_opens_the_home_welcomes_them_and_asks_their_time_zone(fake, world, bot):
+async def test_a_new_member_agrees_to_the_ground_rules_then_gets_access_and_a_welcome(fake, world, bot):
     await create(fake, world)
     home = await home_of(bot, world, "Writing Circle")
 
@@ -49,17 +50,57 @@ async def test_adding_a_member_opens_the_home_welcomes_them_and_asks_their_time_
         options={"user": world.alice},
     )
 
-    assert "joined **Writing Circle** as peer" in embed_text(await reply.wait_followup())
+    assert "agree to the ground rules" in embed_text(await reply.wait_followup())
+    assert not can_see(world, world.alice, home)  # the consent gate
+
+    def rules_dm() -> list[dict]:
+        return [m for m in fake.dm_messages(world.alice) if "Ground rules" in embed_text(m)]
+
+    async def asked() -> bool:
+        await bot.services.outbox.dispatch_due()
+        return len(rules_dm()) == 1 and any(
+            "/profile timezone" in embed_text(m) for m in fake.dm_messages(world.alice)
+        )
+
+    await eventually(asked)
+    [rules] = rules_dm()
+    assert "What is said here stays here." in embed_text(rules)
+    agreed = await fake.click(world.alice, rules, button_id(rules, "I agree"))
+    assert "Welcome to Writing Circle" in embed_text(await final(agreed))
     assert can_see(world, world.alice, home)
     assert not can_see(world, world.bob, home)
 
-    async def welcomed_and_asked() -> bool:
-        welcome = any("Welcome" in (m.get("content") or "") for m in fake.channel_messages(home))
-        return welcome and len(fake.dm_messages(world.alice)) == 1
+    async def welcomed() -> bool:
+        await bot.services.outbox.dispatch_due()
+        return any("Welcome" in (m.get("content") or "") for m in fake.channel_messages(home))
 
-    await eventually(welcomed_and_asked)
-    [prompt] = fake.dm_messages(world.alice)
-    assert "/profile timezone" in embed_text(prompt)
+    await eventually(welcomed)
+
+
+async def test_closed_dms_can_agree_in_the_server_and_new_rules_ask_again(fake, world, bot):
+    await create(fake, world)
+    home = await home_of(bot, world, "Writing Circle")
+    fake.close_dms(world.bob)
+    await final(
+        await fake.slash(
+            world.owner,
+            world.guild,
+            "group add",
+            group="Writing Circle",
+            role="peer",
+            options={"user": world.bob},
+        )
+    )
+    shown = await fake.slash(world.bob, world.guild, "group agree", group="Writing Circle")
+    assert shown.ephemeral and "Share the air" in embed_text(shown.message)
+    agreed = await fake.click(world.bob, shown.message, button_id(shown.message, "I agree"))
+    assert "Welcome to Writing Circle" in embed_text(await final(agreed))
+    assert can_see(world, world.bob, home)
+
+    form = await fake.slash(world.owner, world.guild, "discuss rules-edit", group="Writing Circle")
+    await fake.submit_modal(world.owner, form, {"One rule per line": "Cameras optional"})
+    again = await fake.slash(world.bob, world.guild, "group agree", group="Writing Circle")
+    assert "Cameras optional" in embed_text(again.message)
 
 
 async def test_removing_a_member_takes_away_their_access(fake, world, bot):
@@ -211,7 +252,10 @@ async def test_open_groups_are_joined_and_left_by_members(fake, world, bot):
     choices = await fake.autocomplete(world.alice, world.guild, "group join", focused="group", group="lou")
     assert [c["name"] for c in choices] == ["Lounge"]
     joined = await fake.slash(world.alice, world.guild, "group join", group=choices[0]["value"])
-    assert "You joined **Lounge**" in embed_text(await joined.wait_followup())
+    invitation = await joined.wait_followup()
+    assert "You joined **Lounge**" in embed_text(invitation)
+    assert not can_see(world, world.alice, home)
+    await final(await fake.click(world.alice, invitation, button_id(invitation, "I agree")))
     assert can_see(world, world.alice, home)
 
     left = await fake.slash(world.alice, world.guild, "group leave", group=choices[0]["value"])
@@ -309,6 +353,8 @@ async def test_matching_from_opt_in_to_confirmed_groups(fake, world, bot):
     answer = await confirmed.wait_followup()
     assert "Created 1 groups" in embed_text(answer)
     home = await home_of(bot, world, "Alice & Bob")
+    pair = await bot.services.groups.get(world.guild.id, Actor(world.owner.id, is_admin=True), "Alice & Bob")
+    await agree_all(bot, world.guild.id, pair.id, world.alice, world.bob)
     assert can_see(world, world.alice, home) and can_see(world, world.bob, home)
 
     again = await fake.click(world.owner, proposal, button_id(proposal, "Confirm and create groups"))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.db.models import ModerationRecord
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, final
+from tests.e2e.conftest import World, agree_all, final
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import DEFAULT_BOT, P
 from tests.support.waiting import eventually
@@ -32,7 +32,8 @@ class Circle:
             await services.groups.add_member(guild.id, admin, group.id, user.id, "peer")
         other = await services.groups.create(guild.id, admin, name="Other", kind="peer")
         await services.groups.add_member(guild.id, admin, other.id, self.dan.id, "peer")
-        await services.outbox.dispatch_due()
+        await agree_all(self.bot, guild.id, group.id, self.carol, self.world.alice, self.world.bob)
+        await agree_all(self.bot, guild.id, other.id, self.dan)
         self.home = guild.get_channel(group.home.channel_id)
         self.other_home = guild.get_channel(other.home.channel_id)
 

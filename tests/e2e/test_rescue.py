@@ -6,6 +6,7 @@ import pytest
 
 from bot.db.models import Group, MatchOptIn
 from bot.services.actors import Actor
+from tests.e2e.conftest import agree_all
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -16,7 +17,7 @@ async def pair(bot, world):
     group = await bot.services.groups.create(world.guild.id, admin, name="Pair", kind="one_to_one")
     await bot.services.groups.add_member(world.guild.id, admin, group.id, world.alice.id, "mentor")
     await bot.services.groups.add_member(world.guild.id, admin, group.id, world.bob.id, "mentee")
-    await bot.services.outbox.dispatch_due()
+    await agree_all(bot, world.guild.id, group.id, world.alice, world.bob)
     return group
 
 

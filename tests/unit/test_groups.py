@@ -63,17 +63,41 @@ async def test_overlong_names_are_refused_before_anything_is_created(groups, hom
     assert homes.access == {}
 
 
-async def test_adding_members_grants_access_and_welcomes_them(db, groups, homes):
+async def outbox_keys(db) -> list[str]:
+    async with db.transaction() as session:
+        return [row.dedupe_key for row in await session.scalars(select(OutboxMessage))]
+
+
+async def test_access_comes_only_after_agreeing_to_the_ground_rules(db, groups, homes):
     group = await make(groups)
     await groups.add_member(GUILD, ADMIN, group.id, FACILITATOR.user_id, "facilitator")
     view = await groups.add_member(GUILD, FACILITATOR, group.id, ALICE.user_id, "peer")
 
     assert view.role_of(ALICE.user_id) == "peer"
-    assert homes.access[group.home.channel_id] == {FACILITATOR.user_id, ALICE.user_id}
-    async with db.transaction() as session:
-        keys = [row.dedupe_key for row in await session.scalars(select(OutboxMessage))]
-    assert sum(k.startswith(f"welcome:{group.id}:{ALICE.user_id}:") for k in keys) == 1
+    assert homes.access[group.home.channel_id] == set()  # the consent gate
+    keys = await outbox_keys(db)
+    assert f"consent:{group.id}:{ALICE.user_id}:0" in keys
     assert f"tz-prompt:{GUILD}:{ALICE.user_id}" in keys
+
+    await groups.agree(GUILD, ALICE.user_id, group.id)
+    assert homes.access[group.home.channel_id] == {ALICE.user_id}
+    assert sum(k.startswith(f"welcome:{group.id}:{ALICE.user_id}:") for k in await outbox_keys(db)) == 1
+    with pytest.raises(Conflict, match="already agreed"):
+        await groups.agree(GUILD, ALICE.user_id, group.id)
+
+
+async def test_new_ground_rules_ask_everyone_again(db, clock, groups):
+    from bot.services.discussions import DiscussionService
+
+    group = await make(groups)
+    await groups.add_member(GUILD, ADMIN, group.id, ALICE.user_id, "peer")
+    await groups.agree(GUILD, ALICE.user_id, group.id)
+    await DiscussionService(db, clock, groups).set_rules(
+        GUILD, ADMIN, group.id, "Cameras on\nNo advice unless asked"
+    )
+
+    assert f"consent:{group.id}:{ALICE.user_id}:1" in await outbox_keys(db)
+    await groups.agree(GUILD, ALICE.user_id, group.id)  # agreeing to version 1 is new
 
 
 async def test_the_time_zone_prompt_is_sent_once_and_not_to_those_who_set_one(db, clock, groups):
@@ -145,13 +169,16 @@ async def test_bots_and_duplicates_are_refused(groups):
         await groups.add_member(GUILD, ADMIN, group.id, ALICE.user_id, "peer")
 
 
-async def test_a_permission_problem_on_discord_records_nothing(groups, homes):
+async def test_a_permission_problem_on_discord_records_no_agreement(groups, homes):
     group = await make(groups)
+    await groups.add_member(GUILD, ADMIN, group.id, ALICE.user_id, "peer")
     homes.missing_permission = "Manage Roles"
     with pytest.raises(BotLacksPermission, match="Manage Roles"):
-        await groups.add_member(GUILD, ADMIN, group.id, ALICE.user_id, "peer")
+        await groups.agree(GUILD, ALICE.user_id, group.id)
     homes.missing_permission = None
-    assert (await groups.get(GUILD, ADMIN, group.id)).members == ()
+    [member] = (await groups.get(GUILD, ADMIN, group.id)).members
+    assert not member.agreed
+    await groups.agree(GUILD, ALICE.user_id, group.id)  # and it can be tried again
 
 
 async def test_removing_a_member_takes_access_away(groups, homes):

@@ -70,6 +70,9 @@ class GroupMember(Base):
     # mentor, mentee, peer or facilitator
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The consent gate: when the member agreed to the ground rules, and to which version of them.
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    agreed_version: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     # A facilitator paused this member: no access to the home, no schedules, until restored.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
