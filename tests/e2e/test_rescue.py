@@ -77,6 +77,7 @@ async def test_answering_a_check_in_counts_too(fake, world, bot, pair, clock):
         world.guild.id, admin, pair.id, kind="daily", time="09:00"
     )
     await bot.services.checkins.send_now(world.guild.id, admin, schedule.id)
+    await bot.services.outbox.dispatch_due()  # delivered now, before the clock moves on
     pending = await bot.services.checkin_answers.latest_open(world.guild.id, world.alice.id)
     clock.advance(days=1)
     await bot.services.checkin_answers.submit(world.alice.id, pending.delivery_id, ["4", "", "", ""])
