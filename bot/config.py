@@ -20,6 +20,7 @@ from pydantic import (
 
 TOKEN_ENV = "MENTORBOT_TOKEN"
 CONFIG_ENV = "MENTORBOT_CONFIG"
+SECRET_ENV = "MENTORBOT_ANONYMITY_SECRET"
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DISCORD_API = "https://discord.com/api/v10"
 
@@ -117,6 +118,14 @@ class RescueSettings(_Section):
     step_days: int = Field(default=7, ge=1, le=90)
 
 
+class PrivacySettings(_Section):
+    """Secrets that protect members' privacy."""
+
+    # Mixed into the keyed hash of anonymous authors, so that even a copy of the database does
+    # not let anyone test which member wrote what. Prefer MENTORBOT_ANONYMITY_SECRET.
+    anonymity_secret: SecretStr | None = None
+
+
 class LoggingSettings(_Section):
     """What the log shows."""
 
@@ -132,6 +141,7 @@ class Settings(_Section):
     checkins: CheckinSettings = CheckinSettings()
     goals: GoalSettings = GoalSettings()
     rescue: RescueSettings = RescueSettings()
+    privacy: PrivacySettings = PrivacySettings()
     logging: LoggingSettings = LoggingSettings()
 
     def bot_token(self) -> str:
@@ -164,6 +174,10 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     elif explicit:
         raise ConfigError(f"{path}: no such configuration file (copy config.example.toml to start one)")
 
+    if environ.get(SECRET_ENV):
+        data.setdefault("privacy", {})
+        if isinstance(data["privacy"], dict):
+            data["privacy"]["anonymity_secret"] = environ[SECRET_ENV]
     if environ.get(TOKEN_ENV):
         data.setdefault("discord", {})
         if isinstance(data["discord"], dict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,6 +11,8 @@ from discord.ext import commands
 from bot.app import MentorBot
 from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX, library
 from bot.errors import Invalid
+from bot.interaction_errors import report_error
+from bot.services.discussions import ANONYMOUS_MAX
 from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, group_choices, reply
 
 
@@ -40,6 +44,66 @@ class RulesModal(ReportingModal, title="Ground rules"):
         )
         listed = "\n".join(f"{n}. {r}" for n, r in enumerate(rules, start=1))
         await reply(interaction, card("Ground rules saved", listed, color=SUCCESS_COLOR))
+
+
+class AnonymousModal(ReportingModal, title="Ask anonymously"):
+    """The question, typed in a form; nobody sees who asked it."""
+
+    def __init__(self, bot: MentorBot, group: str) -> None:
+        super().__init__()
+        self.bot, self.group = bot, group
+        self.text = discord.ui.TextInput(style=discord.TextStyle.paragraph, max_length=ANONYMOUS_MAX)
+        self.add_item(
+            discord.ui.Label(
+                text="Your question or concern",
+                description="Posted in the group's open discussion without your name",
+                component=self.text,
+            )
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Post it anonymously."""
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        thread_id = await self.bot.services.discussions.ask_anonymously(
+            interaction.guild_id, interaction.user.id, self.group, self.text.value
+        )
+        text = (
+            f"Posted in <#{thread_id}> without your name. Nobody, facilitators included, can see who asked."
+        )
+        await reply(interaction, card("Posted anonymously", text, color=SUCCESS_COLOR))
+
+
+class MuteAnonymousButton(discord.ui.DynamicItem[discord.ui.Button], template=r"anon:mute:(?P<id>\d+)"):
+    """A facilitator stops an anonymous author from posting anonymously again, still not knowing who."""
+
+    def __init__(self, post_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(label="Mute this anonymous author", custom_id=f"anon:mute:{post_id}")
+        )
+        self.post_id = post_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> MuteAnonymousButton:
+        """Rebuild from the button's id."""
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Mute the author behind this post."""
+        try:
+            assert interaction.guild_id is not None
+            bot: MentorBot = interaction.client  # type: ignore[assignment]
+            name = await bot.services.discussions.mute_anonymous(
+                interaction.guild_id, actor(interaction), self.post_id
+            )
+            text = f"This author can no longer post anonymously in {name}. You still don't know who."
+            await interaction.response.send_message(
+                embed=card("Muted", text, color=SUCCESS_COLOR), ephemeral=True
+            )
+        except Exception as error:  # DynamicItems have no on_error of their own
+            await report_error(interaction, error)
 
 
 @app_commands.guild_only()
@@ -118,6 +182,14 @@ class DiscussionsCog(
             ),
         )
 
+    @app_commands.command(
+        name="ask-anonymously", description="Ask a question in your group's discussion without your name"
+    )
+    @app_commands.describe(group="Your group")
+    async def ask_anonymously(self, interaction: discord.Interaction, group: str) -> None:
+        """Ask a question in your group's discussion without your name."""
+        await interaction.response.send_modal(AnonymousModal(self.bot, group))
+
     @app_commands.command(name="rules", description="Show a group's ground rules")
     @app_commands.describe(group="The group")
     async def rules(self, interaction: discord.Interaction, group: str) -> None:
@@ -142,7 +214,7 @@ class DiscussionsCog(
         _, rules = await self.bot.services.discussions.rules(interaction.guild_id, actor(interaction), group)
         await interaction.response.send_modal(RulesModal(self.bot, group, rules))
 
-    for _command in (start, rules, rules_edit):
+    for _command in (start, rules, rules_edit, ask_anonymously):
         _command.autocomplete("group")(group_choices)
     del _command
 
@@ -170,6 +242,7 @@ class ConfidentialCog(commands.Cog):
 
 
 async def setup(bot: MentorBot) -> None:
-    """Load the cogs."""
+    """Load the cogs and the persistent mute button."""
+    bot.add_dynamic_items(MuteAnonymousButton)
     await bot.add_cog(DiscussionsCog(bot))
     await bot.add_cog(ConfidentialCog(bot))

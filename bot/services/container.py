@@ -85,7 +85,16 @@ class Services:
             ),
             activity=ActivityService(db, clock),
             moderation=ModerationService(db, clock, program, groups, scheduler),
-            discussions=DiscussionService(db, clock, groups),
+            discussions=DiscussionService(
+                db,
+                clock,
+                groups,
+                anonymity_secret=(
+                    settings.privacy.anonymity_secret.get_secret_value()
+                    if settings.privacy.anonymity_secret
+                    else ""
+                ),
+            ),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),

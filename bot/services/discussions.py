@@ -8,6 +8,9 @@ and invites them to carry insights into their goals.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -17,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Discussion, GroundRules, GroupMember, Participation
+from bot.db.models import (
+    AnonymousMute,
+    AnonymousPost,
+    Discussion,
+    GroundRules,
+    GroupMember,
+    GuildSettings,
+    Participation,
+)
 from bot.db.upsert import insert_ignore
 from bot.domain.discussions import (
     CONFIDENTIALITY_REMINDER,
@@ -25,8 +36,8 @@ from bot.domain.discussions import (
     resolve_prompt,
     thread_name,
 )
-from bot.errors import Conflict, Invalid, NotFound
-from bot.messaging import Card, Field, OutgoingMessage
+from bot.errors import Conflict, Invalid, NotAllowed, NotFound
+from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.services.actors import Actor
 from bot.services.ground_rules import rules_of
 from bot.services.groups import GroupService, GroupView
@@ -66,8 +77,15 @@ class DiscussionService:
     """Ground rules, reminders, and discussions from start to close."""
 
     def __init__(
-        self, db: Database, clock: Clock, groups: GroupService, spaces: DiscussionSpaces | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        groups: GroupService,
+        spaces: DiscussionSpaces | None = None,
+        *,
+        anonymity_secret: str = "",
     ) -> None:
+        self._secret = anonymity_secret
         self._db = db
         self._clock = clock
         self._groups = groups
@@ -211,6 +229,78 @@ class DiscussionService:
         silent = tuple((user, 0) for user in members if user not in spoken)
         return DiscussionView(row.id, group.name, thread_id, row.prompt, row.ends_at, counts + silent)
 
+    # -- anonymous voice ------------------------------------------------------------------
+
+    async def ask_anonymously(self, guild_id: int, user_id: int, group_ref: str, text: str) -> int:
+        """Post a member's question into the group's open discussion without their name; return the thread."""
+        text = text.strip()
+        if not 1 <= len(text) <= ANONYMOUS_MAX:
+            raise Invalid(f"An anonymous question has 1 to {ANONYMOUS_MAX} characters.")
+        group = await self._groups.get(guild_id, Actor(user_id), group_ref)
+        if group.role_of(user_id) is None:
+            raise NotAllowed(f"Only members of “{group.name}” can post in its discussions.")
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            author = await self._author_hash(session, guild_id, user_id)
+            if await session.get(AnonymousMute, (group.id, author)) is not None:
+                raise NotAllowed(
+                    "A facilitator has stopped your anonymous posts in this group; "
+                    "you can still post in your name."
+                )
+            thread_id = await session.scalar(
+                select(Discussion.thread_id)
+                .where(Discussion.group_id == group.id, Discussion.closed_at.is_(None))
+                .order_by(Discussion.started_at.desc())
+                .limit(1)
+            )
+            if thread_id is None:
+                raise Invalid(f"“{group.name}” has no open discussion; ask a facilitator to start one.")
+            post = AnonymousPost(
+                guild_id=guild_id, group_id=group.id, thread_id=thread_id, author_hash=author, created_at=now
+            )
+            session.add(post)
+            await session.flush()
+            post_id = post.id
+        try:
+            await self._spaces().post(guild_id, thread_id, anonymous_message(text, post_id))
+        except Exception:
+            async with self._db.transaction() as session:
+                await session.delete(await session.get(AnonymousPost, post_id))
+            raise
+        return thread_id
+
+    async def mute_anonymous(self, guild_id: int, actor: Actor, post_id: int) -> str:
+        """Stop an anonymous author from posting anonymously in the group, without learning who it is."""
+        async with self._db.transaction() as session:
+            post = await session.get(AnonymousPost, post_id)
+        if post is None or post.guild_id != guild_id:
+            raise NotFound("That anonymous post no longer exists.")
+        group = await self._groups.require_manager(
+            guild_id, actor, post.group_id, "mute anonymous authors in"
+        )
+        async with self._db.transaction() as session:
+            await insert_ignore(
+                session,
+                AnonymousMute.__table__,
+                {
+                    "group_id": post.group_id,
+                    "author_hash": post.author_hash,
+                    "muted_by": actor.user_id,
+                    "created_at": self._clock.now(),
+                },
+            )
+        return group.name
+
+    async def _author_hash(self, session: AsyncSession, guild_id: int, user_id: int) -> str:
+        settings = await session.get(GuildSettings, guild_id, with_for_update=True)
+        if settings is None:
+            settings = GuildSettings(guild_id=guild_id, default_timezone="UTC")
+            session.add(settings)
+        if settings.anonymity_salt is None:
+            settings.anonymity_salt = secrets.token_hex(32)
+        key = (self._secret + settings.anonymity_salt).encode()
+        return hmac.new(key, f"{guild_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
     def _spaces(self) -> DiscussionSpaces:
         if self.spaces is None:
             raise RuntimeError("DiscussionService.spaces is not wired")
@@ -261,6 +351,23 @@ def opening_message(prompt: str, rules: tuple[str, ...], ends_at: datetime | Non
     if ends_at is not None:
         fields.append(Field("Open until", f"<t:{int(ends_at.timestamp())}:F>"))
     return OutgoingMessage(cards=(Card(title="Discussion", description=prompt, fields=tuple(fields)),))
+
+
+ANONYMOUS_MAX = 1500
+
+
+def anonymous_message(text: str, post_id: int) -> OutgoingMessage:
+    """Build an anonymous post: no name, no mention; facilitators may mute its author."""
+    return OutgoingMessage(
+        cards=(
+            Card(
+                title="An anonymous question",
+                description=text,
+                footer="Posted anonymously with /discuss ask-anonymously",
+            ),
+        ),
+        buttons=(Button(f"anon:mute:{post_id}", "Mute this anonymous author (facilitators)", "secondary"),),
+    )
 
 
 def closing_message(counts: tuple[tuple[int, int], ...]) -> OutgoingMessage:

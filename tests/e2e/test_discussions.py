@@ -97,3 +97,47 @@ async def test_an_over_long_prompt_and_a_group_without_a_channel_home_are_refuse
         world.owner, world.guild, "discuss start", group=str(threaded.id), prompt="Hello?"
     )
     assert "needs a home channel" in embed_text(await final(reply))
+
+
+async def test_an_anonymous_question_leaves_no_trace_of_its_author_and_can_be_muted(fake, world, bot, circle):
+    from sqlalchemy import text
+
+    await final(
+        await fake.slash(circle.carol, world.guild, "discuss start", group="Circle", prompt="Setbacks?")
+    )
+    [thread] = world.guild.threads
+
+    form = await fake.slash(world.alice, world.guild, "discuss ask-anonymously", group="Circle")
+    posted = await fake.submit_modal(
+        world.alice, form, {"Your question or concern": "How do I say no to my chair?"}
+    )
+    assert "without your name" in embed_text(await final(posted))
+
+    [question] = [m for m in fake.channel_messages(thread) if "anonymous question" in embed_text(m)]
+    assert "How do I say no to my chair?" in embed_text(question)
+    assert str(world.alice.id) not in str(question) and "alice" not in str(question).lower()
+    async with bot.services.db.transaction() as session:
+        for table in ("anonymous_posts", "anonymous_mutes", "moderation_log", "discussion_participation"):
+            rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()
+            assert str(world.alice.id) not in str(rows), f"{table} holds the author in readable form"
+
+    muted = await fake.click(circle.carol, question, question["components"][0]["components"][0]["custom_id"])
+    assert muted.ephemeral and "don't know who" in embed_text(muted.message)
+    again = await fake.slash(world.alice, world.guild, "discuss ask-anonymously", group="Circle")
+    refused = await fake.submit_modal(world.alice, again, {"Your question or concern": "Another one"})
+    assert "stopped your anonymous posts" in embed_text(await final(refused))
+    other = await fake.slash(world.bob, world.guild, "discuss ask-anonymously", group="Circle")
+    allowed = await fake.submit_modal(world.bob, other, {"Your question or concern": "Bob's question"})
+    assert "without your name" in embed_text(await final(allowed))
+
+
+async def test_only_facilitators_can_mute_anonymous_authors(fake, world, bot, circle):
+    await final(
+        await fake.slash(circle.carol, world.guild, "discuss start", group="Circle", prompt="Anything?")
+    )
+    [thread] = world.guild.threads
+    form = await fake.slash(world.alice, world.guild, "discuss ask-anonymously", group="Circle")
+    await final(await fake.submit_modal(world.alice, form, {"Your question or concern": "A question"}))
+    [question] = [m for m in fake.channel_messages(thread) if "anonymous question" in embed_text(m)]
+    refused = await fake.click(world.bob, question, question["components"][0]["components"][0]["custom_id"])
+    assert "Only coordinators and the facilitators" in embed_text(refused.message)

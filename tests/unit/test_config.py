@@ -85,3 +85,9 @@ def test_shard_ids_must_fit_the_shard_count(tmp_path):
     path = write(tmp_path, "[discord]\nshard_ids = [0]\n")
     with pytest.raises(ConfigError, match="needs shard_count"):
         load_settings(path, environ={})
+
+
+def test_anonymity_secret_comes_from_the_environment_and_stays_secret(tmp_path):
+    settings = load_settings(write(tmp_path, ""), environ={"MENTORBOT_ANONYMITY_SECRET": "pepper-123"})
+    assert settings.privacy.anonymity_secret.get_secret_value() == "pepper-123"
+    assert "pepper-123" not in repr(settings)

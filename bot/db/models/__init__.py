@@ -2,7 +2,7 @@
 
 from bot.db.models.checkins import CheckinAnswer, CheckinDelivery, CheckinRound, CheckinSchedule, QuestionSet
 from bot.db.models.core import GuildRecord
-from bot.db.models.discussions import Discussion, GroundRules, Participation
+from bot.db.models.discussions import AnonymousMute, AnonymousPost, Discussion, GroundRules, Participation
 from bot.db.models.goals import Goal, GoalMilestone, GoalPartner, GoalUpdate
 from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
 from bot.db.models.moderation import ModerationRecord
@@ -10,6 +10,8 @@ from bot.db.models.profiles import DmChannel, MemberProfile
 from bot.db.models.scheduling import JobState, OutboxMessage
 
 __all__ = [
+    "AnonymousMute",
+    "AnonymousPost",
     "CheckinAnswer",
     "CheckinDelivery",
     "CheckinRound",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, Text
+from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
@@ -50,3 +50,28 @@ class Participation(Base):
     )
     user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnonymousPost(Base):
+    """A question posted without its author's name: only a keyed hash of the author is kept."""
+
+    __tablename__ = "anonymous_posts"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[int] = mapped_column(Snowflake)
+    # HMAC of the author's id: lets a facilitator mute the author without learning who it is.
+    author_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnonymousMute(Base):
+    """An anonymous author a facilitator stopped from posting anonymously in a group."""
+
+    __tablename__ = "anonymous_mutes"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    author_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    muted_by: Mapped[int] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,6 +20,8 @@ class GuildSettings(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     coordinator_role_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     home_category_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    # A random per-server key for anonymous posts' author hashes (with the configured secret, if any).
+    anonymity_salt: Mapped[str | None] = mapped_column(String(64), default=None)
     # Where moderation actions and reports are posted for coordinators (optional).
     modlog_channel_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
