@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -36,7 +37,7 @@ from bot.domain.discussions import (
     resolve_prompt,
     thread_name,
 )
-from bot.errors import Conflict, Invalid, NotAllowed, NotFound
+from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.services.actors import Actor
 from bot.services.ground_rules import rules_of
@@ -189,6 +190,32 @@ class DiscussionService:
             assert stored is not None
             stored.closed_at = self._clock.now()
         return DiscussionView(row.id, group.name, thread_id, row.prompt, row.ends_at, counts)
+
+    async def close_expired(self) -> int:
+        """Close every discussion whose time is up (a periodic job); return how many were closed."""
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            due = (
+                await session.scalars(
+                    select(Discussion).where(Discussion.closed_at.is_(None), Discussion.ends_at <= now)
+                )
+            ).all()
+            claimed = []
+            for row in due:
+                # Claim first: another process, or a facilitator's /discuss close, may race us.
+                result = await session.execute(
+                    update(Discussion)
+                    .where(Discussion.id == row.id, Discussion.closed_at.is_(None))
+                    .values(closed_at=now)
+                )
+                if result.rowcount:
+                    claimed.append((row.id, row.guild_id, row.thread_id, await _counts(session, row.id)))
+        for _, guild_id, thread_id, counts in claimed:
+            try:
+                await self._spaces().close_thread(guild_id, thread_id, closing_message(counts))
+            except DomainError:
+                log.info("discussion thread %s could not be closed (gone or no permission)", thread_id)
+        return len(claimed)
 
     async def message_in(self, guild_id: int, channel_id: int, author_id: int) -> None:
         """Count a message in an open discussion thread (its text is never read)."""
@@ -354,6 +381,7 @@ def opening_message(prompt: str, rules: tuple[str, ...], ends_at: datetime | Non
 
 
 ANONYMOUS_MAX = 1500
+log = logging.getLogger(__name__)
 
 
 def anonymous_message(text: str, post_id: int) -> OutgoingMessage:

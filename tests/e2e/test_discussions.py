@@ -141,3 +141,21 @@ async def test_only_facilitators_can_mute_anonymous_authors(fake, world, bot, ci
     [question] = [m for m in fake.channel_messages(thread) if "anonymous question" in embed_text(m)]
     refused = await fake.click(world.bob, question, question["components"][0]["components"][0]["custom_id"])
     assert "Only coordinators and the facilitators" in embed_text(refused.message)
+
+
+async def test_a_discussion_closes_by_itself_when_its_time_is_up(fake, world, bot, circle, clock):
+    await final(
+        await fake.slash(
+            circle.carol, world.guild, "discuss start", group="Circle", prompt="Quick one?", hours=2
+        )
+    )
+    [thread] = world.guild.threads
+    fake.post_message(world.bob, thread, "Here is my answer")
+    assert await bot.services.discussions.close_expired() == 0
+
+    clock.advance(hours=2, minutes=1)
+    assert await bot.services.discussions.close_expired() == 1
+    assert await bot.services.discussions.close_expired() == 0
+    stored = world.guild.get_channel(thread.id)
+    assert stored.archived and stored.locked
+    assert "Discussion closed" in embed_text(fake.channel_messages(thread)[-1])
