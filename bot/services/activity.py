@@ -30,7 +30,6 @@ class ActivityService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._homes: set[int] | None = None
 
     async def message_in(self, guild_id: int, channel_id: int, parent_id: int | None = None) -> None:
         """Record a message in a group's home, or in a thread of it (``parent_id``)."""

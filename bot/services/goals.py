@@ -21,9 +21,11 @@ from bot.domain.goals import (
     MILESTONES_MAX,
     REFLECTION_MAX,
     WHY_MAX,
+    can_see,
     check_note,
     check_progress,
     check_title,
+    check_visibility,
     parse_due_date,
     progress_from_milestones,
     streak,
@@ -38,7 +40,6 @@ from bot.services.groups import GroupService
 from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
 
-VISIBILITIES = ("private", "partners", "group")
 PARTNERS_MAX = 5
 
 
@@ -105,8 +106,7 @@ class GoalService:
         """Set a new goal."""
         title = check_title(title)
         why = check_note(why or "", limit=WHY_MAX, what="why it matters")
-        if visibility not in VISIBILITIES:
-            raise Invalid("Choose who sees the goal: private, partners or group.")
+        visibility = check_visibility(visibility)
         if horizon not in ("short", "long"):
             raise Invalid("A goal is short-term or long-term.")
         group_id = None
@@ -523,22 +523,23 @@ async def _is_partner(session: AsyncSession, goal_id: int, user_id: int) -> bool
 
 
 async def _may_see(session: AsyncSession, goal: Goal, user_id: int) -> bool:
-    if goal.owner_id == user_id:
-        return True
-    if goal.visibility == "private":
-        return False
-    if await _is_partner(session, goal.id, user_id):
-        return True
-    if goal.visibility == "group" and goal.group_id is not None:
-        member = await session.scalar(
-            select(GroupMember.id).where(
-                GroupMember.group_id == goal.group_id,
-                GroupMember.user_id == user_id,
-                GroupMember.left_at.is_(None),
+    """Apply the domain's visibility rule, looking up only the facts it needs."""
+    is_owner = goal.owner_id == user_id
+    if is_owner or goal.visibility == "private":
+        return is_owner
+    is_partner = await _is_partner(session, goal.id, user_id)
+    in_group = False
+    if goal.visibility == "group" and goal.group_id is not None and not is_partner:
+        in_group = (
+            await session.scalar(
+                select(GroupMember.id).where(
+                    GroupMember.group_id == goal.group_id,
+                    GroupMember.user_id == user_id,
+                    GroupMember.left_at.is_(None),
+                )
             )
-        )
-        return member is not None
-    return False
+        ) is not None
+    return can_see(goal.visibility, is_owner=is_owner, is_partner=is_partner, in_group=in_group)  # type: ignore[arg-type]
 
 
 async def _milestone(session: AsyncSession, goal_id: int, ref: str | int) -> GoalMilestone:

@@ -83,11 +83,6 @@ class ProfileService:
             row = await session.get(MemberProfile, (guild_id, user_id))
             return _to_profile(guild_id, user_id, row)
 
-    async def effective_timezone(self, guild_id: int, user_id: int) -> str:
-        """Return the member's zone, or the server's default when they have not set one."""
-        profile = await self.get(guild_id, user_id)
-        return profile.timezone or (await self._settings.get(guild_id)).default_timezone
-
     async def update(
         self,
         guild_id: int,
