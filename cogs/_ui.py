@@ -69,6 +69,21 @@ async def reply(
         await interaction.response.send_message(embed=embed, ephemeral=ephemeral, **kwargs)
 
 
+class ReportingItem:
+    """Mixin for persistent DynamicItem buttons: errors reach the user privately (they lack on_error)."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Run the button's action; report any error to the user."""
+        try:
+            await self.act(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Do what the button is for."""
+        raise NotImplementedError
+
+
 class ReportingView(discord.ui.View):
     """A view whose callback errors reach the user as a private message."""
 

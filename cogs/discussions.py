@@ -11,9 +11,8 @@ from discord.ext import commands
 from bot.app import MentorBot
 from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX, library
 from bot.errors import Invalid
-from bot.interaction_errors import report_error
 from bot.services.discussions import ANONYMOUS_MAX
-from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, group_choices, reply
+from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, actor, card, group_choices, reply
 
 
 def thread_here(interaction: discord.Interaction, thread: discord.Thread | None) -> int:
@@ -74,7 +73,9 @@ class AnonymousModal(ReportingModal, title="Ask anonymously"):
         await reply(interaction, card("Posted anonymously", text, color=SUCCESS_COLOR))
 
 
-class MuteAnonymousButton(discord.ui.DynamicItem[discord.ui.Button], template=r"anon:mute:(?P<id>\d+)"):
+class MuteAnonymousButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=r"anon:mute:(?P<id>\d+)"
+):
     """A facilitator stops an anonymous author from posting anonymously again, still not knowing who."""
 
     def __init__(self, post_id: int) -> None:
@@ -90,20 +91,17 @@ class MuteAnonymousButton(discord.ui.DynamicItem[discord.ui.Button], template=r"
         """Rebuild from the button's id."""
         return cls(int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
         """Mute the author behind this post."""
-        try:
-            assert interaction.guild_id is not None
-            bot: MentorBot = interaction.client  # type: ignore[assignment]
-            name = await bot.services.discussions.mute_anonymous(
-                interaction.guild_id, actor(interaction), self.post_id
-            )
-            text = f"This author can no longer post anonymously in {name}. You still don't know who."
-            await interaction.response.send_message(
-                embed=card("Muted", text, color=SUCCESS_COLOR), ephemeral=True
-            )
-        except Exception as error:  # DynamicItems have no on_error of their own
-            await report_error(interaction, error)
+        assert interaction.guild_id is not None
+        bot: MentorBot = interaction.client  # type: ignore[assignment]
+        name = await bot.services.discussions.mute_anonymous(
+            interaction.guild_id, actor(interaction), self.post_id
+        )
+        text = f"This author can no longer post anonymously in {name}. You still don't know who."
+        await interaction.response.send_message(
+            embed=card("Muted", text, color=SUCCESS_COLOR), ephemeral=True
+        )
 
 
 @app_commands.guild_only()

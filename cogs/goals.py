@@ -11,10 +11,18 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.errors import Invalid
-from bot.interaction_errors import report_error
 from bot.services.actors import Actor
 from bot.services.goals import GoalService, GoalView
-from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, group_choices, reply, server_member
+from cogs._ui import (
+    SUCCESS_COLOR,
+    ReportingItem,
+    ReportingModal,
+    actor,
+    card,
+    group_choices,
+    reply,
+    server_member,
+)
 
 VISIBILITY_LABELS = {"private": "only you", "partners": "you and your partners", "group": "your group"}
 VisibilityChoice = Literal["private", "partners", "group"]
@@ -47,7 +55,9 @@ def goal_embed(goal: GoalView, *, title_prefix: str = "") -> discord.Embed:
     return embed
 
 
-class CheerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"goal:cheer:(?P<id>\d+)"):
+class CheerButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=r"goal:cheer:(?P<id>\d+)"
+):
     """A partner's one-click encouragement; works after restarts."""
 
     def __init__(self, goal_id: int) -> None:
@@ -61,17 +71,14 @@ class CheerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"goal:che
         """Rebuild from the button's id."""
         return cls(int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
         """Send the cheer and say so."""
-        try:
-            bot: MentorBot = interaction.client  # type: ignore[assignment]
-            goal = await bot.services.goals.cheer(interaction.user.id, self.goal_id)
-            await interaction.response.send_message(
-                embed=card("Cheer sent 👏", f"<@{goal.owner_id}> will see it.", color=SUCCESS_COLOR),
-                ephemeral=True,
-            )
-        except Exception as error:  # DynamicItems have no on_error of their own
-            await report_error(interaction, error)
+        bot: MentorBot = interaction.client  # type: ignore[assignment]
+        goal = await bot.services.goals.cheer(interaction.user.id, self.goal_id)
+        await interaction.response.send_message(
+            embed=card("Cheer sent 👏", f"<@{goal.owner_id}> will see it.", color=SUCCESS_COLOR),
+            ephemeral=True,
+        )
 
 
 class ProgressModal(ReportingModal, title="Update your goal"):
@@ -104,13 +111,15 @@ class ProgressModal(ReportingModal, title="Update your goal"):
 
 
 class NudgeButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"goal:touch:(?P<id>\d+):(?P<act>update|still|pause)"
+    ReportingItem,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"goal:touch:(?P<id>\d+):(?P<act>update|still|pause)",
 ):
     """The buttons of a nudge or due-date reminder; they work after restarts."""
 
-    def __init__(self, goal_id: int, act: str) -> None:
-        super().__init__(discord.ui.Button(label=act, custom_id=f"goal:touch:{goal_id}:{act}"))
-        self.goal_id, self.act = goal_id, act
+    def __init__(self, goal_id: int, action: str) -> None:
+        super().__init__(discord.ui.Button(label=action, custom_id=f"goal:touch:{goal_id}:{action}"))
+        self.goal_id, self.action = goal_id, action
 
     @classmethod
     async def from_custom_id(
@@ -119,29 +128,24 @@ class NudgeButton(
         """Rebuild from the button's id."""
         return cls(int(match["id"]), match["act"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
         """Update now (a form), still on it, or pause."""
-        try:
-            bot: MentorBot = interaction.client  # type: ignore[assignment]
-            goals = bot.services.goals
-            guild_id = await goals.guild_of(interaction.user.id, self.goal_id)
-            if self.act == "update":
-                goal = await goals.show(guild_id, Actor(interaction.user.id), str(self.goal_id))
-                await interaction.response.send_modal(ProgressModal(self.goal_id, guild_id, goal.progress))
-                return
-            if self.act == "still":
-                goal = await goals.touch(interaction.user.id, self.goal_id)
-                done = card(
-                    "Good to hear", f"**{goal.title}** stays on your list. Keep going!", color=SUCCESS_COLOR
-                )
-            else:
-                goal = await goals.set_status(
-                    guild_id, Actor(interaction.user.id), str(self.goal_id), "paused"
-                )
-                done = card("Paused", f"**{goal.title}** is paused; `/goal status` makes it active again.")
-            await interaction.response.edit_message(embed=done, view=None)
-        except Exception as error:  # DynamicItems have no on_error of their own
-            await report_error(interaction, error)
+        bot: MentorBot = interaction.client  # type: ignore[assignment]
+        goals = bot.services.goals
+        guild_id = await goals.guild_of(interaction.user.id, self.goal_id)
+        if self.action == "update":
+            goal = await goals.show(guild_id, Actor(interaction.user.id), str(self.goal_id))
+            await interaction.response.send_modal(ProgressModal(self.goal_id, guild_id, goal.progress))
+            return
+        if self.action == "still":
+            goal = await goals.touch(interaction.user.id, self.goal_id)
+            done = card(
+                "Good to hear", f"**{goal.title}** stays on your list. Keep going!", color=SUCCESS_COLOR
+            )
+        else:
+            goal = await goals.set_status(guild_id, Actor(interaction.user.id), str(self.goal_id), "paused")
+            done = card("Paused", f"**{goal.title}** is paused; `/goal status` makes it active again.")
+        await interaction.response.edit_message(embed=done, view=None)
 
 
 @app_commands.guild_only()

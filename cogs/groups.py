@@ -11,11 +11,11 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.groups import KIND_LABELS, NAME_MAX, Seat, missing_for_complete
-from bot.interaction_errors import report_error
 from bot.services.goal_nudges import WEEKDAYS
 from bot.services.groups import GroupService, GroupView
 from cogs._ui import (
     SUCCESS_COLOR,
+    ReportingItem,
     ReportingModal,
     ReportingView,
     actor,
@@ -133,7 +133,9 @@ class ArchiveConfirm(ReportingView):
         )
 
 
-class ConsentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"consent:agree:(?P<id>\d+)"):
+class ConsentButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=r"consent:agree:(?P<id>\d+)"
+):
     """The "I agree" button of a group's ground rules: the consent gate before its home opens."""
 
     def __init__(self, group_id: int) -> None:
@@ -151,21 +153,18 @@ class ConsentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"consen
         """Rebuild from the button's id."""
         return cls(int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
         """Record the agreement and open the home."""
-        try:
-            bot: MentorBot = interaction.client  # type: ignore[assignment]
-            await interaction.response.defer()
-            view = await bot.services.groups.agree(interaction.guild_id, interaction.user.id, self.group_id)
-            where = f" Say hello in <#{view.home.channel_id}>." if view.home else ""
-            done = card(
-                f"Welcome to {view.name}",
-                f"Thank you for agreeing to the ground rules.{where}",
-                color=SUCCESS_COLOR,
-            )
-            await interaction.edit_original_response(embed=done, view=None)
-        except Exception as error:  # DynamicItems have no on_error of their own
-            await report_error(interaction, error)
+        bot: MentorBot = interaction.client  # type: ignore[assignment]
+        await interaction.response.defer()
+        view = await bot.services.groups.agree(interaction.guild_id, interaction.user.id, self.group_id)
+        where = f" Say hello in <#{view.home.channel_id}>." if view.home else ""
+        done = card(
+            f"Welcome to {view.name}",
+            f"Thank you for agreeing to the ground rules.{where}",
+            color=SUCCESS_COLOR,
+        )
+        await interaction.edit_original_response(embed=done, view=None)
 
 
 @app_commands.guild_only()

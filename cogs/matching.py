@@ -10,9 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MentorBot
-from bot.interaction_errors import report_error
 from bot.services.matching import ProposalView
-from cogs._ui import SUCCESS_COLOR, actor, card, reply
+from cogs._ui import SUCCESS_COLOR, ReportingItem, actor, card, reply
 
 MODE_LABELS = {
     "one_to_one": "One-to-one (mentor and mentee)",
@@ -47,7 +46,9 @@ def _fit(lines: list[str], limit: int) -> str:
     return text.strip()
 
 
-class ConfirmMatches(discord.ui.DynamicItem[discord.ui.Button], template=r"match:confirm:(?P<id>\d+)"):
+class ConfirmMatches(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=r"match:confirm:(?P<id>\d+)"
+):
     """Creates the proposed groups; works after a restart and only once."""
 
     def __init__(self, proposal_id: int) -> None:
@@ -67,12 +68,9 @@ class ConfirmMatches(discord.ui.DynamicItem[discord.ui.Button], template=r"match
         """Rebuild from the button's id."""
         return cls(int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
         """Create the groups."""
-        try:
-            await self._confirm(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
+        await self._confirm(interaction)
 
     async def _confirm(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
@@ -96,6 +94,7 @@ class ConfirmMatches(discord.ui.DynamicItem[discord.ui.Button], template=r"match
 
 
 class MatchAgain(
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"match:again:(?P<guild>\d+):(?P<role>mentor|mentee|peer)",
 ):
@@ -114,17 +113,12 @@ class MatchAgain(
         """Rebuild from the button's id."""
         return cls(int(match["guild"]), match["role"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
         """Put the member on the matching list."""
-        try:
-            bot: MentorBot = interaction.client  # type: ignore[assignment]
-            await bot.services.matching.opt_in(self.guild_id, interaction.user.id, self.role)
-            text = f"You're on the matching list as a **{self.role}**; a coordinator will propose a match."
-            await interaction.response.edit_message(
-                embed=card("You're in", text, color=SUCCESS_COLOR), view=None
-            )
-        except Exception as error:  # DynamicItems have no on_error of their own
-            await report_error(interaction, error)
+        bot: MentorBot = interaction.client  # type: ignore[assignment]
+        await bot.services.matching.opt_in(self.guild_id, interaction.user.id, self.role)
+        text = f"You're on the matching list as a **{self.role}**; a coordinator will propose a match."
+        await interaction.response.edit_message(embed=card("You're in", text, color=SUCCESS_COLOR), view=None)
 
 
 @app_commands.guild_only()

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import MentorBot
 from bot.domain.timezones import format_minutes, local_now, search_zones
 from bot.services.profiles import BIO_MAX, INTEREST_MAX, INTERESTS_MAX, Profile
-from cogs._ui import SUCCESS_COLOR, ReportingModal, card, reply
+from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, reply
 
 DM_CHECK_ID = "profile:dm-ok"
 
@@ -93,7 +93,9 @@ class ProfileModal(ReportingModal, title="Edit your profile"):
         await reply(interaction, profile_embed(profile, services.clock.now()))
 
 
-class DmCheckButton(discord.ui.DynamicItem[discord.ui.Button], template=re.escape(DM_CHECK_ID)):
+class DmCheckButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=re.escape(DM_CHECK_ID)
+):
     """The button in the test DM; it still works after a restart."""
 
     def __init__(self) -> None:
@@ -108,7 +110,7 @@ class DmCheckButton(discord.ui.DynamicItem[discord.ui.Button], template=re.escap
         """Rebuild the button from a click."""
         return cls()
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
         """Confirm in place that DMs work."""
         embed = card(
             "DMs work", "You're all set: check-ins and nudges will reach you here.", color=SUCCESS_COLOR

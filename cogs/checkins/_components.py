@@ -9,9 +9,8 @@ import discord
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITIES, VISIBILITY_LABELS
-from bot.interaction_errors import report_error
 from bot.services.checkin_answers import AnswerView, OpenCheckin
-from cogs._ui import SUCCESS_COLOR, ReportingModal, card, timestamp
+from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, timestamp
 
 SCALE = [discord.SelectOption(label=str(n), value=str(n)) for n in range(1, 6)]
 
@@ -81,23 +80,8 @@ def answered(answer: AnswerView) -> tuple[discord.Embed, discord.ui.View]:
     return embed, view
 
 
-class _Reporting:
-    """Mixin for persistent buttons: errors reach the user privately (DynamicItems lack on_error)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        """Run the action; report errors."""
-        try:
-            await self.act(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    async def act(self, interaction: discord.Interaction) -> None:
-        """Do what the button is for."""
-        raise NotImplementedError
-
-
 class AnswerButton(
-    _Reporting, discord.ui.DynamicItem[discord.ui.Button], template=r"checkin:answer:(?P<id>\d+)"
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=r"checkin:answer:(?P<id>\d+)"
 ):
     """Opens the answer form."""
 
@@ -121,7 +105,7 @@ class AnswerButton(
 
 
 class SnoozeButton(
-    _Reporting,
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"checkin:snooze:(?P<id>\d+):(?P<how>hour|tomorrow)",
 ):
@@ -149,7 +133,9 @@ class SnoozeButton(
         await interaction.response.edit_message(embed=embed, view=None)
 
 
-class SkipButton(_Reporting, discord.ui.DynamicItem[discord.ui.Button], template=r"checkin:skip:(?P<id>\d+)"):
+class SkipButton(
+    ReportingItem, discord.ui.DynamicItem[discord.ui.Button], template=r"checkin:skip:(?P<id>\d+)"
+):
     """Skips this round."""
 
     def __init__(self, delivery_id: int) -> None:
@@ -172,7 +158,7 @@ class SkipButton(_Reporting, discord.ui.DynamicItem[discord.ui.Button], template
 
 
 class VisibilityButton(
-    _Reporting,
+    ReportingItem,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"checkin:vis:(?P<id>\d+):(?P<to>private|facilitators|group)",
 ):
