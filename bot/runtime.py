@@ -71,7 +71,7 @@ class BotRunner:
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )
-            services.scheduler.add_periodic("discussions", 300, services.discussions.close_expired)
+            services.scheduler.add_periodic("discussions", 60, services.sweep_discussions)
             async with bot:
                 connection = asyncio.create_task(bot.start(token), name="discord-connection")
                 stopping = asyncio.create_task(stop.wait(), name="stop-signal")

@@ -9,10 +9,23 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MentorBot
-from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX, library
+from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX, TOPIC_MAX, Prompt
 from bot.errors import Invalid
+from bot.services.discussion_schedules import EVERY_WEEKS_MAX, Rituals
 from bot.services.discussions import ANONYMOUS_MAX
-from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, actor, card, group_choices, reply
+from cogs._ui import (
+    SUCCESS_COLOR,
+    ReportingItem,
+    ReportingModal,
+    actor,
+    card,
+    group_choices,
+    reply,
+    timestamp,
+)
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=index) for index, day in enumerate(WEEKDAYS)]
 
 
 def thread_here(interaction: discord.Interaction, thread: discord.Thread | None) -> int:
@@ -22,6 +35,54 @@ def thread_here(interaction: discord.Interaction, thread: discord.Thread | None)
     if isinstance(interaction.channel, discord.Thread):
         return interaction.channel.id
     raise Invalid("Run this inside the discussion thread, or choose the thread.")
+
+
+async def prompt_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete: the server's prompt library, searched by text and topic."""
+    assert interaction.guild_id is not None
+    bot: MentorBot = interaction.client  # type: ignore[assignment]
+    needle = current.lower().strip()
+    prompts = await bot.services.prompts.prompts(interaction.guild_id)
+    found = [p for p in prompts if needle in p.text.lower() or needle in p.topic]
+    return [app_commands.Choice(name=_label(p), value=p.key) for p in found[:25]]
+
+
+def _label(prompt: Prompt) -> str:
+    label = f"{prompt.topic} · {prompt.text}"
+    return label if len(label) <= 100 else label[:99] + "…"
+
+
+class PromptModal(ReportingModal, title="Discussion prompt"):
+    """A prompt for the server's library: a new one (with its topic) or a reworded one."""
+
+    def __init__(self, bot: MentorBot, key: str | None = None, text: str = "") -> None:
+        super().__init__()
+        self.bot, self.key = bot, key
+        self.topic = discord.ui.TextInput(max_length=TOPIC_MAX, placeholder="e.g. mentoring up")
+        self.text = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, default=text, max_length=PROMPT_MAX
+        )
+        if key is None:
+            self.add_item(discord.ui.Label(text="Topic", component=self.topic))
+        self.add_item(
+            discord.ui.Label(
+                text="Prompt", description="One open question for the group", component=self.text
+            )
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Save the prompt."""
+        assert interaction.guild_id is not None
+        prompts = self.bot.services.prompts
+        if self.key is None:
+            prompt = await prompts.add(
+                interaction.guild_id, actor(interaction), self.topic.value, self.text.value
+            )
+            title = "Prompt added"
+        else:
+            prompt = await prompts.edit(interaction.guild_id, actor(interaction), self.key, self.text.value)
+            title = "Prompt saved"
+        await reply(interaction, card(title, f"**{prompt.topic}**\n{prompt.text}", color=SUCCESS_COLOR))
 
 
 class RulesModal(ReportingModal, title="Ground rules"):
@@ -138,14 +199,6 @@ class DiscussionsCog(
             card("Discussion open", f"<#{view.thread_id}> in {view.group_name}.", color=SUCCESS_COLOR),
         )
 
-    @start.autocomplete("prompt")
-    async def _prompts(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        needle = current.lower()
-        found = [(key, text) for key, text in library() if needle in text.lower() or needle in key]
-        return [app_commands.Choice(name=text[:100], value=key) for key, text in found[:25]]
-
     @app_commands.command(name="close", description="Close a discussion with a note of who took part")
     @app_commands.describe(thread="The discussion (default: this thread)")
     async def close(self, interaction: discord.Interaction, thread: discord.Thread | None = None) -> None:
@@ -188,6 +241,201 @@ class DiscussionsCog(
         """Ask a question in your group's discussion without your name."""
         await interaction.response.send_modal(AnonymousModal(self.bot, group))
 
+    @app_commands.command(
+        name="round", description="Run a discussion as a round: everyone gets the spotlight"
+    )
+    @app_commands.describe(
+        thread="The discussion (default: this thread)",
+        turn_minutes="How long each member holds the spotlight (it moves on early once they speak)",
+        nudge_after_hours="When to nudge, once and privately, those who have not spoken",
+    )
+    async def run_round(
+        self,
+        interaction: discord.Interaction,
+        thread: discord.Thread | None = None,
+        turn_minutes: app_commands.Range[int, 5, 4320] = 60,
+        nudge_after_hours: app_commands.Range[int, 1, 336] = 24,
+    ) -> None:
+        """Run a discussion as a round: everyone gets the spotlight."""
+        assert interaction.guild_id is not None
+        thread_id = thread_here(interaction, thread)
+        view = await self.bot.services.discussion_rounds.start(
+            interaction.guild_id, actor(interaction), thread_id, turn_minutes, nudge_after_hours
+        )
+        order = " → ".join(f"<@{user}>" for user in view.order)
+        text = (
+            f"The spotlight goes round <#{view.thread_id}>: {order}.\n"
+            f"On {timestamp(view.nudge_at)} members who have not spoken get one private nudge, "
+            "and you get the participation counts."
+        )
+        await reply(interaction, card("Round started", text[:4000], color=SUCCESS_COLOR))
+
+    schedule = app_commands.Group(name="schedule", description="Discussions and reminders on a cadence")
+    queue = app_commands.Group(name="queue", description="Prompts lined up for scheduled discussions")
+    prompts = app_commands.Group(name="prompts", description="The server's prompt library")
+
+    @schedule.command(
+        name="discussions", description="Open a discussion every few weeks at the group's best hour"
+    )
+    @app_commands.describe(
+        group="Your group",
+        weekday="The day of the week",
+        every_weeks="How often (default: the group's meeting cadence, or weekly)",
+        hours="How long each discussion stays open",
+    )
+    @app_commands.choices(weekday=WEEKDAY_CHOICES)
+    async def schedule_discussions(
+        self,
+        interaction: discord.Interaction,
+        group: str,
+        weekday: int,
+        every_weeks: app_commands.Range[int, 1, EVERY_WEEKS_MAX] | None = None,
+        hours: app_commands.Range[int, 1, 336] | None = None,
+    ) -> None:
+        """Open a discussion every few weeks at the group's best hour."""
+        assert interaction.guild_id is not None
+        view = await self.bot.services.discussion_schedules.set(
+            interaction.guild_id, actor(interaction), group, "discussion", weekday, every_weeks, hours
+        )
+        text = (
+            f"{_cadence(view.every_weeks, view.weekday)}, at the hour most members are awake. "
+            f"Next: {timestamp(view.next_at)} ({timestamp(view.next_at, 'R')}).\n"
+            "Each takes the next prompt from the group's queue (`/discuss queue add`), "
+            "or the next one from the library that the group has not discussed yet."
+        )
+        await reply(interaction, card("Discussions scheduled", text, color=SUCCESS_COLOR))
+
+    @schedule.command(name="reminders", description="Post the confidentiality reminder every few weeks")
+    @app_commands.describe(
+        group="Your group", weekday="The day of the week", every_weeks="How often (default: weekly)"
+    )
+    @app_commands.choices(weekday=WEEKDAY_CHOICES)
+    async def schedule_reminders(
+        self,
+        interaction: discord.Interaction,
+        group: str,
+        weekday: int,
+        every_weeks: app_commands.Range[int, 1, EVERY_WEEKS_MAX] | None = None,
+    ) -> None:
+        """Post the confidentiality reminder every few weeks."""
+        assert interaction.guild_id is not None
+        view = await self.bot.services.discussion_schedules.set(
+            interaction.guild_id, actor(interaction), group, "reminder", weekday, every_weeks
+        )
+        text = (
+            f"{_cadence(view.every_weeks, view.weekday)}, with the ground rules. "
+            f"Next: {timestamp(view.next_at)} ({timestamp(view.next_at, 'R')})."
+        )
+        await reply(interaction, card("Reminders scheduled", text, color=SUCCESS_COLOR))
+
+    @schedule.command(name="show", description="A group's scheduled discussions, reminders and prompt queue")
+    @app_commands.describe(group="Your group")
+    async def schedule_show(self, interaction: discord.Interaction, group: str) -> None:
+        """A group's scheduled discussions, reminders and prompt queue."""
+        assert interaction.guild_id is not None
+        rituals = await self.bot.services.discussion_schedules.show(
+            interaction.guild_id, actor(interaction), group
+        )
+        await reply(interaction, rituals_embed(rituals))
+
+    @schedule.command(name="stop", description="Stop a group's scheduled discussions or reminders")
+    @app_commands.describe(group="Your group", what="What to stop")
+    @app_commands.choices(
+        what=[
+            app_commands.Choice(name="Discussions", value="discussion"),
+            app_commands.Choice(name="Confidentiality reminders", value="reminder"),
+        ]
+    )
+    async def schedule_stop(self, interaction: discord.Interaction, group: str, what: str) -> None:
+        """Stop a group's scheduled discussions or reminders."""
+        assert interaction.guild_id is not None
+        stopped = await self.bot.services.discussion_schedules.stop(
+            interaction.guild_id, actor(interaction), group, what
+        )
+        kind = "discussions" if what == "discussion" else "reminders"
+        if stopped:
+            await reply(interaction, card("Stopped", f"No more scheduled {kind}.", color=SUCCESS_COLOR))
+        else:
+            await reply(interaction, card("Nothing to stop", f"There were no scheduled {kind}."))
+
+    @queue.command(name="add", description="Line up a prompt for the group's next scheduled discussion")
+    @app_commands.describe(group="Your group", prompt="Type a prompt, or pick one from the library")
+    async def queue_add(
+        self, interaction: discord.Interaction, group: str, prompt: app_commands.Range[str, 1, PROMPT_MAX]
+    ) -> None:
+        """Line up a prompt for the group's next scheduled discussion."""
+        assert interaction.guild_id is not None
+        place = await self.bot.services.discussion_schedules.enqueue_prompt(
+            interaction.guild_id, actor(interaction), group, prompt
+        )
+        await reply(
+            interaction, card("Prompt queued", f"It is number {place} in the queue.", color=SUCCESS_COLOR)
+        )
+
+    @queue.command(name="clear", description="Empty the group's prompt queue")
+    @app_commands.describe(group="Your group")
+    async def queue_clear(self, interaction: discord.Interaction, group: str) -> None:
+        """Empty the group's prompt queue."""
+        assert interaction.guild_id is not None
+        removed = await self.bot.services.discussion_schedules.clear_queue(
+            interaction.guild_id, actor(interaction), group
+        )
+        text = f"Removed {removed} prompt{'s' if removed != 1 else ''}; the library's rotation takes over."
+        await reply(interaction, card("Queue emptied", text, color=SUCCESS_COLOR))
+
+    @prompts.command(name="list", description="The server's prompt library")
+    @app_commands.describe(search="Only prompts whose text or topic contains this")
+    async def prompts_list(self, interaction: discord.Interaction, search: str | None = None) -> None:
+        """The server's prompt library."""
+        assert interaction.guild_id is not None
+        needle = (search or "").lower().strip()
+        found = [
+            p
+            for p in await self.bot.services.prompts.prompts(interaction.guild_id)
+            if needle in p.text.lower() or needle in p.topic
+        ]
+        embed = card("Prompt library", "Nothing matches." if not found else None)
+        topics: dict[str, list[str]] = {}
+        for prompt in found:
+            topics.setdefault(prompt.topic, []).append(f"• {prompt.text}")
+        for topic, lines in list(topics.items())[:20]:
+            embed.add_field(name=topic, value="\n".join(lines)[:1024], inline=False)
+        if len(embed) > 5800 or len(topics) > 20:
+            embed = card("Prompt library", f"{len(found)} prompts: search to narrow the list.")
+        await reply(interaction, embed)
+
+    @prompts.command(name="add", description="Add a prompt to the server's library (coordinators)")
+    async def prompts_add(self, interaction: discord.Interaction) -> None:
+        """Add a prompt to the server's library."""
+        assert interaction.guild_id is not None
+        await self.bot.services.program.require_coordinator(
+            interaction.guild_id, actor(interaction), "add prompts to the library"
+        )
+        await interaction.response.send_modal(PromptModal(self.bot))
+
+    @prompts.command(name="edit", description="Reword a prompt of the server's library (coordinators)")
+    @app_commands.describe(prompt="The prompt to reword")
+    @app_commands.autocomplete(prompt=prompt_choices)
+    async def prompts_edit(self, interaction: discord.Interaction, prompt: str) -> None:
+        """Reword a prompt of the server's library."""
+        assert interaction.guild_id is not None
+        await self.bot.services.program.require_coordinator(
+            interaction.guild_id, actor(interaction), "edit the prompt library"
+        )
+        found = [p for p in await self.bot.services.prompts.prompts(interaction.guild_id) if p.key == prompt]
+        if not found:
+            raise Invalid("Pick the prompt from the list.")
+        await interaction.response.send_modal(PromptModal(self.bot, found[0].key, found[0].text))
+
+    @prompts.command(name="retire", description="Take a prompt out of the library and the rotation")
+    @app_commands.describe(prompt="The prompt to retire")
+    @app_commands.autocomplete(prompt=prompt_choices)
+    async def prompts_retire(self, interaction: discord.Interaction, prompt: str) -> None:
+        """Take a prompt out of the library and the rotation."""
+        assert interaction.guild_id is not None
+        retired = await self.bot.services.prompts.retire(interaction.guild_id, actor(interaction), prompt)
+        await reply(interaction, card("Prompt retired", retired.text, color=SUCCESS_COLOR))
+
     @app_commands.command(name="rules", description="Show a group's ground rules")
     @app_commands.describe(group="The group")
     async def rules(self, interaction: discord.Interaction, group: str) -> None:
@@ -212,9 +460,50 @@ class DiscussionsCog(
         _, rules = await self.bot.services.discussions.rules(interaction.guild_id, actor(interaction), group)
         await interaction.response.send_modal(RulesModal(self.bot, group, rules))
 
-    for _command in (start, rules, rules_edit, ask_anonymously):
+    for _command in (
+        start,
+        rules,
+        rules_edit,
+        ask_anonymously,
+        schedule_discussions,
+        schedule_reminders,
+        schedule_show,
+        schedule_stop,
+        queue_add,
+        queue_clear,
+    ):
         _command.autocomplete("group")(group_choices)
+    for _command in (start, queue_add):
+        _command.autocomplete("prompt")(prompt_choices)
     del _command
+
+
+def _cadence(every_weeks: int, weekday: int) -> str:
+    return (
+        f"Every {WEEKDAYS[weekday]}"
+        if every_weeks == 1
+        else f"Every {every_weeks} weeks on {WEEKDAYS[weekday]}"
+    )
+
+
+def rituals_embed(rituals: Rituals) -> discord.Embed:
+    """A group's schedules, its prompt queue and the next prompt."""
+    embed = card(f"Schedules · {rituals.group_name}")
+    names = {"discussion": "Discussions", "reminder": "Confidentiality reminders"}
+    for view in rituals.schedules:
+        text = f"{_cadence(view.every_weeks, view.weekday)}. Next: {timestamp(view.next_at)}"
+        if view.duration_hours:
+            text += f", open for {view.duration_hours} h"
+        embed.add_field(name=names[view.kind], value=text, inline=False)
+    if not rituals.schedules:
+        embed.description = "Nothing scheduled: see `/discuss schedule discussions` and `reminders`."
+    queue = "\n".join(f"{n}. {prompt}" for n, prompt in enumerate(rituals.queue, start=1))
+    embed.add_field(
+        name="Queue", value=(queue or "Empty: the library's rotation decides.")[:1024], inline=False
+    )
+    if rituals.next_prompt:
+        embed.add_field(name="Next prompt", value=rituals.next_prompt[:1024], inline=False)
+    return embed
 
 
 class ConfidentialCog(commands.Cog):

@@ -53,7 +53,8 @@ def _chunks(lines: list[str], limit: int = 1000) -> list[str]:
 WHO_SEES_WHAT = (
     "• Check-in answers: only you, unless you share them with your facilitators or your group.\n"
     "• Goals: only you by default; you choose partners or your group.\n"
-    "• Discussions: the bot counts who speaks, never what is said.\n"
+    "• Discussions: the bot counts who speaks, never what is said; facilitators see the counts.\n"
+    "• Anonymous questions: nobody, facilitators included, can see who asked.\n"
     "• Reports: only the group's facilitators (or coordinators). Moderation records keep no message text.\n"
     "• Your profile: your time zone and bio help your groups; `/profile show` shows it to you only."
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -13,6 +14,8 @@ from bot.scheduling.engine import SchedulingEngine
 from bot.services.activity import ActivityService
 from bot.services.checkin_answers import CheckinAnswerService
 from bot.services.checkins import CheckinService
+from bot.services.discussion_rounds import DiscussionRounds
+from bot.services.discussion_schedules import DiscussionSchedules
 from bot.services.discussions import DiscussionService
 from bot.services.goal_nudges import GoalNudges
 from bot.services.goals import GoalService
@@ -21,8 +24,11 @@ from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
 from bot.services.moderation import ModerationService
 from bot.services.profiles import ProfileService
+from bot.services.prompt_library import PromptLibrary
 from bot.services.rescue import GroupRescue
 from bot.services.settings import SettingsService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +52,9 @@ class Services:
     rescue: GroupRescue
     moderation: ModerationService
     discussions: DiscussionService
+    discussion_rounds: DiscussionRounds
+    discussion_schedules: DiscussionSchedules
+    prompts: PromptLibrary
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -55,6 +64,17 @@ class Services:
         scheduler = SchedulingEngine(db, clock)
         program = SettingsService(db)
         groups = GroupService(db, clock, program, scheduler)
+        discussions = DiscussionService(
+            db,
+            clock,
+            groups,
+            scheduler=scheduler,
+            anonymity_secret=(
+                settings.privacy.anonymity_secret.get_secret_value()
+                if settings.privacy.anonymity_secret
+                else ""
+            ),
+        )
         return cls(
             settings=settings,
             db=db,
@@ -85,17 +105,23 @@ class Services:
             ),
             activity=ActivityService(db, clock),
             moderation=ModerationService(db, clock, program, groups, scheduler),
-            discussions=DiscussionService(
-                db,
-                clock,
-                groups,
-                anonymity_secret=(
-                    settings.privacy.anonymity_secret.get_secret_value()
-                    if settings.privacy.anonymity_secret
-                    else ""
-                ),
-            ),
+            discussions=discussions,
+            discussion_rounds=DiscussionRounds(db, clock, program, groups, scheduler),
+            discussion_schedules=DiscussionSchedules(db, clock, program, groups, discussions, scheduler),
+            prompts=PromptLibrary(db, clock, program),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),
         )
+
+    async def sweep_discussions(self) -> None:
+        """Close discussions whose time is up, move rounds along, run scheduled rituals (periodic)."""
+        for step in (
+            self.discussions.close_expired,
+            self.discussion_rounds.advance,
+            self.discussion_schedules.run_due,
+        ):
+            try:
+                await step()
+            except Exception:  # one failing step must not starve the others
+                log.exception("discussion sweep step %s failed", step.__qualname__)

@@ -25,23 +25,21 @@ from bot.db.models import (
     AnonymousMute,
     AnonymousPost,
     Discussion,
+    DiscussionRound,
     GroundRules,
     GroupMember,
     GuildSettings,
     Participation,
 )
 from bot.db.upsert import insert_ignore
-from bot.domain.discussions import (
-    CONFIDENTIALITY_REMINDER,
-    parse_rules,
-    resolve_prompt,
-    thread_name,
-)
+from bot.domain.discussions import CONFIDENTIALITY_REMINDER, parse_rules, thread_name
 from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from bot.messaging import Button, Card, Field, OutgoingMessage
+from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.ground_rules import rules_of
 from bot.services.groups import GroupService, GroupView
+from bot.services.prompt_library import resolve_in
 
 
 class DiscussionSpaces(Protocol):
@@ -84,9 +82,11 @@ class DiscussionService:
         groups: GroupService,
         spaces: DiscussionSpaces | None = None,
         *,
+        scheduler: SchedulingEngine | None = None,
         anonymity_secret: str = "",
     ) -> None:
         self._secret = anonymity_secret
+        self._scheduler = scheduler
         self._db = db
         self._clock = clock
         self._groups = groups
@@ -147,7 +147,14 @@ class DiscussionService:
     ) -> DiscussionView:
         """Open a discussion thread from a prompt (facilitators and coordinators)."""
         group = await self._groups.require_manager(guild_id, actor, group_ref, "start discussions in")
-        text = resolve_prompt(prompt)
+        async with self._db.transaction() as session:
+            text = await resolve_in(session, guild_id, prompt)
+        return await self.open(group, text, duration_hours, started_by=actor.user_id)
+
+    async def open(
+        self, group: GroupView, prompt: str, duration_hours: int | None, *, started_by: int
+    ) -> DiscussionView:
+        """Open a discussion thread in the group's home (rights already checked; schedules use it)."""
         if group.home is None or group.home.kind == "linked_thread":
             raise Invalid(f"“{group.name}” needs a home channel for discussion threads (see `/group home`).")
         if duration_hours is not None and not 1 <= duration_hours <= 24 * 14:
@@ -156,34 +163,35 @@ class DiscussionService:
         ends_at = now + timedelta(hours=duration_hours) if duration_hours else None
         async with self._db.transaction() as session:
             rules = await _rules(session, group.id)
-        members = [m.user_id for m in group.members]
-        opening = opening_message(text, rules, ends_at)
+        # Only members past the consent gate, and not on a break, are brought into the thread.
+        members = [m.user_id for m in group.members if m.agreed and not m.paused]
+        opening = opening_message(prompt, rules, ends_at)
         thread_id = await self._spaces().open_thread(
-            guild_id, group.home.channel_id, thread_name(text), opening, members
+            group.guild_id, group.home.channel_id, thread_name(prompt), opening, members
         )
         async with self._db.transaction() as session:
             row = Discussion(
-                guild_id=guild_id,
+                guild_id=group.guild_id,
                 group_id=group.id,
                 thread_id=thread_id,
-                prompt=text,
-                started_by=actor.user_id,
+                prompt=prompt,
+                started_by=started_by,
                 started_at=now,
                 ends_at=ends_at,
             )
             session.add(row)
             await session.flush()
-            return DiscussionView(row.id, group.name, thread_id, text, ends_at, ())
+            return DiscussionView(row.id, group.name, thread_id, prompt, ends_at, ())
 
     async def close(self, guild_id: int, actor: Actor, thread_id: int) -> DiscussionView:
         """Close a discussion: a closing note with participation counts, then archive and lock."""
         async with self._db.transaction() as session:
-            row = await _discussion(session, guild_id, thread_id)
+            row = await discussion_in(session, guild_id, thread_id)
         group = await self._groups.require_manager(guild_id, actor, row.group_id, "close discussions in")
         if row.closed_at is not None:
             raise Conflict("This discussion is already closed.")
         async with self._db.transaction() as session:
-            counts = await _counts(session, row.id)
+            counts = await counts_in(session, row.id)
         await self._spaces().close_thread(guild_id, thread_id, closing_message(counts))
         async with self._db.transaction() as session:
             stored = await session.get(Discussion, row.id, with_for_update=True)
@@ -209,7 +217,7 @@ class DiscussionService:
                     .values(closed_at=now)
                 )
                 if result.rowcount:
-                    claimed.append((row.id, row.guild_id, row.thread_id, await _counts(session, row.id)))
+                    claimed.append((row.id, row.guild_id, row.thread_id, await counts_in(session, row.id)))
         for _, guild_id, thread_id, counts in claimed:
             try:
                 await self._spaces().close_thread(guild_id, thread_id, closing_message(counts))
@@ -237,14 +245,17 @@ class DiscussionService:
             row = await session.get(Participation, (discussion_id, author_id), with_for_update=True)
             assert row is not None
             row.messages += 1
+            answered = await _note_spotlight_answer(session, discussion_id, author_id, self._clock.now())
+        if answered and self._scheduler is not None:
+            self._scheduler.run_soon("discussions")  # pass the spotlight on now, not at the next sweep
 
     async def participation(self, guild_id: int, actor: Actor, thread_id: int) -> DiscussionView:
         """Return who has spoken and how much (facilitators; never the content)."""
         async with self._db.transaction() as session:
-            row = await _discussion(session, guild_id, thread_id)
+            row = await discussion_in(session, guild_id, thread_id)
         group = await self._groups.require_manager(guild_id, actor, row.group_id, "see participation in")
         async with self._db.transaction() as session:
-            counts = await _counts(session, row.id)
+            counts = await counts_in(session, row.id)
             members = (
                 await session.scalars(
                     select(GroupMember.user_id).where(
@@ -338,7 +349,8 @@ async def _rules(session: AsyncSession, group_id: int) -> tuple[str, ...]:
     return (await rules_of(session, group_id))[0]
 
 
-async def _discussion(session: AsyncSession, guild_id: int, thread_id: int) -> Discussion:
+async def discussion_in(session: AsyncSession, guild_id: int, thread_id: int) -> Discussion:
+    """Return the discussion a thread holds, or raise NotFound."""
     row = await session.scalar(
         select(Discussion).where(Discussion.guild_id == guild_id, Discussion.thread_id == thread_id)
     )
@@ -347,13 +359,29 @@ async def _discussion(session: AsyncSession, guild_id: int, thread_id: int) -> D
     return row
 
 
-async def _counts(session: AsyncSession, discussion_id: int) -> tuple[tuple[int, int], ...]:
+async def counts_in(session: AsyncSession, discussion_id: int) -> tuple[tuple[int, int], ...]:
+    """Return (member, messages) of a discussion, most first."""
     rows = await session.execute(
         select(Participation.user_id, Participation.messages)
         .where(Participation.discussion_id == discussion_id)
         .order_by(Participation.messages.desc(), Participation.user_id)
     )
     return tuple((user, count) for user, count in rows.all())
+
+
+async def _note_spotlight_answer(
+    session: AsyncSession, discussion_id: int, author_id: int, now: datetime
+) -> bool:
+    """Record that the member in the spotlight spoke, so the sweep moves on; return whether they were."""
+    row = await session.scalar(
+        select(DiscussionRound).where(
+            DiscussionRound.discussion_id == discussion_id, DiscussionRound.finished_at.is_(None)
+        )
+    )
+    if row is None or row.turn_answered_at is not None or row.spotlight_order[row.position] != author_id:
+        return False
+    row.turn_answered_at = now
+    return True
 
 
 def rules_field(rules: tuple[str, ...]) -> Field:

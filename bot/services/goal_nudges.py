@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group, GroupMember
+from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group
 from bot.domain.goals import (
     Clock as MemberClock,
 )
@@ -34,7 +34,7 @@ from bot.domain.goals import (
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
-from bot.services.profiles import member_clock
+from bot.services.profiles import group_clocks, member_clock
 from bot.services.settings import SettingsService
 
 SWEEP_EVERY = timedelta(minutes=15)
@@ -148,7 +148,7 @@ class GoalNudges:
         ).all()
         for group in groups:
             assert group.wins_weekday is not None
-            clocks = await self._group_clocks(session, group)
+            clocks = await group_clocks(session, self._settings, group.guild_id, group.id)
             moment = best_weekly_moment(clocks, group.wins_weekday, now.date())
             if not moment <= now < moment + timedelta(days=1):
                 continue
@@ -163,16 +163,6 @@ class GoalNudges:
                 now=now,
                 guild_id=group.guild_id,
             )
-
-    async def _group_clocks(self, session: AsyncSession, group: Group) -> list[MemberClock]:
-        members = (
-            await session.scalars(
-                select(GroupMember.user_id).where(
-                    GroupMember.group_id == group.id, GroupMember.left_at.is_(None)
-                )
-            )
-        ).all()
-        return [await self._clock_of(session, group.guild_id, user_id) for user_id in members]
 
     async def _clock_of(self, session: AsyncSession, guild_id: int, user_id: int) -> MemberClock:
         return MemberClock(*await member_clock(session, self._settings, guild_id, user_id))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Group, GroupMember, MemberProfile
+from bot.domain.discussions import CONFIDENTIALITY_REMINDER
 from bot.domain.groups import (
     DESCRIPTION_MAX,
     Kind,
@@ -30,7 +31,7 @@ from bot.domain.groups import (
     default_role,
 )
 from bot.errors import Conflict, Invalid, NotAllowed, NotFound
-from bot.messaging import Button, Card, OutgoingMessage, Target
+from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
@@ -638,7 +639,13 @@ def _welcome_message(group: Group, user_id: int, role: str) -> OutgoingMessage:
     about = group.description or "Say hello and share what you hope to get from this group."
     return OutgoingMessage(
         content=f"Welcome <@{user_id}>, who joins **{group.name}** as {_article(role)} {role}!",
-        cards=(Card(title=group.name, description=about),),
+        cards=(
+            Card(
+                title=group.name,
+                description=about,
+                fields=(Field("🔒 Confidential", CONFIDENTIALITY_REMINDER),),
+            ),
+        ),
         mention_user_ids=(user_id,),
     )
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import MemberProfile
+from bot.db.models import GroupMember, MemberProfile
+from bot.domain.goals import Clock as MemberClock
 from bot.domain.timezones import parse_quiet_hours, resolve_zone
 from bot.errors import Invalid
 from bot.services.settings import SettingsService
@@ -50,6 +52,16 @@ async def member_clock(
     if profile and profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
         quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
     return zone, quiet
+
+
+async def group_clocks(
+    session: AsyncSession, settings: SettingsService, guild_id: int, group_id: int
+) -> list[MemberClock]:
+    """Return the zone and quiet hours of every current member of a group, in an open unit of work."""
+    members = await session.scalars(
+        select(GroupMember.user_id).where(GroupMember.group_id == group_id, GroupMember.left_at.is_(None))
+    )
+    return [MemberClock(*await member_clock(session, settings, guild_id, user)) for user in members.all()]
 
 
 def parse_interests(text: str) -> tuple[str, ...]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from types import SimpleNamespace
 
 import pytest
 
 from bot.config import DatabaseSettings, DiscordSettings, Settings
 from bot.runtime import BotRunner
+from bot.services.actors import Actor
 from tests.fake_discord import FakeDiscord
 
 # Shaped like a real token (the bot refuses malformed ones); the fake accepts only this one.
@@ -102,3 +104,17 @@ async def agree_all(bot, guild_id: int, group_id: int, *users) -> None:
     for user in users:
         await bot.services.groups.agree(guild_id, user.id, group_id)
     await bot.services.outbox.dispatch_due()
+
+
+@pytest.fixture
+async def circle(fake, bot, world: World):
+    """A facilitated-peer group "Circle": carol facilitates, alice and bob are peers, all agreed."""
+    carol = fake.add_user("carol")
+    world.guild.add_member(carol)
+    admin = Actor(world.owner.id, is_admin=True)
+    group = await bot.services.groups.create(world.guild.id, admin, name="Circle", kind="facilitated_peer")
+    await bot.services.groups.add_member(world.guild.id, admin, group.id, carol.id, "facilitator")
+    for user in (world.alice, world.bob):
+        await bot.services.groups.add_member(world.guild.id, admin, group.id, user.id, "peer")
+    await agree_all(bot, world.guild.id, group.id, carol, world.alice, world.bob)
+    return SimpleNamespace(carol=carol, home=group.home)

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, agree_all, final
+from tests.e2e.conftest import final
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
-
-
-@pytest.fixture
-async def circle(fake, bot, world: World):
-    carol = fake.add_user("carol")
-    world.guild.add_member(carol)
-    admin = Actor(world.owner.id, is_admin=True)
-    group = await bot.services.groups.create(world.guild.id, admin, name="Circle", kind="facilitated_peer")
-    await bot.services.groups.add_member(world.guild.id, admin, group.id, carol.id, "facilitator")
-    for user in (world.alice, world.bob):
-        await bot.services.groups.add_member(world.guild.id, admin, group.id, user.id, "peer")
-    await agree_all(bot, world.guild.id, group.id, carol, world.alice, world.bob)
-    return SimpleNamespace(carol=carol, home=group.home)
 
 
 async def test_a_discussion_from_the_library_to_its_closing_note(fake, world, bot, circle):

@@ -2,7 +2,17 @@
 
 from bot.db.models.checkins import CheckinAnswer, CheckinDelivery, CheckinRound, CheckinSchedule, QuestionSet
 from bot.db.models.core import GuildRecord
-from bot.db.models.discussions import AnonymousMute, AnonymousPost, Discussion, GroundRules, Participation
+from bot.db.models.discussions import (
+    AnonymousMute,
+    AnonymousPost,
+    Discussion,
+    DiscussionRound,
+    DiscussionSchedule,
+    GroundRules,
+    Participation,
+    QueuedPrompt,
+    ServerPrompt,
+)
 from bot.db.models.goals import Goal, GoalMilestone, GoalPartner, GoalUpdate
 from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
 from bot.db.models.moderation import ModerationRecord
@@ -17,6 +27,8 @@ __all__ = [
     "CheckinRound",
     "CheckinSchedule",
     "Discussion",
+    "DiscussionRound",
+    "DiscussionSchedule",
     "DmChannel",
     "Goal",
     "GoalMilestone",
@@ -35,4 +47,6 @@ __all__ = [
     "OutboxMessage",
     "Participation",
     "QuestionSet",
+    "QueuedPrompt",
+    "ServerPrompt",
 ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
@@ -75,3 +75,67 @@ class AnonymousMute(Base):
     author_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     muted_by: Mapped[int] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DiscussionRound(Base):
+    """A discussion run as a round: each member gets the spotlight in turn."""
+
+    __tablename__ = "discussion_rounds"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"), unique=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    started_by: Mapped[int] = mapped_column(Snowflake)
+    spotlight_order: Mapped[list[int]] = mapped_column(JSON)  # member ids, in turn
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)  # index into spotlight_order
+    turn_minutes: Mapped[int] = mapped_column(Integer)
+    turn_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    turn_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    nudge_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class DiscussionSchedule(Base):
+    """A group's recurring discussions or confidentiality reminders (kind), every N weeks."""
+
+    __tablename__ = "discussion_schedules"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # discussion | reminder
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    every_weeks: Mapped[int] = mapped_column(SmallInteger)
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # 0 = Monday
+    anchor_day: Mapped[date] = mapped_column(Date)  # the first day of the cadence
+    duration_hours: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    last_day: Mapped[date | None] = mapped_column(Date, default=None)  # the last day it ran for
+    created_by: Mapped[int] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QueuedPrompt(Base):
+    """A prompt a facilitator lined up for the group's next scheduled discussion."""
+
+    __tablename__ = "discussion_prompt_queue"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    prompt: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[int] = mapped_column(Snowflake)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServerPrompt(Base):
+    """A server's own prompt, or its edit or retirement of a built-in one (``builtin_key``)."""
+
+    __tablename__ = "server_prompts"
+    __table_args__ = (UniqueConstraint("guild_id", "builtin_key"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    builtin_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    topic: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_by: Mapped[int] = mapped_column(Snowflake)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
