@@ -38,13 +38,31 @@ def due_occurrence(
     late_window: timedelta = LATE_WINDOW,
 ) -> tuple[date, datetime] | None:
     """Return (day, moment) of the occurrence whose moment has come, unless it already ran."""
-    for day in _candidate_days(weekday, now):
-        if day < anchor or day == last_day or not is_cadence_day(day, anchor, every_weeks):
-            continue
+    for day in candidate_days(weekday, every_weeks, anchor, now, last_day=last_day):
         moment = best_weekly_moment(clocks, weekday, day)
         if moment <= now < moment + late_window:
             return day, moment
     return None
+
+
+def candidate_days(
+    weekday: int, every_weeks: int, anchor: date, now: datetime, *, last_day: date | None = None
+) -> list[date]:
+    """Return the ritual's days whose moment could be due now (cheap: no zones involved).
+
+    A day's best moment lies between 12:00 UTC the day before and 12:00 UTC the day after, so
+    only days from two days back to tomorrow can be due; most sweeps skip a ritual without
+    looking at its members' zones.
+    """
+    this = first_day(weekday, now.date() - timedelta(days=3))
+    return [
+        day
+        for day in (this - timedelta(days=7), this, this + timedelta(days=7))
+        if now.date() - timedelta(days=2) <= day <= now.date() + timedelta(days=1)
+        and day >= anchor
+        and day != last_day
+        and is_cadence_day(day, anchor, every_weeks)
+    ]
 
 
 def next_occurrence(
@@ -64,10 +82,3 @@ def next_occurrence(
             if moment > now:
                 return moment
         day += timedelta(days=7)
-
-
-def _candidate_days(weekday: int, now: datetime) -> list[date]:
-    # A local weekday's best moment can fall on the UTC day before or after it (Auckland,
-    # Honolulu), so the weekday of the last week, this week and next week are all candidates.
-    this = first_day(weekday, now.date() - timedelta(days=3))
-    return [this - timedelta(days=7), this, this + timedelta(days=7)]

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Discussion, DiscussionSchedule, Group, QueuedPrompt
-from bot.domain.cadence import due_occurrence, first_day, next_occurrence
+from bot.domain.cadence import candidate_days, due_occurrence, first_day, next_occurrence
 from bot.domain.discussions import next_in_rotation
 from bot.errors import DomainError, Invalid
 from bot.messaging import Card, OutgoingMessage, Target
@@ -179,6 +179,10 @@ class DiscussionSchedules:
                 )
             ).all()
             for row, group in rows:
+                if not candidate_days(
+                    row.weekday, row.every_weeks, row.anchor_day, now, last_day=row.last_day
+                ):
+                    continue  # not its day: no need to read the members' zones
                 clocks = await group_clocks(session, self._settings, row.guild_id, group.id)
                 due = due_occurrence(
                     clocks, row.weekday, row.every_weeks, row.anchor_day, now, last_day=row.last_day

@@ -146,3 +146,19 @@ def test_an_auckland_group_gets_its_tuesday_on_its_own_tuesday():
     assert due_occurrence(clocks, 1, 2, anchor, moment) == (anchor, moment)
     later = next_occurrence(clocks, 1, 2, anchor, moment + timedelta(minutes=1), last_day=anchor)
     assert later - moment == timedelta(weeks=2)
+
+
+@pytest.mark.parametrize(
+    "zones", [("Pacific/Auckland", "Pacific/Honolulu"), ("Asia/Kolkata", "America/New_York", "Europe/London")]
+)
+def test_a_sweep_every_hour_runs_each_cadence_day_exactly_once(zones):
+    clocks = [Clock(zone) for zone in zones]
+    anchor = date(2026, 10, 20)  # a Tuesday, before the autumn DST changes
+    now, last_day, ran = datetime(2026, 10, 17, tzinfo=UTC), None, []
+    while now < datetime(2026, 12, 5, tzinfo=UTC):
+        due = due_occurrence(clocks, 1, 2, anchor, now, last_day=last_day)
+        if due is not None:
+            last_day = due[0]
+            ran.append(due[0])
+        now += timedelta(hours=1)
+    assert ran == [anchor + timedelta(weeks=n) for n in (0, 2, 4, 6)]
