@@ -1,6 +1,15 @@
 """Every model, imported so that ``Base.metadata`` knows the whole schema."""
 
 from bot.db.models.checkins import CheckinAnswer, CheckinDelivery, CheckinRound, CheckinSchedule, QuestionSet
+from bot.db.models.coffee import (
+    CoffeeAvoidance,
+    CoffeeDraw,
+    CoffeeMatch,
+    CoffeeMatchMember,
+    CoffeeParticipant,
+    CoffeeProgram,
+    CoffeeSitOut,
+)
 from bot.db.models.core import GuildRecord
 from bot.db.models.discussions import (
     AnonymousMute,
@@ -26,6 +35,13 @@ __all__ = [
     "CheckinDelivery",
     "CheckinRound",
     "CheckinSchedule",
+    "CoffeeAvoidance",
+    "CoffeeDraw",
+    "CoffeeMatch",
+    "CoffeeMatchMember",
+    "CoffeeParticipant",
+    "CoffeeProgram",
+    "CoffeeSitOut",
     "Discussion",
     "DiscussionRound",
     "DiscussionSchedule",
