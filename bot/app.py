@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "cogs.checkins",
+    "cogs.coffee",
     "cogs.discussions",
     "cogs.goals",
     "cogs.groups",

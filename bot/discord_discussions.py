@@ -17,29 +17,43 @@ class DiscordDiscussionSpaces:
         self._client = client
 
     async def open_thread(
-        self, guild_id: int, channel_id: int, name: str, opening: OutgoingMessage, member_ids: list[int]
+        self,
+        guild_id: int,
+        channel_id: int,
+        name: str,
+        opening: OutgoingMessage,
+        member_ids: list[int],
+        *,
+        private: bool = False,
     ) -> int:
-        """Create a public thread (the home is private, so only members see it) and fill it."""
+        """Create a thread, post the opening message and add the members.
+
+        A group's discussion is a public thread (the home is private, so only members see it); a
+        coffee pair meets in a private thread of a shared channel.
+        """
         channel = self._channel(guild_id, channel_id)
         if not isinstance(channel, discord.TextChannel):
             raise NotFound(
-                "The group's home channel is gone; a coordinator can set a new one with `/group home`."
+                "That channel no longer exists; a coordinator can choose another "
+                "(`/group home` for a group, `/coffee setup` for coffee pairings)."
             )
         permissions = channel.permissions_for(channel.guild.me)
-        for flag, label in (
-            ("create_public_threads", "Create Public Threads"),
-            ("send_messages_in_threads", "Send Messages in Threads"),
-        ):
+        if private:
+            create = ("create_private_threads", "Create Private Threads")
+        else:
+            create = ("create_public_threads", "Create Public Threads")
+        for flag, label in (create, ("send_messages_in_threads", "Send Messages in Threads")):
             if not getattr(permissions, flag):
                 raise BotLacksPermission(label, f"in {channel.mention}")
+        kind = discord.ChannelType.private_thread if private else discord.ChannelType.public_thread
         try:
-            thread = await channel.create_thread(name=name, type=discord.ChannelType.public_thread)
+            thread = await channel.create_thread(name=name, type=kind, invitable=not private)
             content, embeds, view = render_message(opening)
             await thread.send(content=content, embeds=embeds, view=view)
             for user_id in member_ids:
                 await thread.add_user(discord.Object(user_id))
         except discord.Forbidden:
-            raise BotLacksPermission("Create Public Threads", f"in {channel.mention}") from None
+            raise BotLacksPermission(create[1], f"in {channel.mention}") from None
         return thread.id
 
     async def close_thread(self, guild_id: int, thread_id: int, closing: OutgoingMessage) -> None:

@@ -54,7 +54,7 @@ class BotRunner:
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)
             services.moderation.actions = DiscordModeration(bot)
-            services.discussions.spaces = DiscordDiscussionSpaces(bot)
+            services.discussions.spaces = services.coffee_rounds.spaces = DiscordDiscussionSpaces(bot)
             scheduler_settings = self.settings.scheduler
             notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))
             services.checkin_answers.notifier = notifier
@@ -72,6 +72,7 @@ class BotRunner:
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )
             services.scheduler.add_periodic("discussions", 60, services.sweep_discussions)
+            services.scheduler.add_periodic("coffee", 60, services.coffee_rounds.run_due)
             async with bot:
                 connection = asyncio.create_task(bot.start(token), name="discord-connection")
                 stopping = asyncio.create_task(stop.wait(), name="stop-signal")

@@ -13,6 +13,8 @@ from bot.rendering import BRAND_COLOR
 from bot.services.actors import Actor
 
 SUCCESS_COLOR = 0x3BA55C
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_CHOICES = [discord.app_commands.Choice(name=day, value=index) for index, day in enumerate(WEEKDAYS)]
 
 
 def card(title: str, description: str | None = None, *, color: int = BRAND_COLOR) -> discord.Embed:

@@ -15,6 +15,8 @@ from bot.services.discussion_schedules import EVERY_WEEKS_MAX, Rituals
 from bot.services.discussions import ANONYMOUS_MAX
 from cogs._ui import (
     SUCCESS_COLOR,
+    WEEKDAY_CHOICES,
+    WEEKDAYS,
     ReportingItem,
     ReportingModal,
     actor,
@@ -23,9 +25,6 @@ from cogs._ui import (
     reply,
     timestamp,
 )
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=index) for index, day in enumerate(WEEKDAYS)]
 
 
 def thread_here(interaction: discord.Interaction, thread: discord.Thread | None) -> int:

@@ -14,6 +14,8 @@ from bot.scheduling.engine import SchedulingEngine
 from bot.services.activity import ActivityService
 from bot.services.checkin_answers import CheckinAnswerService
 from bot.services.checkins import CheckinService
+from bot.services.coffee import CoffeeService
+from bot.services.coffee_rounds import CoffeeRounds
 from bot.services.discussion_rounds import DiscussionRounds
 from bot.services.discussion_schedules import DiscussionSchedules
 from bot.services.discussions import DiscussionService
@@ -52,6 +54,8 @@ class Services:
     rescue: GroupRescue
     moderation: ModerationService
     discussions: DiscussionService
+    coffee: CoffeeService
+    coffee_rounds: CoffeeRounds
     discussion_rounds: DiscussionRounds
     discussion_schedules: DiscussionSchedules
     prompts: PromptLibrary
@@ -106,6 +110,8 @@ class Services:
             activity=ActivityService(db, clock),
             moderation=ModerationService(db, clock, program, groups, scheduler),
             discussions=discussions,
+            coffee=CoffeeService(db, clock, program),
+            coffee_rounds=CoffeeRounds(db, clock, program, scheduler),
             discussion_rounds=DiscussionRounds(db, clock, program, groups, scheduler),
             discussion_schedules=DiscussionSchedules(db, clock, program, groups, discussions, scheduler),
             prompts=PromptLibrary(db, clock, program),

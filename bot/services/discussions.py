@@ -46,7 +46,14 @@ class DiscussionSpaces(Protocol):
     """Opens and closes discussion threads on Discord; the runtime implements it."""
 
     async def open_thread(
-        self, guild_id: int, channel_id: int, name: str, opening: OutgoingMessage, member_ids: list[int]
+        self,
+        guild_id: int,
+        channel_id: int,
+        name: str,
+        opening: OutgoingMessage,
+        member_ids: list[int],
+        *,
+        private: bool = False,
     ) -> int:
         """Create a thread in the channel, post the opening message, add the members; return its id."""
         ...

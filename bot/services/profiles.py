@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -54,6 +55,26 @@ async def member_clock(
     return zone, quiet
 
 
+async def member_clocks(
+    session: AsyncSession, settings: SettingsService, guild_id: int, user_ids: Sequence[int]
+) -> dict[int, MemberClock]:
+    """Return many members' clocks with one query (the server's default zone where unset)."""
+    default = (await settings.get_in(session, guild_id)).default_timezone
+    clocks = {user_id: MemberClock(default) for user_id in user_ids}
+    for start in range(0, len(user_ids), 500):  # stay under every database's bound-parameter limit
+        profiles = await session.scalars(
+            select(MemberProfile).where(
+                MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(user_ids[start : start + 500])
+            )
+        )
+        for profile in profiles.all():
+            quiet = None
+            if profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
+                quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
+            clocks[profile.user_id] = MemberClock(profile.timezone or default, quiet)
+    return clocks
+
+
 async def group_clocks(
     session: AsyncSession, settings: SettingsService, guild_id: int, group_id: int
 ) -> list[MemberClock]:
@@ -61,7 +82,7 @@ async def group_clocks(
     members = await session.scalars(
         select(GroupMember.user_id).where(GroupMember.group_id == group_id, GroupMember.left_at.is_(None))
     )
-    return [MemberClock(*await member_clock(session, settings, guild_id, user)) for user in members.all()]
+    return list((await member_clocks(session, settings, guild_id, list(members.all()))).values())
 
 
 def parse_interests(text: str) -> tuple[str, ...]:

@@ -1,0 +1,143 @@
+"""Coffee pairings end to end: opt in, a round of private threads, "did you meet?", reasons, failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import NotAllowed
+from tests.e2e.conftest import World, button_id, final
+from tests.e2e.test_foundation import embed_text
+
+
+@pytest.fixture
+async def coffee(fake, bot, world: World):
+    """Coffee set up in #coffee, drawn on Mondays every two weeks; carol, dave and erin join the server."""
+    channel = world.guild.add_text_channel("coffee")
+    people = [world.alice, world.bob]
+    for name in ("carol", "dave", "erin"):
+        user = fake.add_user(name)
+        world.guild.add_member(user)
+        people.append(user)
+    await fake.settle()
+    reply = await fake.slash(
+        world.owner, world.guild, "coffee setup", options={"channel": channel}, weekday=0, every_weeks=2
+    )
+    assert "Coffee pairings are on" in embed_text(await final(reply))
+    return channel, people
+
+
+async def draw(bot, world, clock) -> int:
+    """Move the clock to the next round's moment, as the program announces it, and run the sweep."""
+    status = await bot.services.coffee.status(world.guild.id, world.owner.id)
+    assert status.program.next_round_at is not None
+    clock.set(status.program.next_round_at)
+    drawn = await bot.services.coffee_rounds.run_due()
+    await bot.services.outbox.dispatch_due()
+    return drawn
+
+
+async def test_a_round_pairs_everyone_in_private_threads_and_asks_whether_they_met(
+    fake, world, bot, clock, coffee
+):
+    channel, people = coffee
+    await bot.services.profiles.update(world.guild.id, world.alice.id, timezone="Asia/Tokyo")
+    for person in people:
+        joined = await fake.slash(person, world.guild, "coffee join")
+        assert "You're in" in embed_text(await final(joined))
+
+    assert await draw(bot, world, clock) == 1
+    assert await bot.services.coffee_rounds.run_due() == 0  # drawn once
+    threads = [t for t in world.guild.threads if t.parent_id == channel.id]
+    assert sorted(len(t.thread_members) - 1 for t in threads) == [
+        2,
+        3,
+    ]  # a pair and a trio; the bot is in both
+    assert all(t.type == 12 for t in threads)  # private
+    everyone = [user_id for t in threads for user_id in t.thread_members if user_id != fake.bot_user.id]
+    assert sorted(everyone) == sorted(p.id for p in people)  # nobody left out, nobody twice
+    alices = next(t for t in threads if world.alice.id in t.thread_members)
+    [intro] = fake.channel_messages(alices)
+    assert "Coffee time" in embed_text(intro) and "Asia/Tokyo" in embed_text(intro)
+    assert "To start" in embed_text(intro)
+
+    clock.advance(days=12)
+    await bot.services.coffee_rounds.run_due()
+    await bot.services.outbox.dispatch_due()
+    question = fake.channel_messages(alices)[-1]
+    assert "Did you meet?" in embed_text(question)
+    stranger = next(p for p in people if p.id not in alices.thread_members)
+    with pytest.raises(AssertionError, match="cannot see"):  # a private thread: others can't even see it
+        await fake.click(stranger, question, button_id(question, "We met"))
+    match_id = int(button_id(question, "We met").split(":")[2])
+    with pytest.raises(NotAllowed, match="for the members of this coffee pair"):
+        await bot.services.coffee.answer_met(stranger.id, match_id, True)
+    answered = await fake.click(world.alice, question, button_id(question, "We met"))
+    assert answered.ephemeral and "Wonderful" in embed_text(answered.message)
+
+    stats = embed_text(await final(await fake.slash(world.owner, world.guild, "coffee stats")))
+    assert "Pairs made 2" in stats and "Rounds 1" in stats and "Opted in 5 (0 paused)" in stats
+    assert "1 of 1 who answered" in stats
+    history = embed_text(await final(await fake.slash(world.alice, world.guild, "coffee history")))
+    assert "✅ met" in history
+
+
+async def test_members_who_cannot_be_paired_are_told_why_without_revealing_who_avoids_them(
+    fake, world, bot, clock, coffee
+):
+    for person in (world.alice, world.bob):
+        await final(await fake.slash(person, world.guild, "coffee join"))
+    avoided = await fake.slash(world.alice, world.guild, "coffee avoid", member=world.bob)
+    assert "Nobody else can see this list" in embed_text(await final(avoided))
+
+    assert await draw(bot, world, clock) == 1
+    [alice_told] = [
+        embed_text(m) for m in fake.dm_messages(world.alice) if "Sitting this one out" in embed_text(m)
+    ]
+    [bob_told] = [
+        embed_text(m) for m in fake.dm_messages(world.bob) if "Sitting this one out" in embed_text(m)
+    ]
+    assert "do-not-pair list" in alice_told
+    assert "do-not-pair" not in bob_told and "alice" not in bob_told.lower()
+    assert [t for t in world.guild.threads if t.parent_id == coffee[0].id] == []
+
+
+async def test_paused_and_skipping_members_sit_the_round_out(fake, world, bot, clock, coffee):
+    _, people = coffee
+    for person in people[:4]:
+        await final(await fake.slash(person, world.guild, "coffee join"))
+    paused = await fake.slash(people[0], world.guild, "coffee pause", weeks=4)
+    assert "Paused" in embed_text(await final(paused))
+    await final(await fake.slash(people[1], world.guild, "coffee skip"))
+    status = embed_text(await final(await fake.slash(people[1], world.guild, "coffee status")))
+    assert "sitting out the next round" in status
+
+    await draw(bot, world, clock)
+    threads = [t for t in world.guild.threads if t.parent_id == coffee[0].id]
+    [pair] = threads
+    assert set(pair.thread_members) - {fake.bot_user.id} == {people[2].id, people[3].id}
+    status = embed_text(await final(await fake.slash(people[1], world.guild, "coffee status")))
+    assert "In." in status  # skipping lasts one round
+
+
+async def test_a_deleted_coffee_channel_tells_the_pairs_by_dm_and_the_coordinator_once(
+    fake, world, bot, clock, coffee
+):
+    channel, people = coffee
+    for person in people[:4]:
+        await final(await fake.slash(person, world.guild, "coffee join"))
+    fake.delete_channel(channel)
+    await fake.settle()
+
+    await draw(bot, world, clock)
+    await bot.services.coffee_rounds.run_due()
+    await bot.services.outbox.dispatch_due()
+    for person in people[:4]:
+        assert len([m for m in fake.dm_messages(person) if "Your coffee pairing" in embed_text(m)]) == 1
+    assert len([m for m in fake.dm_messages(world.owner) if "could not be opened" in embed_text(m)]) == 1
+
+
+async def test_only_coordinators_set_up_coffee_and_members_need_it_set_up(fake, world, bot):
+    early = await fake.slash(world.alice, world.guild, "coffee join")
+    assert "aren't set up" in embed_text(await final(early))
+    refused = await fake.slash(world.alice, world.guild, "coffee setup", options={"channel": world.general})
+    assert "coordinator" in embed_text(await final(refused)).lower()
