@@ -14,6 +14,7 @@ from bot.db.models.core import GuildRecord
 from bot.db.models.discussions import (
     AnonymousMute,
     AnonymousPost,
+    ConversationPromptSchedule,
     Discussion,
     DiscussionRound,
     DiscussionSchedule,
@@ -42,6 +43,7 @@ __all__ = [
     "CoffeeParticipant",
     "CoffeeProgram",
     "CoffeeSitOut",
+    "ConversationPromptSchedule",
     "Discussion",
     "DiscussionRound",
     "DiscussionSchedule",

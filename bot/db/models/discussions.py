@@ -134,8 +134,32 @@ class ServerPrompt(Base):
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
     builtin_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    kind: Mapped[str] = mapped_column(String(16), default="discussion", server_default="discussion")
     topic: Mapped[str] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(Text)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     updated_by: Mapped[int] = mapped_column(Snowflake)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversationPromptSchedule(Base):
+    """Light conversation prompts for a group's home or a server-wide lounge channel, every few days."""
+
+    __tablename__ = "conversation_prompt_schedules"
+    __table_args__ = (UniqueConstraint("guild_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), default=None)
+    channel_id: Mapped[int] = mapped_column(Snowflake)  # the lounge, or the group's home when scheduled
+    every_days: Mapped[int] = mapped_column(SmallInteger)
+    anchor_day: Mapped[date] = mapped_column(Date)
+    zone: Mapped[str] = mapped_column(String(64))  # the day window's clock
+    window_start: Mapped[int] = mapped_column(SmallInteger)  # minutes after midnight in ``zone``
+    window_end: Mapped[int] = mapped_column(SmallInteger)
+    quiet_for_hours: Mapped[int] = mapped_column(SmallInteger, default=3)  # skip when active this recently
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)  # lounges only
+    used: Mapped[list[str]] = mapped_column(JSON, default=list)  # prompt keys since the list was used up
+    last_day: Mapped[date | None] = mapped_column(Date, default=None)  # the last day it ran for (claim)
+    created_by: Mapped[int] = mapped_column(Snowflake)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

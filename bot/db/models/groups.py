@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
@@ -54,6 +65,9 @@ class Group(Base):
     # Stalled-group rescue: 0 none, 1 members nudged, 2 facilitator told, 3 rematch offered.
     rescue_stage: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     rescue_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A pair or small group whose members are around at the same time may be offered a quick call.
+    live_calls: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    live_call_suggested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_by: Mapped[int] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -78,6 +92,8 @@ class GroupMember(Base):
     # A facilitator paused this member: no access to the home, no schedules, until restored.
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When they last wrote in the group's home (throttled; no content): "around right now".
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class MatchOptIn(Base):
