@@ -53,7 +53,8 @@ async def test_check_config_names_the_bad_key(tmp_path):
     assert "discord.dev_guild: unknown key" in err
 
 
-async def test_db_commands_migrate_up_and_down(tmp_path):
+async def test_db_commands_migrate_up_and_down(tmp_path, empty_database_url):
+    (tmp_path / "config.toml").write_text(f"[database]\nurl = {empty_database_url!r}\n")
     env = clean_env()
     assert (await run_cli("db", "upgrade", cwd=tmp_path, env=env))[0] == 0
     code, out, _ = await run_cli("db", "current", cwd=tmp_path, env=env)

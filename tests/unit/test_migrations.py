@@ -17,8 +17,8 @@ async def _tables(url):
         await engine.dispose()
 
 
-async def test_upgrade_downgrade_upgrade_round_trip(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'round.db'}"
+async def test_upgrade_downgrade_upgrade_round_trip(empty_database_url):
+    url = empty_database_url
     await upgrade_async(url)
     assert "(head)" in await current_async(url)
     assert set(Base.metadata.tables) <= await _tables(url)
