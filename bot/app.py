@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.checkins",
     "cogs.coffee",
+    "cogs.conversation",
     "cogs.discussions",
     "cogs.goals",
     "cogs.groups",

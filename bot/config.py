@@ -118,6 +118,15 @@ class RescueSettings(_Section):
     step_days: int = Field(default=7, ge=1, le=90)
 
 
+class PromptSettings(_Section):
+    """Light conversation prompts and quick-call suggestions."""
+
+    # A pair or small group whose members are both around gets at most one call suggestion per this many days.
+    live_call_every_days: int = Field(default=7, ge=1, le=90)
+    # "Around" means they wrote in their group's channel within this many minutes, in their waking hours.
+    live_call_active_minutes: int = Field(default=30, ge=5, le=240)
+
+
 class PrivacySettings(_Section):
     """Secrets that protect members' privacy."""
 
@@ -141,6 +150,7 @@ class Settings(_Section):
     checkins: CheckinSettings = CheckinSettings()
     goals: GoalSettings = GoalSettings()
     rescue: RescueSettings = RescueSettings()
+    prompts: PromptSettings = PromptSettings()
     privacy: PrivacySettings = PrivacySettings()
     logging: LoggingSettings = LoggingSettings()
 

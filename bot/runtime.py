@@ -73,6 +73,7 @@ class BotRunner:
             )
             services.scheduler.add_periodic("discussions", 60, services.sweep_discussions)
             services.scheduler.add_periodic("coffee", 60, services.coffee_rounds.run_due)
+            services.scheduler.add_periodic("conversation", 300, services.conversation.run_due)
             async with bot:
                 connection = asyncio.create_task(bot.start(token), name="discord-connection")
                 stopping = asyncio.create_task(stop.wait(), name="stop-signal")

@@ -9,10 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MentorBot
-from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX, TOPIC_MAX, Prompt
+from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX
 from bot.errors import Invalid
 from bot.services.discussion_schedules import EVERY_WEEKS_MAX, Rituals
 from bot.services.discussions import ANONYMOUS_MAX
+from cogs._prompts import PromptModal, discussion_prompt_choices, library_embed
 from cogs._ui import (
     SUCCESS_COLOR,
     WEEKDAY_CHOICES,
@@ -34,54 +35,6 @@ def thread_here(interaction: discord.Interaction, thread: discord.Thread | None)
     if isinstance(interaction.channel, discord.Thread):
         return interaction.channel.id
     raise Invalid("Run this inside the discussion thread, or choose the thread.")
-
-
-async def prompt_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete: the server's prompt library, searched by text and topic."""
-    assert interaction.guild_id is not None
-    bot: MentorBot = interaction.client  # type: ignore[assignment]
-    needle = current.lower().strip()
-    prompts = await bot.services.prompts.prompts(interaction.guild_id)
-    found = [p for p in prompts if needle in p.text.lower() or needle in p.topic]
-    return [app_commands.Choice(name=_label(p), value=p.key) for p in found[:25]]
-
-
-def _label(prompt: Prompt) -> str:
-    label = f"{prompt.topic} · {prompt.text}"
-    return label if len(label) <= 100 else label[:99] + "…"
-
-
-class PromptModal(ReportingModal, title="Discussion prompt"):
-    """A prompt for the server's library: a new one (with its topic) or a reworded one."""
-
-    def __init__(self, bot: MentorBot, key: str | None = None, text: str = "") -> None:
-        super().__init__()
-        self.bot, self.key = bot, key
-        self.topic = discord.ui.TextInput(max_length=TOPIC_MAX, placeholder="e.g. mentoring up")
-        self.text = discord.ui.TextInput(
-            style=discord.TextStyle.paragraph, default=text, max_length=PROMPT_MAX
-        )
-        if key is None:
-            self.add_item(discord.ui.Label(text="Topic", component=self.topic))
-        self.add_item(
-            discord.ui.Label(
-                text="Prompt", description="One open question for the group", component=self.text
-            )
-        )
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        """Save the prompt."""
-        assert interaction.guild_id is not None
-        prompts = self.bot.services.prompts
-        if self.key is None:
-            prompt = await prompts.add(
-                interaction.guild_id, actor(interaction), self.topic.value, self.text.value
-            )
-            title = "Prompt added"
-        else:
-            prompt = await prompts.edit(interaction.guild_id, actor(interaction), self.key, self.text.value)
-            title = "Prompt saved"
-        await reply(interaction, card(title, f"**{prompt.topic}**\n{prompt.text}", color=SUCCESS_COLOR))
 
 
 class RulesModal(ReportingModal, title="Ground rules"):
@@ -387,21 +340,8 @@ class DiscussionsCog(
     async def prompts_list(self, interaction: discord.Interaction, search: str | None = None) -> None:
         """The server's prompt library."""
         assert interaction.guild_id is not None
-        needle = (search or "").lower().strip()
-        found = [
-            p
-            for p in await self.bot.services.prompts.prompts(interaction.guild_id)
-            if needle in p.text.lower() or needle in p.topic
-        ]
-        embed = card("Prompt library", "Nothing matches." if not found else None)
-        topics: dict[str, list[str]] = {}
-        for prompt in found:
-            topics.setdefault(prompt.topic, []).append(f"• {prompt.text}")
-        for topic, lines in list(topics.items())[:20]:
-            embed.add_field(name=topic, value="\n".join(lines)[:1024], inline=False)
-        if len(embed) > 5800 or len(topics) > 20:
-            embed = card("Prompt library", f"{len(found)} prompts: search to narrow the list.")
-        await reply(interaction, embed)
+        prompts = await self.bot.services.prompts.prompts(interaction.guild_id)
+        await reply(interaction, library_embed("Prompt library", prompts, search))
 
     @prompts.command(name="add", description="Add a prompt to the server's library (coordinators)")
     async def prompts_add(self, interaction: discord.Interaction) -> None:
@@ -410,11 +350,11 @@ class DiscussionsCog(
         await self.bot.services.program.require_coordinator(
             interaction.guild_id, actor(interaction), "add prompts to the library"
         )
-        await interaction.response.send_modal(PromptModal(self.bot))
+        await interaction.response.send_modal(PromptModal(self.bot, "discussion"))
 
     @prompts.command(name="edit", description="Reword a prompt of the server's library (coordinators)")
     @app_commands.describe(prompt="The prompt to reword")
-    @app_commands.autocomplete(prompt=prompt_choices)
+    @app_commands.autocomplete(prompt=discussion_prompt_choices)
     async def prompts_edit(self, interaction: discord.Interaction, prompt: str) -> None:
         """Reword a prompt of the server's library."""
         assert interaction.guild_id is not None
@@ -424,11 +364,13 @@ class DiscussionsCog(
         found = [p for p in await self.bot.services.prompts.prompts(interaction.guild_id) if p.key == prompt]
         if not found:
             raise Invalid("Pick the prompt from the list.")
-        await interaction.response.send_modal(PromptModal(self.bot, found[0].key, found[0].text))
+        await interaction.response.send_modal(
+            PromptModal(self.bot, "discussion", found[0].key, found[0].text)
+        )
 
     @prompts.command(name="retire", description="Take a prompt out of the library and the rotation")
     @app_commands.describe(prompt="The prompt to retire")
-    @app_commands.autocomplete(prompt=prompt_choices)
+    @app_commands.autocomplete(prompt=discussion_prompt_choices)
     async def prompts_retire(self, interaction: discord.Interaction, prompt: str) -> None:
         """Take a prompt out of the library and the rotation."""
         assert interaction.guild_id is not None
@@ -473,7 +415,7 @@ class DiscussionsCog(
     ):
         _command.autocomplete("group")(group_choices)
     for _command in (start, queue_add):
-        _command.autocomplete("prompt")(prompt_choices)
+        _command.autocomplete("prompt")(discussion_prompt_choices)
     del _command
 
 

@@ -29,7 +29,9 @@ class Guilds(commands.Cog):
         """Count a message in a group's home as a sign of life (its text is never read or kept)."""
         if message.guild is not None and not message.author.bot:
             parent = message.channel.parent_id if isinstance(message.channel, discord.Thread) else None
-            await self.bot.services.activity.message_in(message.guild.id, message.channel.id, parent)
+            await self.bot.services.activity.message_in(
+                message.guild.id, message.channel.id, parent, message.author.id
+            )
             await self.bot.services.discussions.message_in(
                 message.guild.id, message.channel.id, message.author.id
             )

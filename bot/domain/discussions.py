@@ -86,12 +86,12 @@ def library() -> list[Prompt]:
     ]
 
 
-def server_library(changes: Iterable[PromptChange]) -> list[Prompt]:
+def server_library(changes: Iterable[PromptChange], builtins: Sequence[Prompt] | None = None) -> list[Prompt]:
     """Return a server's library: the built-ins as it edited them, minus retired ones, plus its own."""
     changes = list(changes)
     edits = {change.builtin_key: change for change in changes if change.builtin_key}
     prompts = []
-    for prompt in library():
+    for prompt in library() if builtins is None else builtins:
         edit = edits.get(prompt.key)
         if edit is None:
             prompts.append(prompt)

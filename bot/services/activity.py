@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Group
+from bot.db.models import ConversationPromptSchedule, Group, GroupMember
 
 # A busy channel would otherwise write on every message.
 MESSAGE_THROTTLE = timedelta(minutes=10)
+MEMBER_THROTTLE = timedelta(minutes=5)
 
 
 async def record_group_activity(session: AsyncSession, group_id: int | None, now: datetime) -> None:
@@ -25,22 +26,55 @@ async def record_group_activity(session: AsyncSession, group_id: int | None, now
 
 
 class ActivityService:
-    """Counts messages in group homes by channel id (the bot never reads their text)."""
+    """Notes when group homes, lounges and members were last active (the bot never reads the text)."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
 
-    async def message_in(self, guild_id: int, channel_id: int, parent_id: int | None = None) -> None:
-        """Record a message in a group's home, or in a thread of it (``parent_id``)."""
+    async def message_in(
+        self, guild_id: int, channel_id: int, parent_id: int | None = None, author_id: int | None = None
+    ) -> None:
+        """Record a message in a group's home or a lounge, or in a thread of one (``parent_id``)."""
         now = self._clock.now()
+        channels = [c for c in (channel_id, parent_id) if c is not None]
         async with self._db.transaction() as session:
             await session.execute(
                 update(Group)
                 .where(
                     Group.guild_id == guild_id,
-                    Group.home_channel_id.in_([c for c in (channel_id, parent_id) if c is not None]),
+                    Group.home_channel_id.in_(channels),
                     or_(Group.last_activity_at.is_(None), Group.last_activity_at < now - MESSAGE_THROTTLE),
                 )
                 .values(last_activity_at=now, rescue_stage=0, rescue_at=None)
+            )
+            if author_id is not None:  # "around right now", for call suggestions
+                homes = select(Group.id).where(
+                    Group.guild_id == guild_id, Group.home_channel_id.in_(channels)
+                )
+                await session.execute(
+                    update(GroupMember)
+                    .where(
+                        GroupMember.group_id.in_(homes),
+                        GroupMember.user_id == author_id,
+                        GroupMember.left_at.is_(None),
+                        or_(
+                            GroupMember.last_active_at.is_(None),
+                            GroupMember.last_active_at < now - MEMBER_THROTTLE,
+                        ),
+                    )
+                    .values(last_active_at=now)
+                )
+            await session.execute(
+                update(ConversationPromptSchedule)
+                .where(
+                    ConversationPromptSchedule.guild_id == guild_id,
+                    ConversationPromptSchedule.group_id.is_(None),
+                    ConversationPromptSchedule.channel_id.in_(channels),
+                    or_(
+                        ConversationPromptSchedule.last_activity_at.is_(None),
+                        ConversationPromptSchedule.last_activity_at < now - MESSAGE_THROTTLE,
+                    ),
+                )
+                .values(last_activity_at=now)
             )

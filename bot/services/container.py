@@ -16,6 +16,7 @@ from bot.services.checkin_answers import CheckinAnswerService
 from bot.services.checkins import CheckinService
 from bot.services.coffee import CoffeeService
 from bot.services.coffee_rounds import CoffeeRounds
+from bot.services.conversation_prompts import ConversationPrompts
 from bot.services.discussion_rounds import DiscussionRounds
 from bot.services.discussion_schedules import DiscussionSchedules
 from bot.services.discussions import DiscussionService
@@ -56,6 +57,7 @@ class Services:
     discussions: DiscussionService
     coffee: CoffeeService
     coffee_rounds: CoffeeRounds
+    conversation: ConversationPrompts
     discussion_rounds: DiscussionRounds
     discussion_schedules: DiscussionSchedules
     prompts: PromptLibrary
@@ -112,6 +114,15 @@ class Services:
             discussions=discussions,
             coffee=CoffeeService(db, clock, program),
             coffee_rounds=CoffeeRounds(db, clock, program, scheduler),
+            conversation=ConversationPrompts(
+                db,
+                clock,
+                program,
+                groups,
+                scheduler,
+                live_call_every=timedelta(days=settings.prompts.live_call_every_days),
+                live_call_active_within=timedelta(minutes=settings.prompts.live_call_active_minutes),
+            ),
             discussion_rounds=DiscussionRounds(db, clock, program, groups, scheduler),
             discussion_schedules=DiscussionSchedules(db, clock, program, groups, discussions, scheduler),
             prompts=PromptLibrary(db, clock, program),
