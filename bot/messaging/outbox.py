@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import MemberProfile, OutboxMessage
-from bot.db.upsert import insert_ignore
+from bot.db.upsert import insert_ignore, locked_row
 from bot.messaging.message import OutgoingMessage
 from bot.messaging.ports import DeliveryError, Notifier, RecipientUnreachable, Target
 
@@ -234,15 +234,11 @@ class OutboxDispatcher:
 
     async def _block_dms(self, guild_id: int, user_id: int) -> None:
         async with self._db.transaction() as session:
-            profile = await session.get(MemberProfile, (guild_id, user_id), with_for_update=True)
             now = self._clock.now()
-            if profile is None:
-                session.add(
-                    MemberProfile(
-                        guild_id=guild_id, user_id=user_id, dm_blocked_at=now, created_at=now, updated_at=now
-                    )
-                )
-            elif profile.dm_blocked_at is None:
+            profile = await locked_row(
+                session, MemberProfile, (guild_id, user_id), created_at=now, updated_at=now
+            )
+            if profile.dm_blocked_at is None:
                 profile.dm_blocked_at = now
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import CheckinAnswer, CheckinDelivery, CheckinSchedule, Group, MemberProfile, QuestionSet
+from bot.db.upsert import locked_row
 from bot.domain.checkin_questions import (
     Question,
     Visibility,
@@ -364,8 +365,4 @@ async def _open_view(session: AsyncSession, delivery: CheckinDelivery) -> OpenCh
 
 
 async def _profile(session: AsyncSession, guild_id: int, user_id: int, now: datetime) -> MemberProfile:
-    profile = await session.get(MemberProfile, (guild_id, user_id), with_for_update=True)
-    if profile is None:
-        profile = MemberProfile(guild_id=guild_id, user_id=user_id, created_at=now, updated_at=now)
-        session.add(profile)
-    return profile
+    return await locked_row(session, MemberProfile, (guild_id, user_id), created_at=now, updated_at=now)

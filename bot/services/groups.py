@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Group, GroupMember, MemberProfile
+from bot.db.upsert import locked_row
 from bot.domain.discussions import CONFIDENTIALITY_REMINDER
 from bot.domain.groups import (
     DESCRIPTION_MAX,
@@ -264,6 +265,10 @@ class GroupService:
             raise Invalid(f"Unknown role “{role[:20]}”: choose mentor, mentee, peer or facilitator.")
         settings = await self._settings.get(guild_id)
         async with self._db.transaction() as session:
+            # Seats are counted, then taken: one change of seats per group at a time. (On
+            # PostgreSQL two units of work would both count the same free seat; SQLite lets only
+            # one writer in anyway.)
+            await session.get(Group, group.id, with_for_update=True)
             await _check_seat(session, settings, group, user_id, role)
             now = self._clock.now()
             session.add(
@@ -506,10 +511,9 @@ async def _prompt_for_timezone(
     session: AsyncSession, group: Group, user_id: int, now: datetime, default_zone: str
 ) -> None:
     """Ask a newcomer once for their time zone, unless they set one or turned DMs off."""
-    profile = await session.get(MemberProfile, (group.guild_id, user_id), with_for_update=True)
-    if profile is None:
-        profile = MemberProfile(guild_id=group.guild_id, user_id=user_id, created_at=now, updated_at=now)
-        session.add(profile)
+    profile = await locked_row(
+        session, MemberProfile, (group.guild_id, user_id), created_at=now, updated_at=now
+    )
     if profile.timezone is None and profile.timezone_prompted_at is None and profile.dm_allowed is not False:
         profile.timezone_prompted_at = now
         await enqueue(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import GuildRecord
+from bot.db.upsert import locked_row
 
 
 class GuildService:
@@ -17,11 +18,8 @@ class GuildService:
     async def joined(self, guild_id: int) -> None:
         """Record that the bot is in ``guild_id`` (again)."""
         async with self._db.transaction() as session:
-            row = await session.get(GuildRecord, guild_id, with_for_update=True)
-            if row is None:
-                session.add(GuildRecord(guild_id=guild_id, joined_at=self._clock.now()))
-            else:
-                row.left_at = None
+            row = await locked_row(session, GuildRecord, guild_id, joined_at=self._clock.now())
+            row.left_at = None
 
     async def left(self, guild_id: int) -> None:
         """Record that the bot was removed from ``guild_id``."""

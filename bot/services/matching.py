@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import GroupMember, MatchOptIn, MatchProposal, MemberProfile
+from bot.db.upsert import locked_row
 from bot.domain.groups import NAME_MAX
 from bot.domain.matching import Candidate, Mode, Proposal, suggest
 from bot.errors import Conflict, Invalid, NotFound
@@ -46,13 +47,10 @@ class MatchingService:
         if wants not in WANTS:
             raise Invalid("Choose mentor, mentee or peer.")
         async with self._db.transaction() as session:
-            row = await session.get(MatchOptIn, (guild_id, user_id), with_for_update=True)
-            if row is None:
-                session.add(
-                    MatchOptIn(guild_id=guild_id, user_id=user_id, wants=wants, opted_in_at=self._clock.now())
-                )
-            else:
-                row.wants = wants
+            row = await locked_row(
+                session, MatchOptIn, (guild_id, user_id), wants=wants, opted_in_at=self._clock.now()
+            )
+            row.wants = wants
 
     async def opt_out(self, guild_id: int, user_id: int) -> bool:
         """Stop being matched; return False if you had not opted in."""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import GroupMember, MemberProfile
+from bot.db.upsert import locked_row
 from bot.domain.goals import Clock as MemberClock
 from bot.domain.timezones import parse_quiet_hours, resolve_zone
 from bot.errors import Invalid
@@ -153,10 +154,9 @@ class ProfileService:
 
         now = self._clock.now()
         async with self._db.transaction() as session:
-            row = await session.get(MemberProfile, (guild_id, user_id), with_for_update=True)
-            if row is None:
-                row = MemberProfile(guild_id=guild_id, user_id=user_id, created_at=now, updated_at=now)
-                session.add(row)
+            row = await locked_row(
+                session, MemberProfile, (guild_id, user_id), created_at=now, updated_at=now
+            )
             for key, value in changes.items():
                 setattr(row, key, value)
             row.updated_at = now

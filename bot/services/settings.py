@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
 from bot.db.models import GuildSettings
+from bot.db.upsert import locked_row
 from bot.domain.groups import DEFAULT_CAREER_STAGES
 from bot.domain.timezones import resolve_zone
 from bot.errors import Invalid, NotAllowed
@@ -115,10 +116,7 @@ class SettingsService:
 
     async def _change(self, guild_id: int, **values: object) -> ProgramSettings:
         async with self._db.transaction() as session:
-            row = await session.get(GuildSettings, guild_id, with_for_update=True)
-            if row is None:
-                row = GuildSettings(guild_id=guild_id, default_timezone="UTC")
-                session.add(row)
+            row = await locked_row(session, GuildSettings, guild_id, default_timezone="UTC")
             for key, value in values.items():
                 setattr(row, key, value)
         return await self.get(guild_id)

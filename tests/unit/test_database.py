@@ -100,3 +100,24 @@ async def test_dispose_lets_an_open_unit_of_work_commit_first(database_url):
     async with check.transaction() as session:
         assert await session.get(GuildRecord, 77) is not None
     await check.dispose()
+
+
+async def test_a_row_missing_until_many_units_of_work_need_it_is_made_once_and_loses_no_update(db):
+    from bot.db.upsert import locked_row
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    async def increment() -> None:
+        async with db.transaction() as session:
+            row = await locked_row(
+                session, MemberProfile, (1, 1), quiet_start_minute=0, created_at=now, updated_at=now
+            )
+            await asyncio.sleep(0)  # let the others run between the read and the write
+            row.quiet_start_minute += 1
+
+    results = await asyncio.gather(*(increment() for _ in range(20)), return_exceptions=True)
+
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    async with db.transaction() as session:
+        row = await session.get(MemberProfile, (1, 1))
+        assert row.quiet_start_minute == 20

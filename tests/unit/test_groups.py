@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -254,3 +256,31 @@ async def test_archive_keeps_history_and_removes_access(groups, homes):
     assert await groups.list_visible(GUILD, ADMIN) == []
     with pytest.raises(Conflict):
         await groups.archive(GUILD, ADMIN, group.id)
+
+
+async def test_two_mentors_joining_an_open_pair_at_once_cannot_both_get_in(groups):
+    pair = await make(groups, name="Open pair", kind="one_to_one", is_open=True)
+
+    results = await asyncio.gather(
+        groups.join(GUILD, ALICE, pair.id, "mentor"),
+        groups.join(GUILD, BOB, pair.id, "mentor"),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["GroupView", "Invalid"]
+    view = await groups.view_of(GUILD, pair.id)
+    assert [m.role for m in view.members] == ["mentor"]
+
+
+async def test_someone_added_twice_at_once_is_in_the_group_once(groups):
+    group = await make(groups)
+
+    results = await asyncio.gather(
+        groups.add_member(GUILD, ADMIN, group.id, ALICE.user_id, "peer"),
+        groups.add_member(GUILD, ADMIN, group.id, ALICE.user_id, "peer"),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "GroupView"]
+    view = await groups.view_of(GUILD, group.id)
+    assert [m.user_id for m in view.members] == [ALICE.user_id]

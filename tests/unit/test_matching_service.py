@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from bot.errors import Conflict, NotAllowed
@@ -80,5 +82,14 @@ async def test_duplicate_group_names_get_a_number(services):
 async def test_opt_out(services):
     _, matching, _ = services
     await matching.opt_in(GUILD, 10, "peer")
+    assert await matching.opt_out(GUILD, 10) is True
+    assert await matching.opt_out(GUILD, 10) is False
+
+
+async def test_opting_in_twice_at_once_keeps_one_opt_in(services):
+    _groups, matching, _profiles = services
+
+    await asyncio.gather(matching.opt_in(GUILD, 10, "mentor"), matching.opt_in(GUILD, 10, "mentor"))
+
     assert await matching.opt_out(GUILD, 10) is True
     assert await matching.opt_out(GUILD, 10) is False

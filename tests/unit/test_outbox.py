@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import OutboxMessage
+from bot.db.models import MemberProfile, OutboxMessage
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import OutboxDispatcher, enqueue, nonce_for
 from tests.support.notifier import RecordingNotifier
@@ -153,3 +153,18 @@ async def test_the_pacer_spaces_requests_evenly():
     await asyncio.gather(*(pacer.wait() for _ in range(21)))
     # 21 calls at 200/s need 20 intervals of 5 ms: at least 0.1 s, whatever the machine.
     assert time.monotonic() - started >= 0.099
+
+
+async def test_dms_refused_at_once_block_the_member_once_and_all_fail_cleanly(db, clock):
+    notifier = RecordingNotifier()
+    notifier.closed_dms.add(42)
+    for key in ("first", "second", "third", "fourth"):
+        await put(db, clock, key, guild_id=7)
+
+    report = await OutboxDispatcher(db, clock, notifier).dispatch_due()
+
+    assert report.failed == 4
+    assert {(row.status, row.failure) for row in await rows(db)} == {("failed", "dm_closed")}
+    async with db.transaction() as session:
+        profile = await session.get(MemberProfile, (7, 42))
+    assert profile.dm_blocked_at == clock.now()

@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from bot.errors import Invalid
@@ -37,3 +39,14 @@ async def test_quiet_hours_can_be_cleared(db, clock):
     profiles = ProfileService(db, clock)
     await profiles.update(1, 10, quiet_hours="22:00-07:00")
     assert (await profiles.update(1, 10, quiet_hours="")).quiet_hours is None
+
+
+async def test_two_first_changes_at_once_both_land(db, clock):
+    profiles = ProfileService(db, clock)
+
+    await asyncio.gather(
+        profiles.update(1, 10, timezone="Europe/Paris"), profiles.update(1, 10, bio="Pathologist")
+    )
+
+    profile = await profiles.get(1, 10)
+    assert (profile.timezone, profile.bio) == ("Europe/Paris", "Pathologist")
