@@ -30,6 +30,14 @@ def describe(error: BaseException) -> tuple[str, str, bool]:
         return "I'm missing a permission", f"Give me the **{missing}** permission here and try again.", False
     if isinstance(error, app_commands.CommandOnCooldown):
         return "Slow down", f"Try again in {error.retry_after:.0f} seconds.", False
+    if isinstance(error, app_commands.TransformerError):
+        # Discord offers only valid choices, but a member may have left, or a mention may name nobody.
+        what = {
+            discord.AppCommandOptionType.user: "a member of this server",
+            discord.AppCommandOptionType.channel: "a channel I can see here",
+            discord.AppCommandOptionType.role: "a role of this server",
+        }.get(error.type, "a valid choice")
+        return "Not a valid choice", f"That has to be {what}; pick one from the list.", False
     if isinstance(error, app_commands.CheckFailure):
         return "Not allowed", "You can't use this command here.", False
     if isinstance(original, discord.Forbidden):
