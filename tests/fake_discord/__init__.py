@@ -14,6 +14,7 @@ from .errors import APIError
 from .interactions import FakeInteraction, InteractionReply
 from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE, P
 from .rest import RecordedRequest
+from .scheduled_events import INTENT_GUILD_SCHEDULED_EVENTS, FakeScheduledEvent
 from .server import FakeDiscord
 from .state import (
     INTENT_GUILD_MEMBERS,
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_EVERYONE",
     "INTENT_GUILD_MEMBERS",
     "INTENT_GUILD_PRESENCES",
+    "INTENT_GUILD_SCHEDULED_EVENTS",
     "INTENT_MESSAGE_CONTENT",
     "APIError",
     "FakeChannel",
@@ -42,6 +44,7 @@ __all__ = [
     "FakeInteraction",
     "FakeMember",
     "FakeRole",
+    "FakeScheduledEvent",
     "FakeUser",
     "InteractionReply",
     "P",

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from . import scheduled_events
 from .state import (
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_PRESENCES,
@@ -253,7 +254,7 @@ class GatewayHub:
                 "threads": threads,
                 "presences": [],
                 "stage_instances": [],
-                "guild_scheduled_events": [],
+                "guild_scheduled_events": scheduled_events.gateway_list(world, guild),
                 "soundboard_sounds": [],
                 "embedded_activities": [],
                 "activity_instances": [],

@@ -17,6 +17,7 @@ from .permissions import base_permissions, channel_permissions
 from .util import iso, utcnow
 
 if TYPE_CHECKING:
+    from .scheduled_events import FakeScheduledEvent
     from .state import World
 
 # Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types)
@@ -392,6 +393,8 @@ class FakeGuild:
         self.joined_at = utcnow()
         self.system_channel_id: int | None = None
         self.bot_role: FakeRole | None = None
+        #: guild scheduled events by id (see :mod:`tests.fake_discord.scheduled_events`)
+        self.scheduled_events: dict[int, FakeScheduledEvent] = {}
 
     # ----------------------------------------------------------------- lookups
     @property

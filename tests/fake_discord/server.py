@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from . import routes as _routes  # noqa: F401  (registers the route handlers)
+from . import scheduled_events
 from .driver import DriverMixin
 from .gateway import GatewayHub
 from .interactions import FakeInteraction
 from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE
 from .rest import ROUTES, RateLimitRule, RecordedRequest, RestServer
+from .scheduled_events import FakeScheduledEvent
 from .state import (
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_PRESENCES,
@@ -208,6 +212,81 @@ class FakeDiscord(DriverMixin):
     def join_thread(self, user: FakeUser, thread: FakeChannel) -> None:
         """A user joins a thread (THREAD_MEMBERS_UPDATE)."""
         self.world.add_thread_member(thread, user)
+
+    # ================================================================= scheduled events
+    @property
+    def clock(self) -> Callable[[], dt.datetime]:
+        """What "now" is for scheduled events (their start in the future, status automation)."""
+        return self.world.clock
+
+    @clock.setter
+    def clock(self, now: Callable[[], dt.datetime]) -> None:
+        self.world.clock = now
+
+    def scheduled_events(self, guild: FakeGuild) -> list[FakeScheduledEvent]:
+        """The guild's scheduled events (any status), oldest first, after status automation."""
+        scheduled_events.run_automation(self.world, guild)
+        return sorted(guild.scheduled_events.values(), key=lambda e: e.id)
+
+    def add_scheduled_event(
+        self,
+        guild: FakeGuild,
+        name: str,
+        *,
+        creator: FakeUser,
+        start: dt.datetime,
+        end: dt.datetime | None = None,
+        location: str | None = None,
+        channel: FakeChannel | None = None,
+    ) -> FakeScheduledEvent:
+        """A member creates an event in the client (GUILD_SCHEDULED_EVENT_CREATE): EXTERNAL with
+        ``location`` (and ``end``), else VOICE or STAGE_INSTANCE in ``channel``."""
+        if channel is None:
+            kind = scheduled_events.EXTERNAL
+            if location is None or end is None:
+                raise AssertionError("an external event needs a location and an end")
+        else:
+            kind = scheduled_events.STAGE_INSTANCE if channel.type == 13 else scheduled_events.VOICE
+        event = FakeScheduledEvent(
+            guild,
+            self.world.ids.next(),
+            name=name,
+            creator=creator,
+            start=start,
+            end=end,
+            entity_type=kind,
+            channel_id=channel.id if channel is not None else None,
+            location=location,
+        )
+        guild.scheduled_events[event.id] = event
+        scheduled_events.emit_event(self.world, "CREATE", event)
+        return event
+
+    def advance_scheduled_events(self) -> None:
+        """Apply Discord's status automation as of ``clock()`` (GUILD_SCHEDULED_EVENT_UPDATEs)."""
+        scheduled_events.run_automation(self.world)
+
+    def mark_interested(self, user: FakeUser, event: FakeScheduledEvent, interested: bool = True) -> None:
+        """A member presses "Interested" on an event (GUILD_SCHEDULED_EVENT_USER_ADD/_REMOVE)."""
+        if event.guild.member(user) is None:
+            raise AssertionError(f"{user.name} is not a member of {event.guild.name}")
+        if interested == (user.id in event.subscribers):
+            return
+        if interested:
+            event.subscribers.append(user.id)
+        else:
+            event.subscribers.remove(user.id)
+        if scheduled_events.bot_sees(self.world, event):
+            self.world.emit(
+                "GUILD_SCHEDULED_EVENT_USER_" + ("ADD" if interested else "REMOVE"),
+                {
+                    "guild_scheduled_event_id": str(event.id),
+                    "user_id": str(user.id),
+                    "guild_id": str(event.guild.id),
+                },
+                guild_id=event.guild.id,
+                intent=scheduled_events.INTENT_GUILD_SCHEDULED_EVENTS,
+            )
 
     # ================================================================= observing
     @property

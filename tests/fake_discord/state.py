@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import datetime as dt
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -101,6 +102,8 @@ class World:
         self.bot_user = self._new_user(bot_name, bot=True, user_id=self.application_id)
         self.app_owner = self._new_user("app-owner")
         self.base_url = "http://127.0.0.1:0"
+        #: what "now" is for time rules that tests may need to move (scheduled events)
+        self.clock: Callable[[], dt.datetime] = utcnow
 
     # ----------------------------------------------------------------- users
     def _new_user(
