@@ -24,6 +24,7 @@ EXTENSIONS = (
     "cogs.help",
     "cogs.matching",
     "cogs.moderation",
+    "cogs.privacy",
     "cogs.profile",
     "cogs.setup",
 )

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
+from bot.db.encryption import DataKeyError, KeyRing
 from bot.logs import configure_logging
 
 EXIT_CONFIG = 2
@@ -38,6 +39,16 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help="show the database's revision")
 
     commands.add_parser("check-config", help="validate the configuration and exit")
+
+    data = commands.add_parser("data", help="members' data: keys and deletion")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    data_commands.add_parser("new-key", help="print a fresh data key for MENTORBOT_DATA_KEYS")
+    data_commands.add_parser(
+        "rotate-key", help="re-encrypt every encrypted field with the newest key (clear ones too)"
+    )
+    purge = data_commands.add_parser("purge-guild", help="delete everything stored about one server now")
+    purge.add_argument("guild_id", type=int, help="the server's id")
+    purge.add_argument("--yes", action="store_true", help="really delete (without it: only show what)")
     return parser
 
 
@@ -64,8 +75,52 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(migrate.current(url) or "(empty database: run 'mentorbot db upgrade')")
         return 0
+    if args.command == "data":
+        return _data(settings, args)
     print(f"configuration OK (database: {_redacted(settings.database.url)})")
     return 0
+
+
+def _data(settings: Settings, args: argparse.Namespace) -> int:
+    if args.data_command == "new-key":
+        print(KeyRing.new_key())
+        return 0
+    try:
+        return asyncio.run(_data_async(settings, args))
+    except DataKeyError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+async def _data_async(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.engine import Database
+    from bot.db.keys import rotate
+    from bot.services.privacy import guild_data, purge_guild
+
+    db = Database.from_url(settings.database.url, keys=settings.privacy.key_ring())
+    try:
+        if args.data_command == "rotate-key":
+            done = await rotate(db)
+            for column, count in done.items():
+                print(f"{column}: {count} values written with the newest key")
+            print("done: every encrypted field now uses the newest key; older keys can be removed.")
+            return 0
+        counts, left_at, known = await guild_data(db, args.guild_id)
+        if not counts:
+            print(f"nothing is stored about server {args.guild_id}")
+            return 0
+        for table, count in sorted(counts.items()):
+            print(f"{table}: {count} rows")
+        if known and left_at is None:
+            print(f"note: the bot is recorded as still in server {args.guild_id}; remove it there first")
+        if not args.yes:
+            print("nothing deleted: run again with --yes to delete all of the above", file=sys.stderr)
+            return 1
+        deleted = await purge_guild(db, args.guild_id)
+        print(f"deleted {sum(deleted.values())} rows about server {args.guild_id}")
+        return 0
+    finally:
+        await db.dispose()
 
 
 def _run(settings: Settings, *, migrate: bool) -> int:
@@ -79,6 +134,9 @@ def _run(settings: Settings, *, migrate: bool) -> int:
             "and set MENTORBOT_TOKEN again.",
             file=sys.stderr,
         )
+        return EXIT_CONFIG
+    except DataKeyError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except discord.PrivilegedIntentsRequired:
         print("mentorbot: Discord refused a privileged intent; this bot needs none.", file=sys.stderr)

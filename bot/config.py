@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.db.encryption import KEYS_ENV, KeyRing, is_valid_key
+
 TOKEN_ENV = "MENTORBOT_TOKEN"
 CONFIG_ENV = "MENTORBOT_CONFIG"
 SECRET_ENV = "MENTORBOT_ANONYMITY_SECRET"
@@ -133,6 +135,30 @@ class PrivacySettings(_Section):
     # Mixed into the keyed hash of anonymous authors, so that even a copy of the database does
     # not let anyone test which member wrote what. Prefer MENTORBOT_ANONYMITY_SECRET.
     anonymity_secret: SecretStr | None = None
+    # Keys that encrypt free text at rest, comma-separated, newest first. Prefer MENTORBOT_DATA_KEYS.
+    data_keys: SecretStr | None = None
+    # Check-in answers and discussion participation counts older than this many days are
+    # deleted by a daily job (0 keeps them).
+    answer_retention_days: int = Field(default=0, ge=0, le=36500)
+    participation_retention_days: int = Field(default=0, ge=0, le=36500)
+    # A server's data is deleted this many days after the bot was removed from it (unless re-added).
+    guild_data_grace_days: int = Field(default=30, ge=0, le=3650)
+
+    @field_validator("data_keys")
+    @classmethod
+    def _usable_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        keys = [k.strip() for k in (value.get_secret_value() if value else "").split(",") if k.strip()]
+        for position, key in enumerate(keys, start=1):
+            if not is_valid_key(key):  # never echo the key itself
+                raise ValueError(
+                    f"key {position} is not a data key (32 random bytes in url-safe base64); "
+                    "make one with `mentorbot data new-key`"
+                )
+        return value
+
+    def key_ring(self) -> KeyRing | None:
+        """Return the data keys (None: free text is stored in clear)."""
+        return KeyRing.parse(self.data_keys.get_secret_value() if self.data_keys else None)
 
 
 class LoggingSettings(_Section):
@@ -184,6 +210,10 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     elif explicit:
         raise ConfigError(f"{path}: no such configuration file (copy config.example.toml to start one)")
 
+    if environ.get(KEYS_ENV):
+        data.setdefault("privacy", {})
+        if isinstance(data["privacy"], dict):
+            data["privacy"]["data_keys"] = environ[KEYS_ENV]
     if environ.get(SECRET_ENV):
         data.setdefault("privacy", {})
         if isinstance(data["privacy"], dict):

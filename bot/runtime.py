@@ -14,6 +14,7 @@ from bot.app import MentorBot
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.db.keys import check_readable
 from bot.db.migrate import upgrade_async
 from bot.discord_discussions import DiscordDiscussionSpaces
 from bot.discord_homes import DiscordGroupHomes
@@ -48,8 +49,10 @@ class BotRunner:
         point_at_api(self.settings.discord.api_base_url)
         if self.migrate:
             await upgrade_async(self.settings.database.url)
-        db = Database.from_url(self.settings.database.url, echo=self.settings.database.echo)
+        database = self.settings.database
+        db = Database.from_url(database.url, echo=database.echo, keys=self.settings.privacy.key_ring())
         try:
+            await check_readable(db)  # a wrong or missing data key stops here, saying how to fix it
             self.services = services = Services.build(self.settings, db, self.clock)
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)

@@ -56,7 +56,8 @@ WHO_SEES_WHAT = (
     "• Discussions: the bot counts who speaks, never what is said; facilitators see the counts.\n"
     "• Anonymous questions: nobody, facilitators included, can see who asked.\n"
     "• Reports: only the group's facilitators (or coordinators). Moderation records keep no message text.\n"
-    "• Your profile: your time zone and bio help your groups; `/profile show` shows it to you only."
+    "• Your profile: your time zone and bio help your groups; `/profile show` shows it to you only.\n"
+    "• All of it: `/privacy show` lists it, `/privacy export` copies it, `/privacy erase` deletes it."
 )
 
 

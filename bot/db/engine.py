@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.db.encryption import KeyRing, bind_keys
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -55,9 +57,11 @@ class Database:
         self._busy: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False) -> Database:
-        """Build a database for ``url``."""
-        return cls(create_engine(url, echo=echo))
+    def from_url(cls, url: str, *, echo: bool = False, keys: KeyRing | None = None) -> Database:
+        """Build a database for ``url``; with ``keys``, free-text fields are stored encrypted."""
+        engine = create_engine(url, echo=echo)
+        bind_keys(engine.dialect, keys)
+        return cls(engine)
 
     @property
     def dialect(self) -> str:

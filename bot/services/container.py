@@ -26,6 +26,7 @@ from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
 from bot.services.moderation import ModerationService
+from bot.services.privacy import PrivacyService
 from bot.services.profiles import ProfileService
 from bot.services.prompt_library import PromptLibrary
 from bot.services.rescue import GroupRescue
@@ -61,6 +62,7 @@ class Services:
     discussion_rounds: DiscussionRounds
     discussion_schedules: DiscussionSchedules
     prompts: PromptLibrary
+    privacy: PrivacyService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -70,17 +72,10 @@ class Services:
         scheduler = SchedulingEngine(db, clock)
         program = SettingsService(db)
         groups = GroupService(db, clock, program, scheduler)
-        discussions = DiscussionService(
-            db,
-            clock,
-            groups,
-            scheduler=scheduler,
-            anonymity_secret=(
-                settings.privacy.anonymity_secret.get_secret_value()
-                if settings.privacy.anonymity_secret
-                else ""
-            ),
-        )
+        privacy = settings.privacy
+        secret = privacy.anonymity_secret.get_secret_value() if privacy.anonymity_secret else ""
+        discussions = DiscussionService(db, clock, groups, scheduler=scheduler, anonymity_secret=secret)
+        checkin_answers = CheckinAnswerService(db, clock, program, groups, scheduler)
         return cls(
             settings=settings,
             db=db,
@@ -100,7 +95,7 @@ class Services:
                 late_grace=timedelta(minutes=settings.checkins.late_grace_minutes),
                 round_hours=settings.checkins.round_hours,
             ),
-            checkin_answers=CheckinAnswerService(db, clock, program, groups, scheduler),
+            checkin_answers=checkin_answers,
             goals=GoalService(db, clock, program, groups, scheduler),
             goal_nudges=GoalNudges(
                 clock,
@@ -126,6 +121,18 @@ class Services:
             discussion_rounds=DiscussionRounds(db, clock, program, groups, scheduler),
             discussion_schedules=DiscussionSchedules(db, clock, program, groups, discussions, scheduler),
             prompts=PromptLibrary(db, clock, program),
+            privacy=PrivacyService(
+                db,
+                clock,
+                program,
+                groups,
+                checkin_answers,
+                scheduler,
+                anonymity_secret=secret,
+                answer_retention_days=privacy.answer_retention_days,
+                participation_retention_days=privacy.participation_retention_days,
+                guild_grace_days=privacy.guild_data_grace_days,
+            ),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),

@@ -343,13 +343,18 @@ class DiscussionService:
             session.add(settings)
         if settings.anonymity_salt is None:
             settings.anonymity_salt = secrets.token_hex(32)
-        key = (self._secret + settings.anonymity_salt).encode()
-        return hmac.new(key, f"{guild_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+        return author_hash(self._secret, settings.anonymity_salt, guild_id, user_id)
 
     def _spaces(self) -> DiscussionSpaces:
         if self.spaces is None:
             raise RuntimeError("DiscussionService.spaces is not wired")
         return self.spaces
+
+
+def author_hash(secret: str, salt: str, guild_id: int, user_id: int) -> str:
+    """Return the keyed hash that stands for an anonymous author (never reversible to the id)."""
+    key = (secret + salt).encode()
+    return hmac.new(key, f"{guild_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
 async def _rules(session: AsyncSession, group_id: int) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, SmallInteger, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
+from bot.db.encryption import EncryptedJSON
 from bot.db.types import UTCDateTime
 
 
@@ -94,7 +95,7 @@ class CheckinAnswer(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(Snowflake)
     # [{"question": "...", "kind": "...", "value": "..."}]
-    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(EncryptedJSON)
     # private (only the member) | facilitators | group
     visibility: Mapped[str] = mapped_column(String(16))
     # Where the answer was posted when shared with the group (to take it down if unshared).

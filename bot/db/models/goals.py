@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
+from bot.db.encryption import EncryptedText
 from bot.db.types import UTCDateTime
 
 
@@ -22,7 +23,7 @@ class Goal(Base):
     owner_id: Mapped[int] = mapped_column(Snowflake)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), default=None)
     title: Mapped[str] = mapped_column(String(100))
-    why: Mapped[str | None] = mapped_column(Text, default=None)
+    why: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     # short | long: the academic development plan's short- and long-term goals
     horizon: Mapped[str] = mapped_column(String(8), default="short")
     # private (owner only) | partners | group
@@ -31,7 +32,7 @@ class Goal(Base):
     progress: Mapped[int] = mapped_column(SmallInteger, default=0)
     # active | paused | done | dropped
     status: Mapped[str] = mapped_column(String(16), default="active")
-    reflection: Mapped[str | None] = mapped_column(Text, default=None)
+    reflection: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -65,7 +66,7 @@ class GoalUpdate(Base):
     kind: Mapped[str] = mapped_column(String(16))
     progress_before: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     progress_after: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    note: Mapped[str | None] = mapped_column(Text, default=None)
+    note: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
+from bot.db.encryption import EncryptedText
 from bot.db.types import UTCDateTime
 
 
@@ -26,7 +27,7 @@ class ModerationRecord(Base):
     target_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     # lock, unlock, slowmode, timeout, untimeout, remove_message, warn, pause, restore, remove, report
     action: Mapped[str] = mapped_column(String(24))
-    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    reason: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     # Ids and numbers only (channel, message, duration, jump link), so a report outlives its message.
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, SmallInteger, String, Text, text, true
+from sqlalchemy import JSON, Boolean, Date, SmallInteger, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake
+from bot.db.encryption import EncryptedText
 from bot.db.types import UTCDateTime
 
 
@@ -22,7 +23,7 @@ class MemberProfile(Base):
     # Quiet hours as minutes after local midnight; the window may wrap past midnight.
     quiet_start_minute: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     quiet_end_minute: Mapped[int | None] = mapped_column(SmallInteger, default=None)
-    bio: Mapped[str | None] = mapped_column(Text, default=None)
+    bio: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     # A label from the server's career ladder (labels survive a reordered ladder).
     career_stage: Mapped[str | None] = mapped_column(String(64), default=None)
     interests: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))

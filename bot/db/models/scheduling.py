@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
+from bot.db.encryption import EncryptedJSON
 from bot.db.types import UTCDateTime
 
 
@@ -38,7 +39,7 @@ class OutboxMessage(Base):
     # "dm" (target_id is a user id) or "channel" (a channel or thread id).
     target_kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[int] = mapped_column(Snowflake)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     # Too late to be useful after this: recorded as expired instead of sent in a burst.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

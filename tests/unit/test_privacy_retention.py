@@ -1,0 +1,114 @@
+"""Retention: old check-in answers and participation counts are deleted by a daily job, if configured."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.config import PrivacySettings, Settings
+from bot.db.models import (
+    CheckinAnswer,
+    CheckinDelivery,
+    CheckinSchedule,
+    Discussion,
+    Group,
+    Participation,
+)
+from bot.services.container import Services
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def services(db, clock, **privacy) -> Services:
+    return Services.build(Settings(privacy=PrivacySettings(**privacy)), db, clock)
+
+
+async def arrange(db) -> None:
+    """Two answers (100 and 10 days old) and three discussions (closed long ago, lately, still open)."""
+    async with db.transaction() as session:
+        group = Group(guild_id=1, name="G", name_key="g", kind="peer", created_by=9, created_at=NOW)
+        session.add(group)
+        await session.flush()
+        schedule = CheckinSchedule(
+            guild_id=1,
+            group_id=group.id,
+            cadence_kind="daily",
+            planned_until=NOW,
+            created_by=9,
+            created_at=NOW,
+        )
+        session.add(schedule)
+        await session.flush()
+        for user_id, age in ((1, 100), (2, 10)):
+            when = NOW - timedelta(days=age)
+            delivery = CheckinDelivery(
+                guild_id=1,
+                group_id=group.id,
+                schedule_id=schedule.id,
+                user_id=user_id,
+                round_date=date(2026, 1, 1) + timedelta(days=age),
+                due_at=when,
+                status="answered",
+            )
+            session.add(delivery)
+            await session.flush()
+            session.add(
+                CheckinAnswer(
+                    delivery_id=delivery.id,
+                    guild_id=1,
+                    group_id=group.id,
+                    user_id=user_id,
+                    answers=[{"question": "q", "kind": "long", "value": "v"}],
+                    visibility="private",
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+        for thread_id, closed in ((1, NOW - timedelta(days=100)), (2, NOW - timedelta(days=10)), (3, None)):
+            discussion = Discussion(
+                guild_id=1,
+                group_id=group.id,
+                thread_id=thread_id,
+                prompt="p",
+                started_by=9,
+                started_at=NOW - timedelta(days=120),
+                closed_at=closed,
+            )
+            session.add(discussion)
+            await session.flush()
+            session.add(Participation(discussion_id=discussion.id, user_id=1, messages=3))
+
+
+async def counts(db) -> tuple[int, int, int]:
+    async with db.transaction() as session:
+        return (
+            await session.scalar(select(func.count()).select_from(CheckinAnswer)),
+            await session.scalar(select(func.count()).select_from(Participation)),
+            await session.scalar(select(func.count()).select_from(CheckinDelivery)),
+        )
+
+
+async def test_answers_and_participation_older_than_configured_are_deleted_daily(db, clock):
+    await arrange(db)
+    built = services(db, clock, answer_retention_days=30, participation_retention_days=60)
+    clock.set(NOW)
+    await built.scheduler.reload("privacy", catch_up=False)
+    assert "privacy:retention" in built.scheduler.jobs
+    clock.advance(days=1)
+    assert await built.scheduler.run_job("privacy:retention") is not None
+    # The old answer and the long-closed discussion's counts go; deliveries (response rates) stay.
+    assert await counts(db) == (1, 2, 2)
+
+
+async def test_nothing_is_deleted_when_retention_is_not_configured(db, clock):
+    await arrange(db)
+    built = services(db, clock)
+    await built.scheduler.reload("privacy", catch_up=False)
+    assert "privacy:retention" not in built.scheduler.jobs
+    async with db.transaction() as session:
+        assert await built.privacy.apply_retention(session, NOW + timedelta(days=365)) == {
+            "answers": 0,
+            "participation": 0,
+        }
+    assert await counts(db) == (2, 3, 2)
