@@ -284,7 +284,7 @@ class PrivacyService:
             deleted,
             pseudonymised,
         )
-        return ErasureReport(deleted, pseudonymised, dict(erasure.counts))
+        return ErasureReport(deleted, pseudonymised, {k: n for k, n in erasure.counts.items() if n})
 
     async def check_erase_member(
         self, guild_id: int, actor: Actor, user_id: int, *, still_in_server: bool
