@@ -25,6 +25,14 @@ from bot.db.models.discussions import (
 )
 from bot.db.models.goals import Goal, GoalMilestone, GoalPartner, GoalUpdate
 from bot.db.models.groups import Group, GroupMember, GuildSettings, MatchOptIn, MatchProposal
+from bot.db.models.meetings import (
+    Meeting,
+    MeetingAttendance,
+    MeetingAvailability,
+    MeetingBurden,
+    MeetingSeries,
+    MeetingSlot,
+)
 from bot.db.models.moderation import ModerationRecord
 from bot.db.models.profiles import DmChannel, MemberProfile
 from bot.db.models.scheduling import JobState, OutboxMessage
@@ -60,6 +68,12 @@ __all__ = [
     "JobState",
     "MatchOptIn",
     "MatchProposal",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingAvailability",
+    "MeetingBurden",
+    "MeetingSeries",
+    "MeetingSlot",
     "MemberProfile",
     "ModerationRecord",
     "OutboxMessage",
