@@ -29,7 +29,6 @@ from bot.db.models import (
     CheckinSchedule,
     Group,
     GroupMember,
-    MemberProfile,
     OutboxMessage,
     QuestionSet,
 )
@@ -57,6 +56,7 @@ from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
 from bot.services import checkin_messages as messages
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
+from bot.services.profiles import profiles_of
 from bot.services.settings import SettingsService
 
 PLANNER_JOB = "checkin:planner"
@@ -321,10 +321,13 @@ class CheckinService:
                 )
             )
             keys = [f"checkin:{i}" for i in pending]
-            if keys:
+            for start in range(0, len(keys), 500):  # asyncpg takes at most 32,767 bound parameters
                 await session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.dedupe_key.in_(keys), OutboxMessage.status == "pending")
+                    .where(
+                        OutboxMessage.dedupe_key.in_(keys[start : start + 500]),
+                        OutboxMessage.status == "pending",
+                    )
                     .values(status="cancelled")
                 )
             await session.delete(row)
@@ -559,14 +562,7 @@ class CheckinService:
         self, session: AsyncSession, guild_id: int, user_ids: list[int]
     ) -> dict[int, tuple[str, tuple[int, int] | None, date | None]]:
         default = (await self._settings.get_in(session, guild_id)).default_timezone
-        profiles = {
-            p.user_id: p
-            for p in await session.scalars(
-                select(MemberProfile).where(
-                    MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(user_ids)
-                )
-            )
-        }
+        profiles = await profiles_of(session, guild_id, user_ids)
         zones = {}
         for user_id in user_ids:
             p = profiles.get(user_id)
@@ -643,8 +639,10 @@ async def round_stats(session: AsyncSession, schedule_id: int, round_date: date)
     shared = (
         await session.scalars(
             select(CheckinAnswer)
+            .join(CheckinDelivery, CheckinDelivery.id == CheckinAnswer.delivery_id)
             .where(
-                CheckinAnswer.delivery_id.in_([d.id for d in deliveries]),
+                CheckinDelivery.schedule_id == schedule_id,
+                CheckinDelivery.round_date == round_date,
                 CheckinAnswer.visibility.in_(("facilitators", "group")),
             )
             .order_by(CheckinAnswer.created_at)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
@@ -70,16 +70,17 @@ class MatchingService:
         settings = await self._settings.get(guild_id)
         async with self._db.transaction() as session:
             optins = (await session.scalars(select(MatchOptIn).where(MatchOptIn.guild_id == guild_id))).all()
-            user_ids = [o.user_id for o in optins]
+            # Subqueries, not lists of ids: asyncpg takes at most 32,767 bound parameters.
+            opted_in = select(MatchOptIn.user_id).where(MatchOptIn.guild_id == guild_id)
             profiles = {
                 p.user_id: p
                 for p in await session.scalars(
                     select(MemberProfile).where(
-                        MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(user_ids)
+                        MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(opted_in)
                     )
                 )
             }
-            previous = await _previous_pairs(session, guild_id, user_ids)
+            previous = await _previous_pairs(session, guild_id, opted_in) if optins else set()
         candidates = [_candidate(o, profiles.get(o.user_id), settings) for o in optins]
         proposal = suggest(
             candidates, mode=mode, group_size=group_size, previous_pairs=previous, on=self._clock.now().date()
@@ -147,10 +148,8 @@ class MatchingService:
         return name
 
 
-async def _previous_pairs(session, guild_id: int, user_ids: list[int]) -> set[frozenset[int]]:  # noqa: ANN001
-    """Return every two of ``user_ids`` who ever shared a group here (never re-pair them)."""
-    if not user_ids:
-        return set()
+async def _previous_pairs(session, guild_id: int, user_ids: Select) -> set[frozenset[int]]:  # noqa: ANN001
+    """Return every two of ``user_ids`` (a query) who ever shared a group here (never re-pair them)."""
     a, b = aliased(GroupMember), aliased(GroupMember)
     rows = await session.execute(
         select(a.user_id, b.user_id)

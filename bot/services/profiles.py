@@ -62,18 +62,28 @@ async def member_clocks(
     """Return many members' clocks with one query (the server's default zone where unset)."""
     default = (await settings.get_in(session, guild_id)).default_timezone
     clocks = {user_id: MemberClock(default) for user_id in user_ids}
-    for start in range(0, len(user_ids), 500):  # stay under every database's bound-parameter limit
+    for profile in (await profiles_of(session, guild_id, user_ids)).values():
+        quiet = None
+        if profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
+            quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
+        clocks[profile.user_id] = MemberClock(profile.timezone or default, quiet)
+    return clocks
+
+
+async def profiles_of(
+    session: AsyncSession, guild_id: int, user_ids: Sequence[int]
+) -> dict[int, MemberProfile]:
+    """Return the profiles these members have, by user id (members without one are left out)."""
+    found: dict[int, MemberProfile] = {}
+    # In slices: asyncpg takes at most 32,767 bound parameters, and a big group has more members.
+    for start in range(0, len(user_ids), 500):
         profiles = await session.scalars(
             select(MemberProfile).where(
                 MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(user_ids[start : start + 500])
             )
         )
-        for profile in profiles.all():
-            quiet = None
-            if profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
-                quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
-            clocks[profile.user_id] = MemberClock(profile.timezone or default, quiet)
-    return clocks
+        found.update((profile.user_id, profile) for profile in profiles)
+    return found
 
 
 async def group_clocks(

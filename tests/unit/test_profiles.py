@@ -3,7 +3,8 @@ import asyncio
 import pytest
 
 from bot.errors import Invalid
-from bot.services.profiles import ProfileService
+from bot.services.profiles import ProfileService, member_clocks
+from bot.services.settings import SettingsService
 
 
 async def test_profile_starts_empty_and_keeps_untouched_fields(db, clock):
@@ -50,3 +51,14 @@ async def test_two_first_changes_at_once_both_land(db, clock):
 
     profile = await profiles.get(1, 10)
     assert (profile.timezone, profile.bio) == ("Europe/Paris", "Pathologist")
+
+
+async def test_clocks_of_more_members_than_one_query_may_name_are_read(db, clock):
+    await ProfileService(db, clock).update(1, 39_999, timezone="Asia/Tokyo")
+    members = list(range(40_000))  # asyncpg refuses a query with more than 32,767 parameters
+
+    async with db.transaction() as session:
+        clocks = await member_clocks(session, SettingsService(db), 1, members)
+
+    assert len(clocks) == 40_000
+    assert (clocks[0].zone, clocks[39_999].zone) == ("UTC", "Asia/Tokyo")
