@@ -23,6 +23,7 @@ EXTENSIONS = (
     "cogs.guilds",
     "cogs.help",
     "cogs.matching",
+    "cogs.meetings",
     "cogs.moderation",
     "cogs.privacy",
     "cogs.profile",

@@ -18,6 +18,7 @@ from bot.db.keys import check_readable
 from bot.db.migrate import upgrade_async
 from bot.discord_discussions import DiscordDiscussionSpaces
 from bot.discord_homes import DiscordGroupHomes
+from bot.discord_meetings import DiscordMeetingCalendar
 from bot.discord_moderation import DiscordModeration
 from bot.discord_notifier import DiscordNotifier
 from bot.messaging.outbox import OutboxDispatcher
@@ -57,6 +58,7 @@ class BotRunner:
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)
             services.moderation.actions = DiscordModeration(bot)
+            services.meetings.calendar = DiscordMeetingCalendar(bot)
             services.discussions.spaces = services.coffee_rounds.spaces = DiscordDiscussionSpaces(bot)
             scheduler_settings = self.settings.scheduler
             notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))
@@ -77,6 +79,7 @@ class BotRunner:
             services.scheduler.add_periodic("discussions", 60, services.sweep_discussions)
             services.scheduler.add_periodic("coffee", 60, services.coffee_rounds.run_due)
             services.scheduler.add_periodic("conversation", 300, services.conversation.run_due)
+            services.scheduler.add_periodic("meetings", 60, services.meeting_sweep.run_due)
             async with bot:
                 connection = asyncio.create_task(bot.start(token), name="discord-connection")
                 stopping = asyncio.create_task(stop.wait(), name="stop-signal")

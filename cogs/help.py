@@ -11,7 +11,8 @@ from cogs._ui import card, reply
 
 INTRO = (
     "I keep your mentoring program in touch between meetings: check-ins at your local time, "
-    "goals with gentle accountability, facilitated discussions and coffee pairings. "
+    "goals with gentle accountability, facilitated discussions, coffee pairings and meetings planned "
+    "fairly across time zones. "
     "Everything personal is answered privately."
 )
 
@@ -57,6 +58,7 @@ WHO_SEES_WHAT = (
     "• Anonymous questions: nobody, facilitators included, can see who asked.\n"
     "• Reports: only the group's facilitators (or coordinators). Moderation records keep no message text.\n"
     "• Your profile: your time zone and bio help your groups; `/profile show` shows it to you only.\n"
+    "• Meeting polls: only the facilitators see which times you marked; the group sees who's going.\n"
     "• All of it: `/privacy show` lists it, `/privacy export` copies it, `/privacy erase` deletes it."
 )
 

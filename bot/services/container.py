@@ -25,6 +25,8 @@ from bot.services.goals import GoalService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
+from bot.services.meeting_sweep import MeetingSweep
+from bot.services.meetings import MeetingService
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.profiles import ProfileService
@@ -63,6 +65,8 @@ class Services:
     discussion_schedules: DiscussionSchedules
     prompts: PromptLibrary
     privacy: PrivacyService
+    meetings: MeetingService
+    meeting_sweep: MeetingSweep
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -76,6 +80,7 @@ class Services:
         secret = privacy.anonymity_secret.get_secret_value() if privacy.anonymity_secret else ""
         discussions = DiscussionService(db, clock, groups, scheduler=scheduler, anonymity_secret=secret)
         checkin_answers = CheckinAnswerService(db, clock, program, groups, scheduler)
+        meetings = MeetingService(db, clock, program, groups, scheduler)
         return cls(
             settings=settings,
             db=db,
@@ -133,6 +138,8 @@ class Services:
                 participation_retention_days=privacy.participation_retention_days,
                 guild_grace_days=privacy.guild_data_grace_days,
             ),
+            meetings=meetings,
+            meeting_sweep=MeetingSweep(db, clock, program, meetings, scheduler),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),

@@ -94,7 +94,7 @@ class MeetingAttendance(Base):
         ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False, index=True)
-    rsvp: Mapped[str | None] = mapped_column(String(8), default=None)  # going | not_going
+    rsvp: Mapped[str | None] = mapped_column(String(8), default=None)  # going | declined
     rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     attended: Mapped[bool | None] = mapped_column(Boolean, default=None)  # None until recorded
     # The inconvenience this meeting added to the member's burden (taken back if it is cancelled).
