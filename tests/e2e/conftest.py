@@ -56,7 +56,7 @@ async def running_bot(fake: FakeDiscord, settings: Settings, clock):
     runner = BotRunner(settings, clock=clock)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
-    ready = asyncio.create_task(fake.wait_until_ready(timeout=15))
+    ready = asyncio.create_task(_ready(fake, fake.hub.identified_count))
     await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         ready.cancel()
@@ -73,6 +73,13 @@ async def running_bot(fake: FakeDiscord, settings: Settings, clock):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+async def _ready(fake: FakeDiscord, identified: int) -> None:
+    # This bot's own session, not just the fake's: with a bot already connected (a restart test)
+    # the fake is ready at once, before this one has even migrated the database.
+    await fake.hub.wait_for(lambda: fake.hub.identified_count > identified, 15, "the bot to identify")
+    await fake.wait_until_ready()
 
 
 @pytest.fixture
