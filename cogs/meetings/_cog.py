@@ -235,6 +235,8 @@ class MeetCog(commands.GroupCog, group_name="meet", group_description="Meetings 
             embed.add_field(name="Server event", value=meeting.event_url, inline=False)
         elif published and published.failure:
             embed.add_field(name="No server event", value=published.failure[:1024], inline=False)
+        else:  # the meetings sweep got to it first
+            embed.add_field(name="Server event", value="On its way, with the announcement.", inline=False)
         if row.awkward:
             hard = ", ".join(f"<@{user}> ({hour})" for user, hour in row.awkward)
             embed.add_field(
