@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.db.encryption import KeyRing, bind_keys
+from bot.db.text import drop_nul_characters
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -50,6 +51,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        drop_nul_characters(engine.sync_engine)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # Tasks with a unit of work open: a second one in the same task would wait for the first's
         # write lock forever (SQLite) or see another snapshot (PostgreSQL). A context variable

@@ -121,3 +121,24 @@ async def test_a_row_missing_until_many_units_of_work_need_it_is_made_once_and_l
     async with db.transaction() as session:
         row = await session.get(MemberProfile, (1, 1))
         assert row.quiet_start_minute == 20
+
+
+async def test_nul_characters_are_dropped_from_text_on_every_backend(db):
+    from bot.db.models import GuildSettings
+    from bot.db.upsert import insert_ignore
+
+    async with db.transaction() as session:
+        session.add(GuildSettings(guild_id=1, default_timezone="Europe/\x00Paris"))
+        rows = [
+            {"guild_id": 2, "default_timezone": "Asia/\x00Tokyo"},
+            {"guild_id": 3, "default_timezone": "UTC"},
+        ]
+        await insert_ignore(session, GuildSettings.__table__, rows)
+
+    async with db.transaction() as session:
+        found = await session.scalar(
+            select(GuildSettings.guild_id).where(GuildSettings.default_timezone == "Europe/Paris\x00")
+        )
+        zones = (await session.scalars(select(GuildSettings.default_timezone).order_by("guild_id"))).all()
+    assert found == 1
+    assert zones == ["Europe/Paris", "Asia/Tokyo", "UTC"]
