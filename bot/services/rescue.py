@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Group, GroupMember
@@ -46,13 +46,22 @@ class GroupRescue:
 
     async def sweep(self, session: AsyncSession, now: datetime) -> None:
         """Move every stalled group one step along the rescue, at most one step per period."""
+        # Locked: a message meanwhile (which starts the rescue over) waits for this step instead of
+        # being overwritten by it. SQLite lets one writer in anyway; PostgreSQL would interleave.
         groups = (
-            await session.scalars(select(Group).where(Group.archived_at.is_(None), Group.rescue_stage < 3))
+            await session.scalars(
+                select(Group)
+                .where(
+                    Group.archived_at.is_(None),
+                    Group.rescue_stage < 3,
+                    func.coalesce(Group.last_activity_at, Group.created_at) <= now - self._quiet,
+                )
+                .order_by(Group.id)
+                .with_for_update()
+            )
         ).all()
         for group in groups:
             quiet_since = group.last_activity_at or group.created_at
-            if now - quiet_since < self._quiet:
-                continue
             if group.rescue_stage > 0 and group.rescue_at is not None and now - group.rescue_at < self._step:
                 continue
             members = (
