@@ -16,6 +16,8 @@ KINDS: tuple[Kind, ...] = ("one_to_one", "group", "peer", "near_peer", "facilita
 ROLES: tuple[Role, ...] = ("mentor", "mentee", "peer", "facilitator")
 MAX_MEMBERS = 50
 NAME_MAX = 60  # leaves room for Discord's 100-character channel names
+# The stored case-folded name (e.g. "Straße" -> "strasse"); PostgreSQL refuses a longer one.
+NAME_KEY_MAX = 100
 DESCRIPTION_MAX = 1000
 
 KIND_LABELS: dict[Kind, str] = {
@@ -74,6 +76,8 @@ def check_name(name: str) -> str:
         raise Invalid("A group needs a name.")
     if len(cleaned) > NAME_MAX:
         raise Invalid(f"A group name can be at most {NAME_MAX} characters (this one has {len(cleaned)}).")
+    if len(cleaned.casefold()) > NAME_KEY_MAX:
+        raise Invalid("That group name is too long once letters like “ß” or “ﬃ” are spelled out; shorten it.")
     return cleaned
 
 

@@ -147,6 +147,10 @@ class CheckinService:
         name = " ".join(name.split())
         if not 1 <= len(name) <= 60:
             raise Invalid("A question set needs a name of at most 60 characters.")
+        if len(name.casefold()) > 60:  # the stored case-folded name; PostgreSQL refuses a longer one
+            raise Invalid(
+                "That name is too long once letters like “ß” are spelled out (“ss”); shorten it a little."
+            )
         questions = parse_question_lines(lines)
         async with self._db.transaction() as session:
             inserted = await insert_ignore(

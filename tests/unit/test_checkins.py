@@ -109,6 +109,17 @@ def test_custom_question_sets_are_checked():
         parse_question_lines("x" * 46)
 
 
+async def test_a_question_set_name_too_long_once_spelled_out_is_refused_clearly(world):
+    _, checkins, _, _ = world
+    name = "Wöchentliche Fragen für die Gruppe an der Großen Straße 1234"  # 60 characters, 62 as "ss"
+
+    with pytest.raises(Invalid, match="spelled out"):
+        await checkins.create_question_set(GUILD, ADMIN, name, "How are you?")
+    await checkins.create_question_set(GUILD, ADMIN, name[:55], "How are you?")
+
+    assert [n for _, n in await checkins.question_sets(GUILD)] == [name[:55]]
+
+
 def test_answers_respect_their_limits():
     with pytest.raises(Invalid, match="1 to 5"):
         check_answers(DEFAULT_QUESTIONS, ["7", "", "", ""])

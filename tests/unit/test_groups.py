@@ -65,6 +65,12 @@ async def test_overlong_names_are_refused_before_anything_is_created(groups, hom
     assert homes.access == {}
 
 
+async def test_a_name_too_long_once_spelled_out_is_refused_before_anything_is_created(groups, homes):
+    with pytest.raises(Invalid, match="spelled out"):
+        await make(groups, name="ß" * 60)  # 60 characters, 120 case-folded ("ss" each)
+    assert homes.access == {}
+
+
 async def outbox_keys(db) -> list[str]:
     async with db.transaction() as session:
         return [row.dedupe_key for row in await session.scalars(select(OutboxMessage))]
