@@ -549,7 +549,9 @@ async def _milestone(session: AsyncSession, goal_id: int, ref: str | int) -> Goa
         statement = statement.where(GoalMilestone.id == int(text))
     else:
         statement = statement.where(func.lower(GoalMilestone.title) == text.lower())
-    found = (await session.scalars(statement)).first()
+    # Two milestones may share a title: take the first in the list, not whichever the database
+    # happens to return first (PostgreSQL moves a row each time it is updated).
+    found = (await session.scalars(statement.order_by(GoalMilestone.position))).first()
     if found is None:
         raise NotFound("No such milestone on this goal; pick one from the list as you type.")
     return found

@@ -1,0 +1,24 @@
+from bot.scheduling import SchedulingEngine
+from bot.services.actors import Actor
+from bot.services.goals import GoalService
+from bot.services.groups import GroupService
+from bot.services.settings import SettingsService
+from tests.support.homes import RecordingHomes
+
+GUILD, ALICE = 1, Actor(10)
+
+
+async def test_a_milestone_named_twice_is_ticked_off_where_it_stands_in_the_list(db, clock):
+    settings, engine = SettingsService(db), SchedulingEngine(db, clock)
+    goals = GoalService(
+        db, clock, settings, GroupService(db, clock, settings, engine, RecordingHomes()), engine
+    )
+    goal = await goals.set_goal(GUILD, ALICE, title="Submit the R01")
+    await goals.add_milestone(GUILD, ALICE, str(goal.id), "Draft")
+    added = await goals.add_milestone(GUILD, ALICE, str(goal.id), "Draft")
+    moved = await goals.move_milestone(GUILD, ALICE, str(goal.id), str(added.milestones[1].id), 1)
+
+    ticked = await goals.check_milestone(GUILD, ALICE, str(goal.id), "draft")
+
+    assert [m.id for m in ticked.milestones] == [m.id for m in moved.milestones]
+    assert [m.done for m in ticked.milestones] == [True, False]
