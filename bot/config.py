@@ -69,6 +69,9 @@ class DatabaseSettings(_Section):
 
     url: str = "sqlite+aiosqlite:///mentorbot.db"
     echo: bool = False
+    # How long a unit of work waits for the database (SQLite's write lock, a PostgreSQL connection)
+    # before the user is asked to try again in a moment.
+    busy_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
 
     @field_validator("url")
     @classmethod

@@ -6,6 +6,7 @@ import logging
 import uuid
 
 import discord
+import sqlalchemy.exc
 from discord import app_commands
 
 from bot.errors import DomainError
@@ -13,6 +14,12 @@ from bot.errors import DomainError
 log = logging.getLogger(__name__)
 
 ERROR_COLOR = 0xE5534B
+DATABASE_BUSY = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    ConnectionRefusedError,
+)
 
 
 def describe(error: BaseException) -> tuple[str, str, bool]:
@@ -40,6 +47,14 @@ def describe(error: BaseException) -> tuple[str, str, bool]:
         return "Not a valid choice", f"That has to be {what}; pick one from the list.", False
     if isinstance(error, app_commands.CheckFailure):
         return "Not allowed", "You can't use this command here.", False
+    if isinstance(original, DATABASE_BUSY):
+        # Busy (SQLite's lock held too long) or unreachable (PostgreSQL restarting): nothing was
+        # saved, and the same command will work once the database answers again.
+        return (
+            "Just a moment",
+            "I can't reach my database right now, so nothing was changed. Please try again in a moment.",
+            False,
+        )
     if isinstance(original, discord.Forbidden):
         return (
             "I'm missing a permission",

@@ -51,7 +51,12 @@ class BotRunner:
         if self.migrate:
             await upgrade_async(self.settings.database.url)
         database = self.settings.database
-        db = Database.from_url(database.url, echo=database.echo, keys=self.settings.privacy.key_ring())
+        db = Database.from_url(
+            database.url,
+            echo=database.echo,
+            keys=self.settings.privacy.key_ring(),
+            busy_timeout=database.busy_timeout_seconds,
+        )
         try:
             await check_readable(db)  # a wrong or missing data key stops here, saying how to fix it
             self.services = services = Services.build(self.settings, db, self.clock)

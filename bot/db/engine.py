@@ -15,16 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.db.encryption import KeyRing, bind_keys
 from bot.db.text import drop_nul_characters
 
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+BUSY_TIMEOUT_SECONDS = 15.0
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and immediate write transactions."""
+def create_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> AsyncEngine:
+    """Create an async engine; SQLite gets WAL, foreign keys and immediate write transactions.
+
+    ``busy_timeout`` is how long a unit of work waits for the database (SQLite's write lock, a
+    PostgreSQL connection) before it fails with a "try again" error instead of hanging.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_timeout=busy_timeout)
 
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -35,7 +39,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -59,9 +63,16 @@ class Database:
         self._busy: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False, keys: KeyRing | None = None) -> Database:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        echo: bool = False,
+        keys: KeyRing | None = None,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+    ) -> Database:
         """Build a database for ``url``; with ``keys``, free-text fields are stored encrypted."""
-        engine = create_engine(url, echo=echo)
+        engine = create_engine(url, echo=echo, busy_timeout=busy_timeout)
         bind_keys(engine.dialect, keys)
         return cls(engine)
 
