@@ -25,7 +25,7 @@ from bot.db.models import (
     CoffeeProgram,
     CoffeeSitOut,
 )
-from bot.db.upsert import insert_ignore
+from bot.db.upsert import insert_ignore, locked_row
 from bot.domain.cadence import first_day, next_occurrence
 from bot.errors import Conflict, Invalid, NotAllowed, NotFound
 from bot.services.actors import Actor
@@ -117,10 +117,15 @@ class CoffeeService:
             raise Invalid("Choose 0 to 52 rounds before the same two people can meet again.")
         now = self._clock.now()
         async with self._db.transaction() as session:
-            row = await session.get(CoffeeProgram, guild_id, with_for_update=True)
-            if row is None:
-                row = CoffeeProgram(guild_id=guild_id, created_by=actor.user_id, created_at=now)
-                session.add(row)
+            row = await locked_row(
+                session,
+                CoffeeProgram,
+                guild_id,
+                channel_id=channel_id,
+                anchor_day=first_day(weekday, now.date()),
+                created_by=actor.user_id,
+                created_at=now,
+            )
             row.channel_id, row.every_weeks, row.weekday = channel_id, every_weeks, weekday
             row.no_repeat_rounds, row.active = no_repeat_rounds, True
             row.anchor_day = first_day(weekday, now.date())
@@ -187,9 +192,9 @@ class CoffeeService:
                 raise Invalid("Coffee pairings are paused in this server; a coordinator can restart them.")
             row = await session.get(CoffeeParticipant, (guild_id, user_id), with_for_update=True)
             if row is None:
-                session.add(
-                    CoffeeParticipant(guild_id=guild_id, user_id=user_id, joined_at=self._clock.now())
-                )
+                values = {"guild_id": guild_id, "user_id": user_id, "joined_at": self._clock.now()}
+                if not await insert_ignore(session, CoffeeParticipant.__table__, values):
+                    raise Conflict("You're already in the coffee pairings.")  # a double click
             elif row.paused_until is None and not row.skip_next:
                 raise Conflict("You're already in the coffee pairings.")
             else:

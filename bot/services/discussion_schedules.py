@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Discussion, DiscussionSchedule, Group, QueuedPrompt
+from bot.db.upsert import locked_row
 from bot.domain.cadence import candidate_days, due_occurrence, first_day, next_occurrence
 from bot.domain.discussions import next_in_rotation
 from bot.errors import DomainError, Invalid
@@ -104,10 +105,17 @@ class DiscussionSchedules:
         _require_home(group, kind)
         now = self._clock.now()
         async with self._db.transaction() as session:
-            row = await session.get(DiscussionSchedule, (group.id, kind), with_for_update=True)
-            if row is None:
-                row = DiscussionSchedule(group_id=group.id, kind=kind, guild_id=guild_id)
-                session.add(row)
+            row = await locked_row(
+                session,
+                DiscussionSchedule,
+                (group.id, kind),
+                guild_id=guild_id,
+                every_weeks=every,
+                weekday=weekday,
+                anchor_day=first_day(weekday, now.date()),
+                created_by=actor.user_id,
+                created_at=now,
+            )
             row.every_weeks, row.weekday, row.duration_hours = every, weekday, duration_hours
             row.anchor_day = first_day(weekday, now.date())
             row.created_by, row.created_at = actor.user_id, now

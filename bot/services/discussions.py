@@ -31,7 +31,7 @@ from bot.db.models import (
     GuildSettings,
     Participation,
 )
-from bot.db.upsert import insert_ignore
+from bot.db.upsert import insert_ignore, locked_row
 from bot.domain.discussions import CONFIDENTIALITY_REMINDER, parse_rules, thread_name
 from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from bot.messaging import Button, Card, Field, OutgoingMessage
@@ -113,25 +113,22 @@ class DiscussionService:
         rules = parse_rules(text)
         now = self._clock.now()
         async with self._db.transaction() as session:
-            row = await session.get(GroundRules, group.id, with_for_update=True)
-            if row is None:
-                session.add(
-                    GroundRules(
-                        group_id=group.id,
-                        guild_id=guild_id,
-                        rules=list(rules),
-                        version=1,
-                        updated_by=actor.user_id,
-                        updated_at=now,
-                    )
-                )
-            else:
-                row.rules, row.version, row.updated_by, row.updated_at = (
-                    list(rules),
-                    row.version + 1,
-                    actor.user_id,
-                    now,
-                )
+            row = await locked_row(
+                session,
+                GroundRules,
+                group.id,
+                guild_id=guild_id,
+                rules=list(rules),
+                version=0,
+                updated_by=actor.user_id,
+                updated_at=now,
+            )
+            row.rules, row.version, row.updated_by, row.updated_at = (
+                list(rules),
+                row.version + 1,
+                actor.user_id,
+                now,
+            )
         await self._groups.ask_consent_again(guild_id, group.id)  # new rules: everyone agrees again
         return rules
 
@@ -337,10 +334,7 @@ class DiscussionService:
         return group.name
 
     async def _author_hash(self, session: AsyncSession, guild_id: int, user_id: int) -> str:
-        settings = await session.get(GuildSettings, guild_id, with_for_update=True)
-        if settings is None:
-            settings = GuildSettings(guild_id=guild_id, default_timezone="UTC")
-            session.add(settings)
+        settings = await locked_row(session, GuildSettings, guild_id, default_timezone="UTC")
         if settings.anonymity_salt is None:
             settings.anonymity_salt = secrets.token_hex(32)
         return author_hash(self._secret, settings.anonymity_salt, guild_id, user_id)
