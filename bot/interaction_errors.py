@@ -14,12 +14,26 @@ from bot.errors import DomainError
 log = logging.getLogger(__name__)
 
 ERROR_COLOR = 0xE5534B
-DATABASE_BUSY = (
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,
-    ConnectionRefusedError,
+# What a busy or unreachable database says (SQLite's lock, PostgreSQL restarting or refusing).
+UNAVAILABLE_SIGNS = (
+    "database is locked",
+    "unable to open",
+    "connection",
+    "connect",
+    "timeout",
+    "shutting down",
 )
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Tell a busy or unreachable database (worth retrying) from a real fault such as a missing table."""
+    if isinstance(error, sqlalchemy.exc.TimeoutError | ConnectionRefusedError):
+        return True
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        return error.connection_invalidated or any(
+            sign in str(error.orig).lower() for sign in UNAVAILABLE_SIGNS
+        )
+    return False
 
 
 def describe(error: BaseException) -> tuple[str, str, bool]:
@@ -47,7 +61,7 @@ def describe(error: BaseException) -> tuple[str, str, bool]:
         return "Not a valid choice", f"That has to be {what}; pick one from the list.", False
     if isinstance(error, app_commands.CheckFailure):
         return "Not allowed", "You can't use this command here.", False
-    if isinstance(original, DATABASE_BUSY):
+    if database_unavailable(original):
         # Busy (SQLite's lock held too long) or unreachable (PostgreSQL restarting): nothing was
         # saved, and the same command will work once the database answers again.
         return (

@@ -98,7 +98,7 @@ class ProgressModal(ReportingModal, title="Update your goal"):
         """Record the update."""
         bot: MentorBot = interaction.client  # type: ignore[assignment]
         text = self.progress.value.strip().rstrip("%")
-        if not text.lstrip("-").isdigit():
+        if not text.lstrip("-").isdecimal():
             raise Invalid("Progress is a percentage from 0 to 100.")
         goal = await bot.services.goals.update(
             self.guild_id,
@@ -323,7 +323,7 @@ class GoalsCog(
     ) -> None:
         """Cheer a goal you're a partner on, with a short note."""
         assert interaction.guild_id is not None
-        if not goal.isdigit():
+        if not goal.isdecimal():
             raise Invalid("Pick the goal from the list as you type.")
         view = await self.goals.cheer(interaction.user.id, int(goal), note)
         await reply(

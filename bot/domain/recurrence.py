@@ -187,14 +187,14 @@ def _cron_weekdays(field: str) -> str:
         else:
             start = _cron_day(first)
             end = _cron_day(last) if dash else 6 if slash else start
-        if start > end or (slash and not (step.isdigit() and int(step) > 0)):
+        if start > end or (slash and not (step.isdecimal() and int(step) > 0)):
             raise ValueError(f"“{item[:16]}” is not a weekday range I understand")
         days.update(range(start, end + 1, int(step) if slash else 1))
     return ",".join(sorted({str((day - 1) % 7) for day in days}))
 
 
 def _cron_day(token: str) -> int:
-    if token.isdigit() and int(token) <= 7:
+    if token.isdecimal() and int(token) <= 7:
         return int(token)
     if token in _CRON_DAYS:
         return _CRON_DAYS.index(token)

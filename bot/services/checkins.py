@@ -587,7 +587,7 @@ class CheckinService:
         query = select(QuestionSet.id).where(QuestionSet.guild_id == guild_id)
         query = (
             query.where(QuestionSet.id == int(text))
-            if text.isdigit()
+            if text.isdecimal() and len(text) <= 18
             else query.where(QuestionSet.name_key == text.casefold())
         )
         found = await session.scalar(query)

@@ -500,7 +500,7 @@ async def _record_event(
 
 async def _find(session: AsyncSession, guild_id: int, ref: str | int, *, for_update: bool = False) -> Goal:
     text = str(ref).strip()
-    if not text.isdigit():
+    if not text.isdecimal() or len(text) > 18:
         raise NotFound(_not_found(ref))
     statement = select(Goal).where(Goal.guild_id == guild_id, Goal.id == int(text))
     if for_update:
@@ -545,7 +545,7 @@ async def _may_see(session: AsyncSession, goal: Goal, user_id: int) -> bool:
 async def _milestone(session: AsyncSession, goal_id: int, ref: str | int) -> GoalMilestone:
     text = str(ref).strip()
     statement = select(GoalMilestone).where(GoalMilestone.goal_id == goal_id)
-    if text.isdigit():
+    if text.isdecimal() and len(text) <= 18:
         statement = statement.where(GoalMilestone.id == int(text))
     else:
         statement = statement.where(func.lower(GoalMilestone.title) == text.lower())

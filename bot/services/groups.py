@@ -530,14 +530,14 @@ async def _find(session: AsyncSession, guild_id: int, ref: str | int, *, for_upd
     """Find a group of this server by id (what autocomplete sends) or by name (what people type)."""
     query = select(Group).where(Group.guild_id == guild_id)
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isdecimal() and len(text) <= 18:
         query = query.where(Group.id == int(text))
     else:
         query = query.where(Group.name_key == " ".join(text.split()).casefold())
     if for_update:
         query = query.with_for_update()
     group = (await session.scalars(query)).first()
-    if group is None and text.isdigit():  # a group whose name is a number
+    if group is None and text.isdecimal():  # a group whose name is a number
         group = (
             await session.scalars(select(Group).where(Group.guild_id == guild_id, Group.name_key == text))
         ).first()

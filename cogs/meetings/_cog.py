@@ -111,7 +111,7 @@ async def upcoming_meeting_choices(
 def _id(value: str | None, what: str) -> int | None:
     if value is None:
         return None
-    if not value.strip().isdigit():
+    if not value.strip().isdecimal():
         raise Invalid(f"Pick a {what} from the list as you type.")
     return int(value)
 
@@ -119,7 +119,7 @@ def _id(value: str | None, what: str) -> int | None:
 def _slot(value: str | None) -> datetime | None:
     if value is None:
         return None
-    if not value.strip().isdigit() or len(value.strip()) > 12:
+    if not value.strip().isdecimal() or len(value.strip()) > 12:
         raise Invalid("Pick a time from the list as you type (the poll's times, best first).")
     return moment(value.strip())
 

@@ -120,3 +120,10 @@ async def test_every_command_answers_any_input_without_crashing(fake, world: Wor
 
 def _needs_attachment(options: list[dict[str, Any]]) -> bool:
     return any(o["type"] == ATTACHMENT and o.get("required") for o in options)
+
+
+async def test_odd_digits_and_huge_ids_are_not_found_rather_than_crashing(fake, world: World, bot):
+    for ref in ("²", "٣", "99999999999999999999"):  # a superscript, an Arabic-Indic digit, beyond any id
+        for command in ("group agree", "group info"):
+            shown = str(await final(await fake.slash(world.alice, world.guild, command, group=ref)))
+            assert UNEXPECTED not in shown, f"/{command} {ref!r}: {shown}"
