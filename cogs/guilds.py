@@ -25,6 +25,12 @@ class Guilds(commands.Cog):
         await self.bot.services.guilds.joined(guild.id)
 
     @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Start the grace period of servers that removed the bot while it was offline."""
+        present = [guild.id for guild in self.bot.guilds if guild.shard_id == shard_id]
+        await self.bot.services.guilds.reconcile(shard_id, self.bot.shard_count or 1, present)
+
+    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Count a message in a group's home as a sign of life (its text is never read or kept)."""
         if message.guild is not None and not message.author.bot:

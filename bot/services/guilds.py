@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import GuildRecord
@@ -27,3 +31,26 @@ class GuildService:
             row = await session.get(GuildRecord, guild_id, with_for_update=True)
             if row is not None and row.left_at is None:
                 row.left_at = self._clock.now()
+
+    async def reconcile(self, shard_id: int, shard_count: int, present: Iterable[int]) -> list[int]:
+        """Mark the servers of a shard that the bot is no longer in: it was removed while offline.
+
+        ``present`` is every server the shard's READY listed, unavailable ones (an outage)
+        included, so only a real removal counts. Returns the servers marked.
+        """
+        here = set(present)
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            rows = (
+                await session.scalars(
+                    select(GuildRecord).where(GuildRecord.left_at.is_(None)).with_for_update()
+                )
+            ).all()
+            gone = [
+                row
+                for row in rows
+                if (row.guild_id >> 22) % shard_count == shard_id and row.guild_id not in here
+            ]
+            for row in gone:
+                row.left_at = now
+            return [row.guild_id for row in gone]

@@ -285,3 +285,31 @@ async def test_dev_guild_gets_the_commands_instantly_instead_of_globally(fake, w
     finally:
         stop.set()
         await asyncio.wait_for(runner, 10)
+
+
+async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_left(
+    fake, world, database_url, clock
+):
+    from tests.e2e.conftest import running_bot, settings_for
+
+    old = fake.add_guild("Last year's program", owner=world.owner)
+    settings = settings_for(fake, database_url)
+
+    async with running_bot(fake, settings, clock) as first:
+
+        async def both_recorded() -> bool:
+            async with first.services.db.transaction() as session:
+                return all([await session.get(GuildRecord, g.id) for g in (world.guild, old)])
+
+        await eventually(both_recorded)
+    fake.remove_guild(old)  # while the bot is offline: no GUILD_DELETE reaches it
+
+    async with running_bot(fake, settings, clock) as second:
+
+        async def reconciled() -> bool:
+            async with second.services.db.transaction() as session:
+                gone = await session.get(GuildRecord, old.id, populate_existing=True)
+                kept = await session.get(GuildRecord, world.guild.id, populate_existing=True)
+                return gone.left_at is not None and kept.left_at is None
+
+        await eventually(reconciled)
