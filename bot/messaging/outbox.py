@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import and_, delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 CLAIM_BATCH = 200
+KEEP_SETTLED = timedelta(days=30)  # sent, failed, expired or cancelled messages are then deleted
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def nonce_for(key: str) -> str:
@@ -126,6 +128,7 @@ class OutboxDispatcher:
         self._stale_after = stale_after
         self._lock = asyncio.Lock()
         self._listeners: dict[str, OutcomeListener] = {}
+        self._pruned_at: datetime | None = None
 
     def on_outcome(self, key_prefix: str, listener: OutcomeListener) -> None:
         """Tell ``listener`` how each message whose key starts with ``key_prefix`` ended."""
@@ -133,6 +136,10 @@ class OutboxDispatcher:
 
     async def dispatch_due(self) -> DispatchReport:
         """Send every message whose time has come; safe to call concurrently and repeatedly."""
+        now = self._clock.now()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            await self.prune(now)
         async with self._lock:
             counts = {"sent": 0, "failed": 0, "retrying": 0, "expired": 0}
             while True:
@@ -145,6 +152,21 @@ class OutboxDispatcher:
                 if len(batch) < CLAIM_BATCH:
                     break
             return DispatchReport(**counts)
+
+    async def prune(self, now: datetime) -> int:
+        """Delete settled messages older than ``KEEP_SETTLED``; return how many.
+
+        Their copies of answers and notes need not outlive their purpose, and every key that could
+        be enqueued again (a week, a round, a day) is long past by then.
+        """
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.status.in_(("sent", "failed", "expired", "cancelled")),
+                    OutboxMessage.created_at < now - KEEP_SETTLED,
+                )
+            )
+            return result.rowcount or 0
 
     async def _claim(self) -> tuple[list[OutboxMessage], dict[tuple[int, int], str]]:
         now = self._clock.now()

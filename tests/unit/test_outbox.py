@@ -168,3 +168,17 @@ async def test_dms_refused_at_once_block_the_member_once_and_all_fail_cleanly(db
     async with db.transaction() as session:
         profile = await session.get(MemberProfile, (7, 42))
     assert profile.dm_blocked_at == clock.now()
+
+
+async def test_settled_messages_are_pruned_after_thirty_days_and_pending_ones_kept(db, clock):
+    dispatcher = OutboxDispatcher(db, clock, RecordingNotifier())
+    await put(db, clock, "sent long ago")
+    await dispatcher.dispatch_due()
+    await put(db, clock, "still waiting", not_before=clock.now() + timedelta(days=60))
+    clock.advance(days=29)
+    await put(db, clock, "sent lately")
+    await dispatcher.dispatch_due()
+    assert await dispatcher.prune(clock.now()) == 0
+    clock.advance(days=2)
+    assert await dispatcher.prune(clock.now()) == 1
+    assert [row.dedupe_key for row in await rows(db)] == ["still waiting", "sent lately"]
