@@ -77,14 +77,24 @@ def due_moment(
 ) -> tuple[date, datetime] | None:
     """Return (day, moment) when a prompt's best moment today has come and its window is still open."""
     tz = ZoneInfo(zone)
-    today = now.astimezone(tz).date()
-    for day in (today - timedelta(days=1), today):
-        if day < anchor or day == last_day or (day - anchor).days % every_days:
-            continue
+    for day in candidate_days(every_days=every_days, anchor=anchor, zone=zone, now=now, last_day=last_day):
         best = best_moment(clocks, day, zone=zone, window=window)
         if best is not None and best.at <= now < first_reading(day, window[1], tz):
             return day, best.at
     return None
+
+
+def candidate_days(
+    *, every_days: int, anchor: date, zone: str, now: datetime, last_day: date | None
+) -> list[date]:
+    """Return the prompt day that could be due now, if any (cheap: no member clocks needed).
+
+    Only today on the window's clock: yesterday's window, on that same clock, is already over.
+    """
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if today < anchor or today == last_day or (today - anchor).days % every_days:
+        return []
+    return [today]
 
 
 def next_moment(

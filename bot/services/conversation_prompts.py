@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import ConversationPromptSchedule, Group, GroupMember, MemberProfile
-from bot.domain.conversation import EVERY_DAYS_MAX, due_moment, next_moment, next_unused, parse_window
+from bot.domain.conversation import (
+    EVERY_DAYS_MAX,
+    candidate_days,
+    due_moment,
+    next_moment,
+    next_unused,
+    parse_window,
+)
 from bot.domain.goals import Clock as MemberClock
 from bot.domain.moments import Presence, shared_live_window, should_skip_for_activity
 from bot.errors import Invalid
@@ -166,6 +173,14 @@ class ConversationPrompts:
                 )
             ).all()
             for row, group in rows:
+                if not candidate_days(
+                    every_days=row.every_days,
+                    anchor=row.anchor_day,
+                    zone=row.zone,
+                    now=now,
+                    last_day=row.last_day,
+                ):
+                    continue  # posted (or skipped) today already: no need to read anyone's clock
                 clocks = await self._clocks(session, row)
                 due = due_moment(
                     clocks,
