@@ -27,6 +27,7 @@ EXTENSIONS = (
     "cogs.moderation",
     "cogs.privacy",
     "cogs.profile",
+    "cogs.reports",
     "cogs.setup",
 )
 

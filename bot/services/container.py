@@ -31,6 +31,7 @@ from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.profiles import ProfileService
 from bot.services.prompt_library import PromptLibrary
+from bot.services.reports import ReportService
 from bot.services.rescue import GroupRescue
 from bot.services.settings import SettingsService
 
@@ -67,6 +68,7 @@ class Services:
     privacy: PrivacyService
     meetings: MeetingService
     meeting_sweep: MeetingSweep
+    reports: ReportService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -140,6 +142,7 @@ class Services:
             ),
             meetings=meetings,
             meeting_sweep=MeetingSweep(db, clock, program, meetings, scheduler),
+            reports=ReportService(db, clock, program, groups),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),

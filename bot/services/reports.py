@@ -1,0 +1,317 @@
+"""Program reports: counts and rates per group over a period — never any content."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, distinct, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.models import (
+    CheckinDelivery,
+    CoffeeDraw,
+    CoffeeMatch,
+    CoffeeMatchMember,
+    Discussion,
+    Goal,
+    GoalUpdate,
+    Group,
+    GroupMember,
+    Meeting,
+    MeetingAttendance,
+    Participation,
+)
+from bot.errors import Invalid
+from bot.services.actors import Actor
+from bot.services.groups import GroupService
+from bot.services.settings import SettingsService
+
+ALL_GROUPS = "All groups"
+MAX_DAYS = 3650
+PROGRESS_KINDS = ("progress", "milestone", "done")
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One group's (or all groups') figures over the period."""
+
+    group_id: int | None
+    name: str
+    members: int
+    checkins_delivered: int
+    checkins_answered: int
+    goals_set: int
+    goals_progressed: int
+    goals_completed: int
+    discussions: int
+    discussion_participants: int
+    meetings: int
+    attendance_recorded: int
+    attended: int
+
+    @property
+    def checkin_response_rate(self) -> float | None:
+        """Answered check-ins out of those delivered (None when none were delivered)."""
+        return _rate(self.checkins_answered, self.checkins_delivered)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Members who came out of those whose attendance was recorded."""
+        return _rate(self.attended, self.attendance_recorded)
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    """A server's figures over [start, end): per group, all groups, and server-wide coffee."""
+
+    guild_id: int
+    start: datetime
+    end: datetime
+    groups: tuple[GroupFigures, ...]
+    total: GroupFigures
+    coffee_pairs: int
+    coffee_pairs_met: int
+
+
+class ReportService:
+    """Computes program reports for coordinators and facilitators."""
+
+    def __init__(self, db: Database, clock: Clock, program: SettingsService, groups: GroupService) -> None:
+        self._db = db
+        self._clock = clock
+        self._program = program
+        self._groups = groups
+
+    async def program_report(self, guild_id: int, actor: Actor, days: int = 90) -> ProgramReport:
+        """Return every group's figures over the last ``days`` days (coordinators only)."""
+        await self._program.require_coordinator(guild_id, actor, "see program reports")
+        start, end = self._period(days)
+        return await self.compute(guild_id, start, end)
+
+    async def group_report(
+        self, guild_id: int, actor: Actor, ref: str | int, days: int = 90
+    ) -> ProgramReport:
+        """Return one group's figures over the last ``days`` days (its facilitators and coordinators)."""
+        group = await self._groups.require_manager(guild_id, actor, ref, "see this group's report")
+        start, end = self._period(days)
+        return await self.compute(guild_id, start, end, group_id=group.id)
+
+    def _period(self, days: int) -> tuple[datetime, datetime]:
+        if not 1 <= days <= MAX_DAYS:
+            raise Invalid(f"Choose a period of 1 to {MAX_DAYS} days.")
+        # [start, end) should include this very moment (a clock may not have moved since).
+        end = self._clock.now() + timedelta(microseconds=1)
+        return end - timedelta(days=days), end
+
+    async def compute(
+        self, guild_id: int, start: datetime, end: datetime, *, group_id: int | None = None
+    ) -> ProgramReport:
+        """Return the figures over [start, end) for every group of the server, or just one."""
+        async with self._db.transaction() as session:
+            query = select(Group.id, Group.name).where(
+                Group.guild_id == guild_id,
+                Group.created_at < end,
+                or_(Group.archived_at.is_(None), Group.archived_at >= start),
+            )
+            if group_id is not None:
+                query = query.where(Group.id == group_id)
+            rows = (await session.execute(query.order_by(Group.name))).all()
+            groups = tuple(
+                [await _figures(session, guild_id, start, end, [gid], gid, name) for gid, name in rows]
+            )
+            ids = [gid for gid, _ in rows]
+            # A program report's total also counts goals set outside any group.
+            total = await _figures(
+                session, guild_id, start, end, None if group_id is None else ids, None, ALL_GROUPS
+            )
+            if group_id is None:
+                pairs, met = await _coffee(session, guild_id, start, end)
+            else:
+                pairs = met = 0
+        return ProgramReport(guild_id, start, end, groups, total, pairs, met)
+
+
+def _in(column: ColumnElement[int] | object, ids: list[int] | None) -> ColumnElement[bool]:
+    return column.in_(ids) if ids is not None else column.is_not(None)  # type: ignore[attr-defined,no-any-return]
+
+
+async def _count(session: AsyncSession, query: object) -> int:
+    return int((await session.execute(query)).scalar_one() or 0)  # type: ignore[call-overload]
+
+
+async def _figures(
+    session: AsyncSession,
+    guild_id: int,
+    start: datetime,
+    end: datetime,
+    ids: list[int] | None,
+    group_id: int | None,
+    name: str,
+) -> GroupFigures:
+    """Count one set of groups (``ids``), or the whole server when ``ids`` is None."""
+    members = await _count(
+        session,
+        select(func.count(distinct(GroupMember.user_id))).where(
+            GroupMember.guild_id == guild_id,
+            _in(GroupMember.group_id, ids),
+            GroupMember.joined_at < end,
+            or_(GroupMember.left_at.is_(None), GroupMember.left_at >= start),
+        ),
+    )
+    deliveries = select(func.count()).where(
+        CheckinDelivery.guild_id == guild_id,
+        _in(CheckinDelivery.group_id, ids),
+        CheckinDelivery.due_at >= start,
+        CheckinDelivery.due_at < end,
+        CheckinDelivery.sent_at.is_not(None),
+    )
+    delivered = await _count(session, deliveries)
+    answered = await _count(session, deliveries.where(CheckinDelivery.status == "answered"))
+    goal_scope = [Goal.guild_id == guild_id]
+    if ids is not None:
+        goal_scope.append(Goal.group_id.in_(ids))
+    goals_set = await _count(
+        session, select(func.count()).where(*goal_scope, Goal.created_at >= start, Goal.created_at < end)
+    )
+    progressed = await _count(
+        session,
+        select(func.count(distinct(GoalUpdate.goal_id)))
+        .join(Goal, Goal.id == GoalUpdate.goal_id)
+        .where(
+            *goal_scope,
+            GoalUpdate.kind.in_(PROGRESS_KINDS),
+            GoalUpdate.created_at >= start,
+            GoalUpdate.created_at < end,
+        ),
+    )
+    completed = await _count(
+        session,
+        select(func.count()).where(
+            *goal_scope, Goal.status == "done", Goal.completed_at >= start, Goal.completed_at < end
+        ),
+    )
+    held = [
+        Discussion.guild_id == guild_id,
+        _in(Discussion.group_id, ids),
+        Discussion.started_at >= start,
+        Discussion.started_at < end,
+    ]
+    discussions = await _count(session, select(func.count()).select_from(Discussion).where(*held))
+    participants = await _count(
+        session,
+        select(func.count(distinct(Participation.user_id)))
+        .join(Discussion, Discussion.id == Participation.discussion_id)
+        .where(*held, Participation.messages > 0),
+    )
+    met = [
+        Meeting.guild_id == guild_id,
+        _in(Meeting.group_id, ids),
+        Meeting.status == "confirmed",
+        Meeting.starts_at >= start,
+        Meeting.starts_at < end,
+    ]
+    meetings = await _count(session, select(func.count()).select_from(Meeting).where(*met))
+    recorded = (
+        select(func.count())
+        .select_from(MeetingAttendance)
+        .join(Meeting, Meeting.id == MeetingAttendance.meeting_id)
+        .where(*met, MeetingAttendance.attended.is_not(None))
+    )
+    attendance_recorded = await _count(session, recorded)
+    attended = await _count(session, recorded.where(MeetingAttendance.attended.is_(True)))
+    return GroupFigures(
+        group_id=group_id,
+        name=name,
+        members=members,
+        checkins_delivered=delivered,
+        checkins_answered=answered,
+        goals_set=goals_set,
+        goals_progressed=progressed,
+        goals_completed=completed,
+        discussions=discussions,
+        discussion_participants=participants,
+        meetings=meetings,
+        attendance_recorded=attendance_recorded,
+        attended=attended,
+    )
+
+
+async def _coffee(session: AsyncSession, guild_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+    """Return the coffee pairs drawn in the period and how many said they met."""
+    drawn = (
+        select(CoffeeMatch.id)
+        .join(CoffeeDraw, CoffeeDraw.id == CoffeeMatch.draw_id)
+        .where(CoffeeMatch.guild_id == guild_id, CoffeeDraw.drawn_at >= start, CoffeeDraw.drawn_at < end)
+    )
+    pairs = await _count(session, select(func.count()).select_from(drawn.subquery()))
+    met = await _count(
+        session,
+        select(func.count(distinct(CoffeeMatchMember.match_id))).where(
+            CoffeeMatchMember.match_id.in_(drawn), CoffeeMatchMember.met == "yes"
+        ),
+    )
+    return pairs, met
+
+
+CSV_COLUMNS = (
+    "group",
+    "members",
+    "checkins_delivered",
+    "checkins_answered",
+    "checkin_response_rate",
+    "goals_set",
+    "goals_progressed",
+    "goals_completed",
+    "discussions_held",
+    "discussion_participants",
+    "meetings_held",
+    "attendance_recorded",
+    "attended",
+    "attendance_rate",
+    "coffee_pairs",
+    "coffee_pairs_met",
+)
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.1f}"
+
+
+def report_csv(report: ProgramReport) -> str:
+    """Render the report as CSV: one row per group, then an "All groups" row (rates in percent)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for figures in (*report.groups, report.total):
+        is_total = figures.group_id is None
+        writer.writerow(
+            (
+                figures.name,
+                figures.members,
+                figures.checkins_delivered,
+                figures.checkins_answered,
+                _percent(figures.checkin_response_rate),
+                figures.goals_set,
+                figures.goals_progressed,
+                figures.goals_completed,
+                figures.discussions,
+                figures.discussion_participants,
+                figures.meetings,
+                figures.attendance_recorded,
+                figures.attended,
+                _percent(figures.attendance_rate),
+                # Coffee pairs are server-wide, so only the total row has them.
+                report.coffee_pairs if is_total else "",
+                report.coffee_pairs_met if is_total else "",
+            )
+        )
+    return out.getvalue()
