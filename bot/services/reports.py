@@ -286,6 +286,11 @@ def _percent(rate: float | None) -> str:
     return "" if rate is None else f"{rate * 100:.1f}"
 
 
+def _cell(text: str) -> str:
+    """Keep a spreadsheet from running a group's name as a formula."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def report_csv(report: ProgramReport) -> str:
     """Render the report as CSV: one row per group, then an "All groups" row (rates in percent)."""
     out = io.StringIO()
@@ -295,7 +300,7 @@ def report_csv(report: ProgramReport) -> str:
         is_total = figures.group_id is None
         writer.writerow(
             (
-                figures.name,
+                _cell(figures.name),
                 figures.members,
                 figures.checkins_delivered,
                 figures.checkins_answered,

@@ -214,3 +214,14 @@ async def test_a_member_cannot_see_their_groups_report(db, clock):
 
     with pytest.raises(NotAllowed):
         await reports(db, clock).group_report(GUILD, MEMBER, "1")
+
+
+async def test_a_group_name_that_looks_like_a_formula_stays_text_in_the_csv(db, clock):
+    await arrange(db, clock)
+    async with db.transaction() as s:
+        (await s.get(Group, 1)).name = "=HYPERLINK(1)"
+
+    report = await reports(db, clock).program_report(GUILD, COORDINATOR)
+
+    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
+    assert rows[0]["group"] == "'=HYPERLINK(1)"
