@@ -40,6 +40,7 @@ from bot.domain.coffee_intro import Introduced, describe, follow_up_after, icebr
 from bot.errors import DomainError
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
+from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.discussions import DiscussionSpaces
 from bot.services.profiles import member_clock, member_clocks
@@ -95,7 +96,7 @@ class CoffeeRounds:
                     now,
                     last_day=program.last_day,
                 )
-                if due is None or not await _claim(session, program, due[0]):
+                if due is None or not await claim_day(session, program, due[0]):
                     continue
                 await self._draw(session, program, eligible, due[0], now)
                 drawn += 1
@@ -370,20 +371,6 @@ async def _match_members(session: AsyncSession, match_id: int) -> list[int]:
         .order_by(CoffeeMatchMember.user_id)
     )
     return list(rows.all())
-
-
-async def _claim(session: AsyncSession, program: CoffeeProgram, day: date) -> bool:
-    """Write the round's day into the program unless another sweep already did."""
-    result = await session.execute(
-        update(CoffeeProgram)
-        .where(
-            CoffeeProgram.guild_id == program.guild_id,
-            (CoffeeProgram.last_day.is_(None)) | (CoffeeProgram.last_day != day),
-        )
-        .values(last_day=day)
-        .execution_options(synchronize_session="fetch")
-    )
-    return bool(result.rowcount)
 
 
 def _sit_out_message(reason: str) -> OutgoingMessage:

@@ -11,7 +11,7 @@ around and awake, the bot may suggest a quick call, at most once per period.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import combinations
 
 from sqlalchemy import func, or_, select, update
@@ -33,6 +33,7 @@ from bot.domain.moments import Presence, shared_live_window, should_skip_for_act
 from bot.errors import Invalid
 from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
+from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
@@ -191,7 +192,7 @@ class ConversationPrompts:
                     now=now,
                     last_day=row.last_day,
                 )
-                if due is None or not await _claim(session, row, due[0]):
+                if due is None or not await claim_day(session, row, due[0]):
                     continue
                 last_activity = group.last_activity_at if group else row.last_activity_at
                 if should_skip_for_activity(last_activity, now, timedelta(hours=row.quiet_for_hours)):
@@ -329,20 +330,6 @@ class ConversationPrompts:
             row.quiet_for_hours,
             upcoming,
         )
-
-
-async def _claim(session: AsyncSession, row: ConversationPromptSchedule, day: date) -> bool:
-    """Write the day into the schedule unless another sweep already did (posted or skipped)."""
-    result = await session.execute(
-        update(ConversationPromptSchedule)
-        .where(
-            ConversationPromptSchedule.id == row.id,
-            or_(ConversationPromptSchedule.last_day.is_(None), ConversationPromptSchedule.last_day != day),
-        )
-        .values(last_day=day)
-        .execution_options(synchronize_session="fetch")
-    )
-    return bool(result.rowcount)
 
 
 def _call_message(a: int, b: int) -> OutgoingMessage:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -25,6 +25,7 @@ from bot.domain.discussions import next_in_rotation
 from bot.errors import DomainError, Invalid
 from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
+from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.discussions import DiscussionService, reminder_message
@@ -195,7 +196,7 @@ class DiscussionSchedules:
                 due = due_occurrence(
                     clocks, row.weekday, row.every_weeks, row.anchor_day, now, last_day=row.last_day
                 )
-                if due is None or not await _claim(session, row, due[0]):
+                if due is None or not await claim_day(session, row, due[0]):
                     continue
                 ran += 1
                 if row.kind == "reminder":
@@ -241,21 +242,6 @@ class DiscussionSchedules:
             clocks, row.weekday, row.every_weeks, row.anchor_day, now, last_day=row.last_day
         )
         return ScheduleView(row.kind, row.every_weeks, row.weekday, row.duration_hours, upcoming)
-
-
-async def _claim(session: AsyncSession, row: DiscussionSchedule, day: date) -> bool:
-    """Write the occurrence's day into the schedule unless another sweep already did."""
-    result = await session.execute(
-        update(DiscussionSchedule)
-        .where(
-            DiscussionSchedule.group_id == row.group_id,
-            DiscussionSchedule.kind == row.kind,
-            or_(DiscussionSchedule.last_day.is_(None), DiscussionSchedule.last_day != day),
-        )
-        .values(last_day=day)
-        .execution_options(synchronize_session="fetch")
-    )
-    return bool(result.rowcount)
 
 
 async def _post_reminder(session: AsyncSession, group: Group, day: date, now: datetime) -> None:
