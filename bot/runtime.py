@@ -74,6 +74,7 @@ class BotRunner:
                 notifier,
                 max_concurrent=scheduler_settings.max_concurrent_sends,
                 stale_after=timedelta(seconds=scheduler_settings.stale_claim_seconds),
+                scope=services.scheduler.scope,
             )
             services.outbox.on_outcome("checkin:", services.checkins.on_delivery_outcome)
             services.outbox.on_outcome("checkin-share:", services.checkin_answers.on_share_outcome)

@@ -25,6 +25,7 @@ from bot.db.models import MemberProfile, OutboxMessage
 from bot.db.upsert import insert_ignore, locked_row
 from bot.messaging.message import OutgoingMessage
 from bot.messaging.ports import DeliveryError, Notifier, RecipientUnreachable, Target
+from bot.scheduling.shards import ShardScope
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,10 @@ class OutboxDispatcher:
         *,
         max_concurrent: int = 8,
         stale_after: timedelta = timedelta(minutes=5),
+        scope: ShardScope | None = None,
     ) -> None:
         self._db = db
+        self._scope = scope or ShardScope()  # other processes send their servers' messages
         self._clock = clock
         self._notifier = notifier
         self._limit = asyncio.Semaphore(max_concurrent)
@@ -176,7 +179,12 @@ class OutboxDispatcher:
             and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= now - self._stale_after),
         )
         async with self._db.transaction() as session:
-            query = select(OutboxMessage).where(due).order_by(OutboxMessage.not_before).limit(CLAIM_BATCH)
+            query = (
+                select(OutboxMessage)
+                .where(due, self._scope.clause(OutboxMessage.guild_id))
+                .order_by(OutboxMessage.not_before)
+                .limit(CLAIM_BATCH)
+            )
             if self._db.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = list((await session.scalars(query)).all())

@@ -31,6 +31,7 @@ from bot.db.engine import Database
 from bot.db.models import JobState
 from bot.db.upsert import insert_ignore
 from bot.scheduling.occurrences import latest_due, next_after
+from bot.scheduling.shards import ShardScope
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,10 @@ class ScheduleSource(Protocol):
 class SchedulingEngine:
     """Runs every feature's scheduled jobs in the bot's event loop."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, scope: ShardScope | None = None) -> None:
         self._db = db
         self._clock = clock
+        self.scope = scope or ShardScope()  # the servers whose jobs and sweeps this process runs
         self._handlers: dict[str, Handler] = {}
         self._sources: dict[str, ScheduleSource] = {}
         self._jobs: dict[str, JobSpec] = {}
@@ -143,6 +145,8 @@ class SchedulingEngine:
             prefix = f"{source_name}:"
             if stray := [job_id for job_id in specs if not job_id.startswith(prefix)]:
                 raise ValueError(f"jobs of source {source_name!r} must have ids starting {prefix!r}: {stray}")
+            # Other processes run the jobs of servers on their shards.
+            specs = {job_id: spec for job_id, spec in specs.items() if self.scope.owns(spec.guild_id)}
             await insert_ignore(
                 session,
                 JobState.__table__,
@@ -152,7 +156,9 @@ class SchedulingEngine:
             # starts afresh instead of catching up on the time it was away.
             await session.execute(
                 delete(JobState).where(
-                    JobState.job_id.startswith(prefix, autoescape=True), JobState.job_id.not_in(list(specs))
+                    JobState.job_id.startswith(prefix, autoescape=True),
+                    JobState.job_id.not_in(list(specs)),
+                    self.scope.clause(JobState.guild_id),
                 )
             )
         gone = [

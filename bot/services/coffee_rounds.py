@@ -80,7 +80,13 @@ class CoffeeRounds:
         now = self._clock.now()
         drawn = 0
         async with self._db.transaction() as session:
-            programs = (await session.scalars(select(CoffeeProgram).where(CoffeeProgram.active))).all()
+            programs = (
+                await session.scalars(
+                    select(CoffeeProgram).where(
+                        CoffeeProgram.active, self._scheduler.scope.clause(CoffeeProgram.guild_id)
+                    )
+                )
+            ).all()
             for program in programs:
                 days = candidate_days(
                     program.weekday, program.every_weeks, program.anchor_day, now, last_day=program.last_day
@@ -167,6 +173,7 @@ class CoffeeRounds:
                     .where(
                         CoffeeMatch.thread_id.is_(None),
                         CoffeeMatch.failure.is_(None),
+                        self._scheduler.scope.clause(CoffeeMatch.guild_id),
                         CoffeeDraw.drawn_at > now - OPEN_WITHIN,
                     )
                     .order_by(CoffeeMatch.id)
@@ -238,7 +245,11 @@ class CoffeeRounds:
             draws = (
                 await session.scalars(
                     select(CoffeeDraw)
-                    .where(CoffeeDraw.follow_up_at <= now, CoffeeDraw.followed_up_at.is_(None))
+                    .where(
+                        CoffeeDraw.follow_up_at <= now,
+                        CoffeeDraw.followed_up_at.is_(None),
+                        self._scheduler.scope.clause(CoffeeDraw.guild_id),
+                    )
                     .with_for_update(skip_locked=True)
                 )
             ).all()

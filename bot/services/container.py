@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.messaging.outbox import OutboxDispatcher
 from bot.scheduling.engine import SchedulingEngine
+from bot.scheduling.shards import ShardScope
 from bot.services.activity import ActivityService
 from bot.services.checkin_answers import CheckinAnswerService
 from bot.services.checkins import CheckinService
@@ -75,7 +76,9 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         """Wire the services to one database and one clock."""
-        scheduler = SchedulingEngine(db, clock)
+        scheduler = SchedulingEngine(
+            db, clock, ShardScope.of(settings.discord.shard_count, settings.discord.shard_ids)
+        )
         program = SettingsService(db)
         groups = GroupService(db, clock, program, scheduler)
         privacy = settings.privacy

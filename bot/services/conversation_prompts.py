@@ -170,7 +170,10 @@ class ConversationPrompts:
                 await session.execute(
                     select(ConversationPromptSchedule, Group)
                     .outerjoin(Group, Group.id == ConversationPromptSchedule.group_id)
-                    .where(or_(Group.id.is_(None), Group.archived_at.is_(None)))
+                    .where(
+                        or_(Group.id.is_(None), Group.archived_at.is_(None)),
+                        self._scheduler.scope.clause(ConversationPromptSchedule.guild_id),
+                    )
                 )
             ).all()
             for row, group in rows:
@@ -231,6 +234,7 @@ class ConversationPrompts:
                         Group.id.in_(around),
                         Group.live_calls,
                         Group.archived_at.is_(None),
+                        self._scheduler.scope.clause(Group.guild_id),
                         Group.home_channel_id.is_not(None),
                         or_(
                             Group.live_call_suggested_at.is_(None),

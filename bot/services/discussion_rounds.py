@@ -114,7 +114,10 @@ class DiscussionRounds:
             rounds = (
                 await session.scalars(
                     select(DiscussionRound)
-                    .where(or_(DiscussionRound.finished_at.is_(None), DiscussionRound.nudged_at.is_(None)))
+                    .where(
+                        or_(DiscussionRound.finished_at.is_(None), DiscussionRound.nudged_at.is_(None)),
+                        self._scheduler.scope.clause(DiscussionRound.guild_id),
+                    )
                     .with_for_update(skip_locked=True)  # another process takes the rest
                 )
             ).all()

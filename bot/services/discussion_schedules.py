@@ -184,7 +184,7 @@ class DiscussionSchedules:
                 await session.execute(
                     select(DiscussionSchedule, Group)
                     .join(Group, Group.id == DiscussionSchedule.group_id)
-                    .where(Group.archived_at.is_(None))
+                    .where(Group.archived_at.is_(None), self._scheduler.scope.clause(Group.guild_id))
                 )
             ).all()
             for row, group in rows:

@@ -36,6 +36,7 @@ from bot.domain.discussions import CONFIDENTIALITY_REMINDER, parse_rules, thread
 from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.scheduling.engine import SchedulingEngine
+from bot.scheduling.shards import ShardScope
 from bot.services.actors import Actor
 from bot.services.ground_rules import rules_of
 from bot.services.groups import GroupService, GroupView
@@ -94,6 +95,7 @@ class DiscussionService:
     ) -> None:
         self._secret = anonymity_secret
         self._scheduler = scheduler
+        self._scope = scheduler.scope if scheduler is not None else ShardScope()
         self._db = db
         self._clock = clock
         self._groups = groups
@@ -209,7 +211,11 @@ class DiscussionService:
         async with self._db.transaction() as session:
             due = (
                 await session.scalars(
-                    select(Discussion).where(Discussion.closed_at.is_(None), Discussion.ends_at <= now)
+                    select(Discussion).where(
+                        Discussion.closed_at.is_(None),
+                        Discussion.ends_at <= now,
+                        self._scope.clause(Discussion.guild_id),
+                    )
                 )
             ).all()
             claimed = []

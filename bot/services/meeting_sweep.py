@@ -85,7 +85,11 @@ class MeetingSweep:
                 await session.scalars(
                     select(MeetingSeries)
                     .join(Group, Group.id == MeetingSeries.group_id)
-                    .where(MeetingSeries.active, Group.archived_at.is_(None))
+                    .where(
+                        MeetingSeries.active,
+                        Group.archived_at.is_(None),
+                        self._scheduler.scope.clause(MeetingSeries.guild_id),
+                    )
                 )
             ).all()
         due = []
@@ -169,6 +173,7 @@ class MeetingSweep:
                     Meeting.event_id.is_(None),
                     Meeting.event_failure.is_(None),
                     Meeting.starts_at > now,
+                    self._scheduler.scope.clause(Meeting.guild_id),
                     (Meeting.event_claimed_at.is_(None)) | (Meeting.event_claimed_at <= now - CLAIM_STALE),
                 )
                 .order_by(Meeting.starts_at)
