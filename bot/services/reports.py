@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Integer, case, distinct, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import FunctionElement
 
 from bot.clock import Clock
 from bot.db.engine import Database
@@ -26,6 +29,7 @@ from bot.db.models import (
     MeetingAttendance,
     Participation,
 )
+from bot.db.types import UTCDateTime
 from bot.errors import Invalid
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
@@ -34,6 +38,8 @@ from bot.services.settings import SettingsService
 ALL_GROUPS = "All groups"
 MAX_DAYS = 3650
 PROGRESS_KINDS = ("progress", "milestone", "done")
+# A chart reads well with up to about this many points a line: longer periods use longer steps.
+MAX_POINTS = 27  # a year in two-week steps
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -70,6 +76,35 @@ class GroupFigures:
 
 
 @dataclass(frozen=True)
+class StepFigures:
+    """The counts behind one group's rates in one step of the period (a week, or a few)."""
+
+    checkins_delivered: int = 0
+    checkins_answered: int = 0
+    attendance_recorded: int = 0
+    attended: int = 0
+
+    @property
+    def checkin_response_rate(self) -> float | None:
+        """Answered check-ins out of those delivered in this step (None when none were)."""
+        return _rate(self.checkins_answered, self.checkins_delivered)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Members who came out of those recorded in this step (None when none were)."""
+        return _rate(self.attended, self.attendance_recorded)
+
+
+@dataclass(frozen=True)
+class GroupSeries:
+    """One group's (or all groups') figures step by step over the period."""
+
+    group_id: int | None
+    name: str
+    steps: tuple[StepFigures, ...]
+
+
+@dataclass(frozen=True)
 class ProgramReport:
     """A server's figures over [start, end): per group, all groups, and server-wide coffee."""
 
@@ -80,6 +115,11 @@ class ProgramReport:
     total: GroupFigures
     coffee_pairs: int
     coffee_pairs_met: int
+    # Rates over time: step i covers [step_starts[i], step_starts[i] + step); the last may be shorter.
+    step: timedelta = timedelta(weeks=1)
+    step_starts: tuple[datetime, ...] = ()
+    series: tuple[GroupSeries, ...] = ()  # one per group, in the order of ``groups``
+    total_series: GroupSeries | None = None
 
 
 class ReportService:
@@ -137,7 +177,138 @@ class ReportService:
                 pairs, met = await _coffee(session, guild_id, start, end)
             else:
                 pairs = met = 0
-        return ProgramReport(guild_id, start, end, groups, total, pairs, met)
+            step = step_for(start, end)
+            steps = _step_count(start, end, step)
+            counts = await _steps(session, guild_id, start, end, step, None if group_id is None else ids)
+        series = tuple(GroupSeries(gid, name, _series(counts, gid, steps)) for gid, name in rows)
+        total_series = GroupSeries(None, ALL_GROUPS, _series(counts, None, steps))
+        return ProgramReport(
+            guild_id,
+            start,
+            end,
+            groups,
+            total,
+            pairs,
+            met,
+            step=step,
+            step_starts=tuple(start + i * step for i in range(steps)),
+            series=series,
+            total_series=total_series,
+        )
+
+
+def step_for(start: datetime, end: datetime) -> timedelta:
+    """Return the step of a report's time series: a week, or whole weeks so it has at most MAX_POINTS."""
+    weeks = -(-(end - start) // timedelta(weeks=1))
+    return timedelta(weeks=max(1, -(-weeks // MAX_POINTS)))
+
+
+def _step_count(start: datetime, end: datetime, step: timedelta) -> int:
+    return max(1, -(-(end - start) // step))
+
+
+class _StepOf(FunctionElement[int]):
+    """The number of whole steps from ``start`` to a moment (SQL: the database does the bucketing)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_StepOf, "sqlite")
+def _step_of_sqlite(element: _StepOf, compiler: SQLCompiler, **kw: object) -> str:
+    moment, start, days = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST((julianday({moment}) - julianday({start})) / {days} AS INTEGER)"
+
+
+@compiles(_StepOf)
+def _step_of_default(element: _StepOf, compiler: SQLCompiler, **kw: object) -> str:
+    moment, start, days = (compiler.process(arg, **kw) for arg in element.clauses)
+    return (
+        f"CAST(floor(extract(epoch from ({moment} - CAST({start} AS TIMESTAMP WITH TIME ZONE)))"
+        f" / ({days} * 86400.0)) AS INTEGER)"
+    )
+
+
+def _step_of(moment: ColumnElement[datetime], start: datetime, step: timedelta) -> _StepOf:
+    # The step's days are written into the statement (an int: nothing to escape), so both
+    # databases read a plain number.
+    return _StepOf(moment, literal(start, UTCDateTime()), literal_column(str(int(step.days))))
+
+
+StepCounts = dict[tuple[int | None, int], StepFigures]
+
+
+async def _steps(
+    session: AsyncSession,
+    guild_id: int,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    ids: list[int] | None,
+) -> StepCounts:
+    """Return check-in and attendance counts per (group, step), summed by the database."""
+    delivered_step = _step_of(CheckinDelivery.due_at, start, step).label("step")
+    checkins = (
+        await session.execute(
+            select(
+                CheckinDelivery.group_id,
+                delivered_step,
+                func.count(),
+                func.sum(case((CheckinDelivery.status == "answered", 1), else_=0)),
+            )
+            .where(
+                CheckinDelivery.guild_id == guild_id,
+                _in(CheckinDelivery.group_id, ids),
+                CheckinDelivery.due_at >= start,
+                CheckinDelivery.due_at < end,
+                CheckinDelivery.sent_at.is_not(None),
+            )
+            .group_by(CheckinDelivery.group_id, delivered_step)
+        )
+    ).all()
+    met_step = _step_of(Meeting.starts_at, start, step).label("step")
+    attendance = (
+        await session.execute(
+            select(
+                Meeting.group_id,
+                met_step,
+                func.count(),
+                func.sum(case((MeetingAttendance.attended.is_(True), 1), else_=0)),
+            )
+            .join(Meeting, Meeting.id == MeetingAttendance.meeting_id)
+            .where(
+                Meeting.guild_id == guild_id,
+                _in(Meeting.group_id, ids),
+                Meeting.status == "confirmed",
+                Meeting.starts_at >= start,
+                Meeting.starts_at < end,
+                MeetingAttendance.attended.is_not(None),
+            )
+            .group_by(Meeting.group_id, met_step)
+        )
+    ).all()
+    counts: StepCounts = {}
+    for gid, index, sent, answered in checkins:
+        for key in ((gid, int(index)), (None, int(index))):
+            old = counts.get(key, StepFigures())
+            counts[key] = replace(
+                old,
+                checkins_delivered=old.checkins_delivered + int(sent),
+                checkins_answered=old.checkins_answered + int(answered or 0),
+            )
+    for gid, index, recorded, came in attendance:
+        for key in ((gid, int(index)), (None, int(index))):
+            old = counts.get(key, StepFigures())
+            counts[key] = replace(
+                old,
+                attendance_recorded=old.attendance_recorded + int(recorded),
+                attended=old.attended + int(came or 0),
+            )
+    return counts
+
+
+def _series(counts: StepCounts, group_id: int | None, steps: int) -> tuple[StepFigures, ...]:
+    return tuple(counts.get((group_id, i), StepFigures()) for i in range(steps))
 
 
 def _in(column: ColumnElement[int] | object, ids: list[int] | None) -> ColumnElement[bool]:

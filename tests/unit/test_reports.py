@@ -225,3 +225,35 @@ async def test_a_group_name_that_looks_like_a_formula_stays_text_in_the_csv(db, 
 
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
     assert rows[0]["group"] == "'=HYPERLINK(1)"
+
+
+async def test_the_report_has_weekly_response_and_attendance_per_group(db, clock):
+    await arrange(db, clock)
+
+    report = await reports(db, clock).program_report(GUILD, COORDINATOR, days=28)
+
+    assert report.step == timedelta(weeks=1) and len(report.step_starts) == 4
+    assert report.step_starts[0] == report.start
+    alpha, beta = report.series
+    assert (alpha.name, beta.name) == ("Alpha", "Beta")
+    # Check-ins were delivered 3 and 4 days ago, the meeting was 5 days ago: all in the last week.
+    *earlier, last = alpha.steps
+    assert all(s.checkins_delivered == 0 and s.attendance_recorded == 0 for s in earlier)
+    assert (last.checkins_delivered, last.checkins_answered) == (3, 2)
+    assert (last.attendance_recorded, last.attended) == (2, 1)
+    assert last.checkin_response_rate == pytest.approx(2 / 3) and last.attendance_rate == pytest.approx(0.5)
+    assert all(s.checkins_delivered == 0 for s in beta.steps)
+    total = report.total_series
+    assert [s.checkins_delivered for s in total.steps] == [s.checkins_delivered for s in alpha.steps]
+
+
+async def test_a_long_period_is_counted_in_longer_steps_so_the_chart_stays_readable(db, clock):
+    await arrange(db, clock)
+
+    report = await reports(db, clock).program_report(GUILD, COORDINATOR, days=365)
+
+    assert report.step == timedelta(weeks=2) and len(report.step_starts) == 27
+    steps = report.series[0].steps
+    # The check-in due 200 days ago lands 165 days into the period: step 11 of two weeks.
+    assert [i for i, s in enumerate(steps) if s.checkins_delivered] == [11, 25]  # 361 and 362 days in
+    assert sum(s.checkins_delivered for s in steps) == report.groups[0].checkins_delivered == 4
