@@ -1,7 +1,8 @@
-"""Program reports: counts and rates as a CSV for coordinators and facilitators."""
+"""Program reports: counts and rates as a CSV and a chart for coordinators and facilitators."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import discord
@@ -9,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MentorBot
+from bot.report_charts import render_chart
 from bot.services.reports import ProgramReport, ReportService, report_csv
 from cogs._ui import actor, card, group_choices
 
@@ -50,6 +52,12 @@ def csv_file(report: ProgramReport, name: str) -> discord.File:
     return discord.File(io.BytesIO(report_csv(report).encode("utf-8")), filename=name)
 
 
+async def chart_file(report: ProgramReport, title: str, name: str) -> discord.File:
+    """Return the report's rates over time as a PNG attachment, drawn off the event loop."""
+    png = await asyncio.to_thread(render_chart, report, title)
+    return discord.File(io.BytesIO(png), filename=name)
+
+
 @app_commands.guild_only()
 class ReportsCog(
     commands.GroupCog, group_name="report", group_description="Program reports (counts, never content)"
@@ -65,33 +73,43 @@ class ReportsCog(
         """Return the report service."""
         return self.bot.services.reports
 
-    @app_commands.command(name="program", description="Every group's figures as a CSV (coordinators)")
+    @app_commands.command(
+        name="program", description="Every group's figures as a CSV and a chart (coordinators)"
+    )
     @app_commands.describe(days="How many days back to count (default 90)")
     async def program(self, interaction: discord.Interaction, days: Days = 90) -> None:
-        """Every group's figures as a CSV (coordinators)."""
+        """Every group's figures as a CSV and a chart (coordinators)."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.reports.program_report(interaction.guild_id, actor(interaction), days)
+        title = f"Program report · last {days} days"
         await interaction.followup.send(
-            embed=summary(f"Program report · last {days} days", report),
-            file=csv_file(report, f"program-report-{days}d.csv"),
+            embed=summary(title, report),
+            files=[
+                csv_file(report, f"program-report-{days}d.csv"),
+                await chart_file(report, title, f"program-report-{days}d.png"),
+            ],
             ephemeral=True,
         )
 
     @app_commands.command(
-        name="group", description="One group's figures as a CSV (its facilitators, coordinators)"
+        name="group", description="One group's figures as a CSV and a chart (its facilitators, coordinators)"
     )
     @app_commands.describe(group="The group", days="How many days back to count (default 90)")
     @app_commands.autocomplete(group=group_choices)
     async def group(self, interaction: discord.Interaction, group: str, days: Days = 90) -> None:
-        """One group's figures as a CSV (its facilitators, coordinators)."""
+        """One group's figures as a CSV and a chart (its facilitators, coordinators)."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.reports.group_report(interaction.guild_id, actor(interaction), group, days)
         name = report.groups[0].name if report.groups else "group"
+        title = f"{name} · last {days} days"
         await interaction.followup.send(
-            embed=summary(f"{name} · last {days} days", report),
-            file=csv_file(report, f"group-report-{days}d.csv"),
+            embed=summary(title, report),
+            files=[
+                csv_file(report, f"group-report-{days}d.csv"),
+                await chart_file(report, title, f"group-report-{days}d.png"),
+            ],
             ephemeral=True,
         )
 
