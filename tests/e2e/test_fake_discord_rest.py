@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands, ui
@@ -419,3 +421,63 @@ async def test_reconnect_opcode_makes_the_client_resume(fake, world):
         await fake.settle()
         assert bot.get_channel(new.id) is not None
         assert len(fake.identify_payloads) == 1 and len(fake.resume_payloads) == 1
+
+
+async def test_injected_faults_answer_as_discord_and_cloudflare_do(fake, world):
+    _alice, _bob, _carol, guild = world
+    channel = guild.text_channels[0]
+    url = f"{fake.api_base_url}/channels/{channel.id}/messages"
+    rule = fake.inject_faults("POST", "/channels/{channel_id}/messages", share=1.0, kinds=("429-global",))
+    answers = {}
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot test-token"}) as http:
+        for kind in ("429-global", "429", "500", "502", "503", "500-after", "502-after"):
+            rule.kinds = (kind,)
+            async with http.post(url, json={"content": kind}) as response:
+                answers[kind] = (response.status, response.headers, await response.text())
+        rule.share = 0
+        async with http.post(url, json={"content": "fine"}) as response:
+            assert response.status == 200
+
+    status, headers, body = answers["429-global"]
+    assert status == 429 and headers["Via"] and headers["X-RateLimit-Global"] == "true"
+    assert json.loads(body) == {
+        "message": "You are being rate limited.",
+        "retry_after": 0.05,
+        "global": True,
+        "code": 0,
+    }
+    status, headers, body = answers["429"]
+    assert status == 429 and headers["X-RateLimit-Scope"] == "user"
+    assert headers["X-RateLimit-Remaining"] == "0"
+    assert json.loads(body)["global"] is False
+    status, headers, body = answers["500"]
+    assert status == 500 and headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"message": "500: Internal Server Error", "code": 0}
+    status, headers, body = answers["502"]
+    assert status == 502 and headers["Content-Type"] == "text/html" and "cloudflare" in body
+    status, headers, body = answers["503"]
+    assert status == 503 and headers["Content-Type"] == "text/plain" and "upstream connect error" in body
+    assert answers["500-after"][0] == 500 and answers["502-after"][0] == 502
+    # Only the calls whose answer was lost on the way (and the last one) created a message.
+    assert [m["content"] for m in fake.channel_messages(channel)] == ["500-after", "502-after", "fine"]
+    assert rule.injected == {kind: 1 for kind in answers}
+
+
+async def test_a_share_of_faults_is_drawn_the_same_way_for_the_same_seed(fake, world):
+    _alice, _bob, _carol, guild = world
+    url = f"{fake.api_base_url}/channels/{guild.text_channels[0].id}/messages"
+    fake.global_rate_limit = None  # only the injected 429s
+    statuses = []
+    for _ in range(2):
+        fake.rest.fault_rules.clear()
+        rule = fake.inject_faults("POST", "/channels/{channel_id}/messages", share=0.3, seed=7)
+        async with aiohttp.ClientSession(headers={"Authorization": "Bot test-token"}) as http:
+            run = []
+            for i in range(100):
+                async with http.post(url, json={"content": str(i)}) as response:
+                    run.append(response.status)
+            statuses.append(run)
+        assert sum(rule.injected.values()) == sum(1 for s in run if s != 200)
+    assert statuses[0] == statuses[1]
+    assert 15 <= sum(1 for s in statuses[0] if s != 200) <= 45
+    assert {429, 500, 502, 503} <= set(statuses[0])

@@ -15,6 +15,7 @@ import collections
 import dataclasses
 import hashlib
 import json
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -63,11 +64,16 @@ class RecordedRequest:
 
 @dataclasses.dataclass
 class Reply:
-    """An explicit answer (status, body, extra headers)."""
+    """An explicit answer (status, body, extra headers).
+
+    ``text`` answers a non-JSON body with ``headers["Content-Type"]`` instead (an HTML page from
+    Cloudflare, a plain-text error from Discord's load balancer).
+    """
 
     status: int = 200
     body: Any = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    text: str | None = None
 
 
 class Ctx:
@@ -213,6 +219,47 @@ class RateLimitRule:
     scope: str
 
 
+#: What :class:`FaultRule` can answer instead of the real thing.
+FAULT_KINDS = ("429", "429-shared", "429-global", "500", "502", "503", "500-after", "502-after")
+
+# Discord's own 500 is JSON; a 502 comes from Cloudflare as an HTML page; a 503 is the load
+# balancer's plain text ("upstream connect error ..."). discord.py retries 500/502/504/524 itself.
+_CLOUDFLARE_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
+)
+_UPSTREAM_503 = "upstream connect error or disconnect/reset before headers. reset reason: overflow"
+
+
+@dataclasses.dataclass
+class FaultRule:
+    """A fault: a ``share`` of the calls to ``method template`` answer 429 or 5xx.
+
+    Each faulty call gets one of ``kinds`` (see :data:`FAULT_KINDS`): ``429`` (the route's
+    bucket, scope user), ``429-shared`` (a shared resource's bucket, scope shared),
+    ``429-global`` (the bot's global limit), ``500``/``502``/``503`` before anything happened,
+    and ``500-after``/``502-after``: the call took effect but its answer was lost on the way
+    (Discord then answers an error although the message exists; a nonce makes the retry safe).
+    Draws come from ``random.Random(seed)``: the n-th matching call always gets the same fate.
+    """
+
+    method: str
+    template: str
+    share: float
+    kinds: tuple[str, ...]
+    retry_after: float
+    rng: random.Random
+    injected: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+
+    def draw(self) -> str | None:
+        """Return the fault for the next matching call, or None to answer it normally."""
+        if self.rng.random() >= self.share:
+            return None
+        kind = self.rng.choice(self.kinds)
+        self.injected[kind] += 1
+        return kind
+
+
 class RestServer:
     """Turns aiohttp requests into route handler calls and records them."""
 
@@ -221,6 +268,7 @@ class RestServer:
         self.requests: list[RecordedRequest] = []
         self.unknown_requests: list[RecordedRequest] = []
         self.rate_limit_rules: list[RateLimitRule] = []
+        self.fault_rules: list[FaultRule] = []
         self._global_window: collections.deque[float] = collections.deque()
 
     # ------------------------------------------------------------------ entry point
@@ -253,19 +301,25 @@ class RestServer:
             record.route = spec.template
             if spec.auth and request.headers.get("Authorization") != f"Bot {self.fake.token}":
                 raise errors.unauthorized()
-            limited = self._rate_limited(spec)
-            if limited is not None:
+            fault = self._fault(spec)
+            late = fault is not None and fault[1].endswith("-after")
+            limited = self._rate_limited(spec) if fault is None or late else None
+            if fault is not None and not late:
+                reply = self._fault_reply(*fault, spec.template)
+            elif limited is not None:
                 reply = limited
             else:
                 ctx = Ctx(self.fake, request, path or "", params, body, files)
                 result = await spec.handler(ctx)
                 reply = result if isinstance(result, Reply) else Reply(204 if result is None else 200, result)
+                if fault is not None and reply.status < 300:  # it happened, but the answer is lost
+                    reply = self._fault_reply(fault[0], fault[1].removesuffix("-after"), spec.template)
         except errors.APIError as exc:
             reply = Reply(exc.status, exc.body())
         except _BadJSON:
             reply = Reply(400, {"message": "The request body contains invalid JSON.", "code": 50109})
         record.status = reply.status
-        record.response = reply.body
+        record.response = reply.body if reply.text is None else reply.text
         response = await self._write(request, reply, record.route)
         if ctx is not None:
             for callback in ctx._after_write:
@@ -326,6 +380,26 @@ class RestServer:
             window.append(now)
         return None
 
+    def _fault(self, spec: RouteSpec) -> tuple[FaultRule, str] | None:
+        for rule in self.fault_rules:
+            if rule.method == spec.method and rule.template == spec.template:
+                kind = rule.draw()
+                return None if kind is None else (rule, kind)
+        return None
+
+    def _fault_reply(self, rule: FaultRule, kind: str, template: str) -> Reply:
+        if kind == "429":
+            return self._429(rule.retry_after, global_=False, scope="user", template=template)
+        if kind == "429-shared":
+            return self._429(rule.retry_after, global_=False, scope="shared", template=template)
+        if kind == "429-global":
+            return self._429(rule.retry_after, global_=True, scope="global", template=template)
+        if kind == "500":
+            return Reply(500, {"message": "500: Internal Server Error", "code": 0})
+        if kind == "502":
+            return Reply(502, headers={"Content-Type": "text/html"}, text=_CLOUDFLARE_502)
+        return Reply(503, headers={"Content-Type": "text/plain"}, text=_UPSTREAM_503)
+
     @staticmethod
     def _429(retry_after: float, *, global_: bool, scope: str, template: str) -> Reply:
         headers = {
@@ -356,7 +430,7 @@ class RestServer:
     # ------------------------------------------------------------------ output
     async def _write(self, request: web.Request, reply: Reply, template: str | None) -> web.StreamResponse:
         headers = {"Via": "1.1 google"}
-        if template is not None and reply.status != 429:
+        if template is not None and reply.status != 429 and reply.text is None:
             headers.update(
                 {
                     "X-RateLimit-Limit": "50",
@@ -369,6 +443,8 @@ class RestServer:
         headers.update(reply.headers)
         if reply.status == 204:
             response = web.Response(status=204, headers=headers)
+        elif reply.text is not None:
+            response = web.Response(status=reply.status, body=reply.text.encode(), headers=headers)
         else:
             headers["Content-Type"] = "application/json"
             response = web.Response(status=reply.status, body=dumps(reply.body).encode(), headers=headers)

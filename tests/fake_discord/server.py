@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,7 @@ from .driver import DriverMixin
 from .gateway import GatewayHub
 from .interactions import FakeInteraction
 from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE
-from .rest import ROUTES, RateLimitRule, RecordedRequest, RestServer
+from .rest import FAULT_KINDS, ROUTES, FaultRule, RateLimitRule, RecordedRequest, RestServer
 from .scheduled_events import FakeScheduledEvent
 from .state import (
     INTENT_GUILD_MEMBERS,
@@ -386,6 +387,30 @@ class FakeDiscord(DriverMixin):
             raise ValueError(f"{method} {route} is not a route of the fake; {method} routes: {same_method}")
         rule = RateLimitRule(method, route, times, retry_after, global_, "global" if global_ else scope)
         self.rest.rate_limit_rules.append(rule)
+        return rule
+
+    def inject_faults(
+        self,
+        method: str,
+        route: str,
+        share: float,
+        kinds: tuple[str, ...] = FAULT_KINDS,
+        *,
+        retry_after: float = 0.05,
+        seed: int = 0,
+    ) -> FaultRule:
+        """From now on a ``share`` (0..1) of the calls to ``method route`` answer a fault drawn from
+        ``kinds``: 429s (route, shared or global, with ``retry_after``) and 5xx, some of them after
+        the call took effect (see :class:`~tests.fake_discord.rest.FaultRule`). Seeded: the same
+        sequence of calls meets the same faults. ``rule.injected`` counts them; set
+        ``rule.share = 0`` to stop."""
+        method = method.upper()
+        if not any(r.method == method and r.template == route for r in ROUTES):
+            raise ValueError(f"{method} {route} is not a route of the fake")
+        if unknown := set(kinds) - set(FAULT_KINDS):
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+        rule = FaultRule(method, route, share, tuple(kinds), retry_after, random.Random(seed))
+        self.rest.fault_rules.append(rule)
         return rule
 
     async def drop_gateway(self, *, resumable: bool = True, abrupt: bool = False, code: int = 4000) -> int:
