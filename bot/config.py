@@ -23,6 +23,8 @@ from bot.db.encryption import KEYS_ENV, KeyRing, is_valid_key
 TOKEN_ENV = "MENTORBOT_TOKEN"
 CONFIG_ENV = "MENTORBOT_CONFIG"
 SECRET_ENV = "MENTORBOT_ANONYMITY_SECRET"
+RESEARCH_KEY_ENV = "MENTORBOT_RESEARCH_KEY"
+RESEARCH_KEY_MIN = 16
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DISCORD_API = "https://discord.com/api/v10"
 
@@ -146,6 +148,18 @@ class PrivacySettings(_Section):
     participation_retention_days: int = Field(default=0, ge=0, le=36500)
     # A server's data is deleted this many days after the bot was removed from it (unless re-added).
     guild_data_grace_days: int = Field(default=30, ge=0, le=3650)
+    # The key of the pseudonyms in the research export (`mentorbot report --research`): the same
+    # key gives the same pseudonyms, run after run. Prefer MENTORBOT_RESEARCH_KEY.
+    research_key: SecretStr | None = None
+
+    @field_validator("research_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < RESEARCH_KEY_MIN:
+            raise ValueError(
+                f"the research key must be at least {RESEARCH_KEY_MIN} characters (a long random string)"
+            )
+        return value
 
     @field_validator("data_keys")
     @classmethod
@@ -217,6 +231,10 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         data.setdefault("privacy", {})
         if isinstance(data["privacy"], dict):
             data["privacy"]["data_keys"] = environ[KEYS_ENV]
+    if environ.get(RESEARCH_KEY_ENV):
+        data.setdefault("privacy", {})
+        if isinstance(data["privacy"], dict):
+            data["privacy"]["research_key"] = environ[RESEARCH_KEY_ENV]
     if environ.get(SECRET_ENV):
         data.setdefault("privacy", {})
         if isinstance(data["privacy"], dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -76,6 +77,13 @@ def summary_embed(s: DataSummary) -> discord.Embed:
             "Seen by: the group's facilitators and coordinators; who reported whom is never told.",
         ),
         ("Matching", f"{s.matching or 'not opted in'}.\nSeen by: coordinators when they match."),
+        (
+            "Research",
+            ("allowed" if s.research_opt_in else "not allowed (the default)")
+            + ": program research may use your counts (check-ins, goals, meetings, discussions) under a "
+            "pseudonym, never your name, id or words. Change it with `/privacy research`.\n"
+            "Seen by: the program's evaluators, only if you allow it.",
+        ),
     ]
     for name, value in rows:
         embed.add_field(name=name, value=value[:1024], inline=False)
@@ -182,6 +190,32 @@ class PrivacyCog(
             file=discord.File(io.BytesIO(content), filename=name),
             ephemeral=True,
         )
+
+    @app_commands.command(
+        name="research", description="Allow or stop research use of your counts (never your words)"
+    )
+    @app_commands.describe(choice="on: your de-identified counts go into research exports; off: they do not")
+    async def research(self, interaction: discord.Interaction, choice: Literal["on", "off"]) -> None:
+        """Allow or stop research use of your counts (never your words)."""
+        assert interaction.guild_id is not None
+        on = choice == "on"
+        await self.bot.services.profiles.update(interaction.guild_id, interaction.user.id, research_opt_in=on)
+        if on:
+            embed = card(
+                "Research use allowed",
+                "Research exports of this program will include your counts (check-ins answered, goals, "
+                "meetings attended, discussions joined) under a pseudonym: never your name, your id or "
+                "anything you wrote. `/privacy research off` stops it for future exports.",
+                color=SUCCESS_COLOR,
+            )
+        else:
+            embed = card(
+                "Research use off",
+                "Research exports of this program leave you out entirely. Exports already made are "
+                "not changed.",
+                color=SUCCESS_COLOR,
+            )
+        await reply(interaction, embed)
 
     @app_commands.command(name="erase", description="Delete your data in this server (asks first)")
     async def erase(self, interaction: discord.Interaction) -> None:

@@ -99,6 +99,7 @@ class DataSummary:
     moderation_about_you: int
     reports_made: int
     matching: str | None
+    research_opt_in: bool
     encrypted: bool
     answer_retention_days: int
     participation_retention_days: int
@@ -240,6 +241,7 @@ class PrivacyService:
                     ModerationRecord.action == "report",
                 ),
                 matching=optin.wants if optin else None,
+                research_opt_in=bool(profile and profile.research_opt_in),
                 encrypted=self._encrypted,
                 answer_retention_days=self._answer_days,
                 participation_retention_days=self._participation_days,
@@ -417,6 +419,7 @@ class PrivacyService:
             "dms_allowed": row.dm_allowed,
             "dms_refused_since": _when(row.dm_blocked_at),
             "checkins_paused_until": _when(row.checkins_paused_until),
+            "research_use_allowed": row.research_opt_in,
             "created_at": _when(row.created_at),
             "updated_at": _when(row.updated_at),
         }

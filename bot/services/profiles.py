@@ -34,6 +34,7 @@ class Profile:
     career_stage: str | None = None
     interests: tuple[str, ...] = ()
     dm_allowed: bool = True
+    research_opt_in: bool = False  # de-identified counts may go to program research
 
 
 class _Unset:
@@ -138,6 +139,7 @@ class ProfileService:
         career_stage: str | _Unset | None = UNSET,
         interests: str | _Unset = UNSET,
         dm_allowed: bool | _Unset = UNSET,
+        research_opt_in: bool | _Unset = UNSET,
     ) -> Profile:
         """Validate and save the given fields; untouched fields keep their values."""
         changes: dict[str, object] = {}
@@ -161,6 +163,8 @@ class ProfileService:
             changes["dm_allowed"] = dm_allowed
             if dm_allowed:
                 changes["dm_blocked_at"] = None  # the member acted: try their DMs again
+        if isinstance(research_opt_in, bool):
+            changes["research_opt_in"] = research_opt_in
 
         now = self._clock.now()
         async with self._db.transaction() as session:
@@ -204,4 +208,5 @@ def _to_profile(guild_id: int, user_id: int, row: MemberProfile | None) -> Profi
         career_stage=row.career_stage,
         interests=tuple(row.interests or ()),
         dm_allowed=row.dm_allowed if row.dm_allowed is not None else True,
+        research_opt_in=bool(row.research_opt_in),
     )

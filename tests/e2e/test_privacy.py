@@ -312,3 +312,21 @@ async def test_coming_back_within_the_grace_period_cancels_the_deletion(fake, wo
     clock.advance(days=40)
     await run_purge(bot)
     assert "member_profiles" in (await guild_data(bot.services.db, g))[0]
+
+
+async def test_a_member_allows_research_use_sees_it_in_show_and_export_and_turns_it_off(fake, world, bot):
+    alice = world.alice
+    shown = embed_text(await final(await fake.slash(alice, world.guild, "privacy show")))
+    assert "not allowed (the default)" in shown
+
+    reply = await fake.slash(alice, world.guild, "privacy research", choice="on")
+
+    assert reply.ephemeral and "Research use allowed" in embed_text(await final(reply))
+    shown = embed_text(await final(await fake.slash(alice, world.guild, "privacy show")))
+    assert "Research" in shown and "allowed: program research" in shown
+    await final(await fake.slash(alice, world.guild, "privacy export"))
+    assert (await exported(fake, alice))["profile"]["research_use_allowed"] is True
+
+    reply = await fake.slash(alice, world.guild, "privacy research", choice="off")
+    assert reply.ephemeral and "leave you out" in embed_text(await final(reply))
+    assert (await bot.services.profiles.get(world.guild.id, alice.id)).research_opt_in is False

@@ -91,3 +91,11 @@ def test_anonymity_secret_comes_from_the_environment_and_stays_secret(tmp_path):
     settings = load_settings(write(tmp_path, ""), environ={"MENTORBOT_ANONYMITY_SECRET": "pepper-123"})
     assert settings.privacy.anonymity_secret.get_secret_value() == "pepper-123"
     assert "pepper-123" not in repr(settings)
+
+
+def test_the_research_key_comes_from_the_environment_and_must_be_long(tmp_path):
+    path = write(tmp_path, "")
+    settings = load_settings(path, environ={"MENTORBOT_RESEARCH_KEY": "k" * 16})
+    assert settings.privacy.research_key.get_secret_value() == "k" * 16
+    with pytest.raises(ConfigError, match=r"privacy\.research_key: .*at least 16 characters"):
+        load_settings(path, environ={"MENTORBOT_RESEARCH_KEY": "short"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, SmallInteger, String, text, true
+from sqlalchemy import JSON, Boolean, Date, SmallInteger, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake
@@ -34,6 +34,8 @@ class MemberProfile(Base):
     checkins_paused_until: Mapped[date | None] = mapped_column(Date, default=None)
     # When the one-time "please set your time zone" prompt went out.
     timezone_prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The member agreed that de-identified counts about them may be used for program research.
+    research_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
