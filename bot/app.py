@@ -8,6 +8,7 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot import interaction_deadline as deadline
 from bot.interaction_errors import report_error
 from bot.services.container import Services
 
@@ -41,6 +42,13 @@ def gateway_intents() -> discord.Intents:
     return intents
 
 
+async def _guard_deadline(interaction: discord.Interaction) -> bool:
+    """Let every command run, with a late deferral armed in case it is slow."""
+    if interaction.type is discord.InteractionType.application_command:
+        deadline.guard(interaction)
+    return True
+
+
 class MentorBot(commands.AutoShardedBot):
     """The mentoring bot."""
 
@@ -65,6 +73,7 @@ class MentorBot(commands.AutoShardedBot):
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
         self.tree.on_error = report_error  # type: ignore[method-assign]
+        self.tree.interaction_check = _guard_deadline  # type: ignore[method-assign]
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.services.scheduler.start()

@@ -10,6 +10,7 @@ import sqlalchemy.exc
 from discord import app_commands
 
 from bot.errors import DomainError
+from bot.interaction_deadline import answering
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +98,11 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     try:
         if interaction.type is discord.InteractionType.autocomplete:
             return
-        if interaction.response.is_done():
-            await interaction.followup.send(embed=embed, ephemeral=True)
-        else:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+        async with answering(interaction):
+            if interaction.response.is_done():
+                await interaction.followup.send(embed=embed, ephemeral=True)
+            else:
+                await interaction.response.send_message(embed=embed, ephemeral=True)
     except discord.HTTPException:
         log.warning(
             "could not tell user %s about an error in interaction %s", interaction.user.id, interaction.id

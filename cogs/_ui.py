@@ -8,6 +8,7 @@ from typing import Any
 import discord
 
 from bot.errors import Invalid
+from bot.interaction_deadline import answering
 from bot.interaction_errors import report_error
 from bot.rendering import BRAND_COLOR
 from bot.services.actors import Actor
@@ -64,11 +65,12 @@ async def group_choices(
 async def reply(
     interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool = True, **kwargs: Any
 ) -> None:
-    """Answer an interaction, whether or not it was deferred."""
-    if interaction.response.is_done():
-        await interaction.followup.send(embed=embed, ephemeral=ephemeral, **kwargs)
-    else:
-        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, **kwargs)
+    """Answer an interaction, whether or not it was deferred (by the command or the deadline)."""
+    async with answering(interaction):
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=ephemeral, **kwargs)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=ephemeral, **kwargs)
 
 
 class ReportingItem:

@@ -72,3 +72,26 @@ async def test_commands_work_again_after_postgresql_restarts(fake, world: World,
         assert cut >= 1
         again = await fake.slash(world.alice, world.guild, "profile timezone", zone="Asia/Tokyo")
         assert "Asia/Tokyo" in embed_text(await final(again))
+
+
+async def test_a_command_slowed_past_the_deadline_is_deferred_then_answered(
+    fake, world: World, sqlite_only, clock
+):
+    async with running_bot(fake, settings_for(fake, sqlite_only), clock):
+        holder = sqlite3.connect(
+            sqlite_only.removeprefix("sqlite+aiosqlite:///"),
+            isolation_level=None,
+            timeout=30,
+            check_same_thread=False,
+        )
+        await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")
+        # A writer that keeps the database 3.4 s: the command waits for it (busy timeout 15 s).
+        asyncio.get_running_loop().call_later(3.4, holder.rollback)
+        try:
+            reply = await fake.slash(world.alice, world.guild, "profile timezone", zone="Europe/Paris")
+            assert reply.type == 5  # "thinking…" in time, instead of "This interaction failed"
+            answer = await reply.wait_followup()
+        finally:
+            holder.close()
+        assert "Europe/Paris" in embed_text(answer)
+        assert answer.get("flags", 0) & 64  # the late deferral keeps the answer private
