@@ -10,7 +10,7 @@ from bot.db.models.coffee import (
     CoffeeProgram,
     CoffeeSitOut,
 )
-from bot.db.models.core import GuildRecord
+from bot.db.models.core import DeliveryProblem, GuildRecord
 from bot.db.models.discussions import (
     AnonymousMute,
     AnonymousPost,
@@ -52,6 +52,7 @@ __all__ = [
     "CoffeeProgram",
     "CoffeeSitOut",
     "ConversationPromptSchedule",
+    "DeliveryProblem",
     "Discussion",
     "DiscussionRound",
     "DiscussionSchedule",
