@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import discord
 from sqlalchemy.engine import make_url
@@ -14,6 +16,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
 from bot.db.encryption import DataKeyError, KeyRing
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.report_export import Period
 
 EXIT_CONFIG = 2
 
@@ -49,7 +54,34 @@ def _parser() -> argparse.ArgumentParser:
     purge = data_commands.add_parser("purge-guild", help="delete everything stored about one server now")
     purge.add_argument("guild_id", type=int, help="the server's id")
     purge.add_argument("--yes", action="store_true", help="really delete (without it: only show what)")
+
+    report = commands.add_parser(
+        "report", help="write a server's program reports (CSVs and charts) or its research export to a folder"
+    )
+    report.add_argument("--guild", type=_guild_id, required=True, metavar="ID", help="the server's id")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to write into")
+    report.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first day (default: 90 days back)")
+    report.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day, included (default: now)")
+    report.add_argument(
+        "--research",
+        action="store_true",
+        help="write only research.csv: counts of members who opted in, under keyed pseudonyms "
+        "(needs MENTORBOT_RESEARCH_KEY)",
+    )
     return parser
+
+
+def _guild_id(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 2**63:
+        raise argparse.ArgumentTypeError(f"not a server id: {text!r} (a server id is a number)")
+    return int(text)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day: {text!r} (write it as YYYY-MM-DD)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "data":
         return _data(settings, args)
+    if args.command == "report":
+        return _report(settings, args)
     print(f"configuration OK (database: {_redacted(settings.database.url)})")
     return 0
 
@@ -119,6 +153,55 @@ async def _data_async(settings: Settings, args: argparse.Namespace) -> int:
         deleted = await purge_guild(db, args.guild_id)
         print(f"deleted {sum(deleted.values())} rows about server {args.guild_id}")
         return 0
+    finally:
+        await db.dispose()
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.report_export import Period  # matplotlib and the models only for this command
+
+    end = datetime.combine(args.until + timedelta(days=1), time(), UTC) if args.until else datetime.now(UTC)
+    start = datetime.combine(args.since, time(), UTC) if args.since else end - timedelta(days=90)
+    if start >= end:
+        print("mentorbot: --since must be before --until", file=sys.stderr)
+        return EXIT_CONFIG
+    key = settings.privacy.research_key
+    if args.research and key is None:
+        print(
+            "mentorbot: the research export needs a key for its pseudonyms: set MENTORBOT_RESEARCH_KEY "
+            "(or privacy.research_key in the config) to a long random string, and keep it for later exports",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    try:
+        written = asyncio.run(
+            _report_async(settings, args, Period(start, end), key.get_secret_value() if key else None)
+        )
+    except DataKeyError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if written is None:
+        print(f"mentorbot: nothing is known about server {args.guild}: check the id", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"wrote {len(written)} files to {args.out}:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+async def _report_async(
+    settings: Settings, args: argparse.Namespace, period: Period, key: str | None
+) -> list[Path] | None:
+    from bot.db.engine import Database
+    from bot.report_export import UnknownGuild, export_reports, export_research
+
+    db = Database.from_url(settings.database.url, keys=settings.privacy.key_ring())
+    try:
+        if key is not None and args.research:
+            return await export_research(db, args.guild, period, args.out, key)
+        return await export_reports(db, args.guild, period, args.out)
+    except UnknownGuild:
+        return None
     finally:
         await db.dispose()
 

@@ -156,45 +156,52 @@ class ReportService:
         self, guild_id: int, start: datetime, end: datetime, *, group_id: int | None = None
     ) -> ProgramReport:
         """Return the figures over [start, end) for every group of the server, or just one."""
-        async with self._db.transaction() as session:
-            query = select(Group.id, Group.name).where(
-                Group.guild_id == guild_id,
-                Group.created_at < end,
-                or_(Group.archived_at.is_(None), Group.archived_at >= start),
-            )
-            if group_id is not None:
-                query = query.where(Group.id == group_id)
-            rows = (await session.execute(query.order_by(Group.name))).all()
-            groups = tuple(
-                [await _figures(session, guild_id, start, end, [gid], gid, name) for gid, name in rows]
-            )
-            ids = [gid for gid, _ in rows]
-            # A program report's total also counts goals set outside any group.
-            total = await _figures(
-                session, guild_id, start, end, None if group_id is None else ids, None, ALL_GROUPS
-            )
-            if group_id is None:
-                pairs, met = await _coffee(session, guild_id, start, end)
-            else:
-                pairs = met = 0
-            step = step_for(start, end)
-            steps = _step_count(start, end, step)
-            counts = await _steps(session, guild_id, start, end, step, None if group_id is None else ids)
-        series = tuple(GroupSeries(gid, name, _series(counts, gid, steps)) for gid, name in rows)
-        total_series = GroupSeries(None, ALL_GROUPS, _series(counts, None, steps))
-        return ProgramReport(
-            guild_id,
-            start,
-            end,
-            groups,
-            total,
-            pairs,
-            met,
-            step=step,
-            step_starts=tuple(start + i * step for i in range(steps)),
-            series=series,
-            total_series=total_series,
+        return await compute_report(self._db, guild_id, start, end, group_id=group_id)
+
+
+async def compute_report(
+    db: Database, guild_id: int, start: datetime, end: datetime, *, group_id: int | None = None
+) -> ProgramReport:
+    """Return the figures over [start, end) for every group of the server, or just one (no rights checked)."""
+    async with db.transaction() as session:
+        query = select(Group.id, Group.name).where(
+            Group.guild_id == guild_id,
+            Group.created_at < end,
+            or_(Group.archived_at.is_(None), Group.archived_at >= start),
         )
+        if group_id is not None:
+            query = query.where(Group.id == group_id)
+        rows = (await session.execute(query.order_by(Group.name))).all()
+        groups = tuple(
+            [await _figures(session, guild_id, start, end, [gid], gid, name) for gid, name in rows]
+        )
+        ids = [gid for gid, _ in rows]
+        # A program report's total also counts goals set outside any group.
+        total = await _figures(
+            session, guild_id, start, end, None if group_id is None else ids, None, ALL_GROUPS
+        )
+        if group_id is None:
+            pairs, met = await _coffee(session, guild_id, start, end)
+        else:
+            pairs = met = 0
+        step = step_for(start, end)
+        steps = _step_count(start, end, step)
+        counts = await _steps(session, guild_id, start, end, step, None if group_id is None else ids)
+    series = tuple(GroupSeries(gid, name, _series(counts, gid, steps)) for gid, name in rows)
+    total_series = GroupSeries(None, ALL_GROUPS, _series(counts, None, steps))
+    return ProgramReport(
+        guild_id,
+        start,
+        end,
+        groups,
+        total,
+        pairs,
+        met,
+        step=step,
+        step_starts=tuple(start + i * step for i in range(steps)),
+        series=series,
+        total_series=total_series,
+    )
 
 
 def step_for(start: datetime, end: datetime) -> timedelta:
