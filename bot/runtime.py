@@ -79,6 +79,7 @@ class BotRunner:
             services.outbox.on_outcome("checkin:", services.checkins.on_delivery_outcome)
             services.outbox.on_outcome("checkin-share:", services.checkin_answers.on_share_outcome)
             services.outbox.on_outcome("modnote:", services.moderation.on_note_outcome)
+            services.outbox.on_outcome("", services.delivery_problems.on_outcome)  # every channel post
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )

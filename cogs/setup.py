@@ -8,12 +8,15 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.timezones import search_zones
+from bot.services.delivery_problems import Problem
 from bot.services.settings import STAGE_MAX, STAGES_MAX, ProgramSettings
-from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, reply
+from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, reply, timestamp
 
 
-def settings_embed(settings: ProgramSettings, title: str = "Program settings") -> discord.Embed:
-    """Render a server's program settings."""
+def settings_embed(
+    settings: ProgramSettings, title: str = "Program settings", problems: list[Problem] | None = None
+) -> discord.Embed:
+    """Render a server's program settings, and the channels the bot cannot post in."""
     embed = card(title, color=SUCCESS_COLOR)
     role = f"<@&{settings.coordinator_role_id}>" if settings.coordinator_role_id else "administrators only"
     category = (
@@ -27,6 +30,14 @@ def settings_embed(settings: ProgramSettings, title: str = "Program settings") -
     embed.add_field(
         name="Career stages (junior first)", value=" → ".join(settings.career_stages), inline=False
     )
+    if problems:
+        lines = [
+            f"<#{p.channel_id}>: {p.explanation} (since {timestamp(p.first_seen_at, 'R')}, first a {p.what})"
+            for p in problems[:5]
+        ]
+        if len(problems) > 5:
+            lines.append(f"…and {len(problems) - 5} more")
+        embed.add_field(name="⚠️ Channels I can't post in", value="\n".join(lines)[:1024], inline=False)
     return embed
 
 
@@ -68,7 +79,10 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Program
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's program settings."""
         assert interaction.guild_id is not None
-        await reply(interaction, settings_embed(await self.bot.services.program.get(interaction.guild_id)))
+        services = self.bot.services
+        settings = await services.program.get(interaction.guild_id)
+        problems = await services.delivery_problems.open_problems(interaction.guild_id)
+        await reply(interaction, settings_embed(settings, problems=problems))
 
     @app_commands.command(
         name="coordinator-role", description="Choose the role whose members coordinate the program"
@@ -97,6 +111,20 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Program
             interaction.guild_id, actor(interaction), category.id if category else None
         )
         await reply(interaction, settings_embed(settings, "Group channel category saved"))
+
+    @app_commands.command(
+        name="modlog-channel", description="Choose where moderation actions and delivery problems are posted"
+    )
+    @app_commands.describe(channel="A channel only coordinators can read (leave empty: none)")
+    async def modlog_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        """Choose the coordinators' log channel."""
+        assert interaction.guild_id is not None
+        settings = await self.bot.services.program.set_modlog_channel(
+            interaction.guild_id, actor(interaction), channel.id if channel else None
+        )
+        await reply(interaction, settings_embed(settings, "Moderation log saved"))
 
     @app_commands.command(
         name="default-timezone", description="The time zone used for members who haven't set one"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import GuildRecord
+from bot.db.models import GuildRecord, OutboxMessage
 from bot.db.upsert import locked_row
 
 
@@ -31,6 +32,7 @@ class GuildService:
             row = await session.get(GuildRecord, guild_id, with_for_update=True)
             if row is not None and row.left_at is None:
                 row.left_at = self._clock.now()
+            await _cancel_sends(session, [guild_id])
 
     async def reconcile(self, shard_id: int, shard_count: int, present: Iterable[int]) -> list[int]:
         """Mark the servers of a shard that the bot is no longer in: it was removed while offline.
@@ -53,4 +55,18 @@ class GuildService:
             ]
             for row in gone:
                 row.left_at = now
+            await _cancel_sends(session, [row.guild_id for row in gone])
             return [row.guild_id for row in gone]
+
+
+async def _cancel_sends(session: AsyncSession, guild_ids: list[int]) -> None:
+    """Drop what was waiting to be sent in servers the bot left.
+
+    Every try would be refused, and refusals count toward Discord's invalid-request limit.
+    """
+    if guild_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.guild_id.in_(guild_ids), OutboxMessage.status == "pending")
+            .values(status="cancelled")
+        )
