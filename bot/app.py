@@ -77,7 +77,9 @@ class MentorBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.services.scheduler.start()
-        await self.sync_commands()
+        if self.services.scheduler.scope.owns(None):
+            # Commands belong to the application, not to a shard: one process (shard 0's) syncs.
+            await self.sync_commands()
 
     async def sync_commands(self) -> None:
         """Register slash commands: instantly in the dev guild if configured, else globally."""
