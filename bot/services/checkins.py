@@ -11,13 +11,14 @@ group's home gets a digest.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -29,6 +30,7 @@ from bot.db.models import (
     CheckinSchedule,
     Group,
     GroupMember,
+    MemberProfile,
     OutboxMessage,
     QuestionSet,
 )
@@ -64,6 +66,7 @@ PLAN_EVERY = timedelta(minutes=5)
 # Plan a little further than the next planner run, so a delivery is in the outbox before its time.
 PLAN_AHEAD = timedelta(minutes=15)
 OUTBOX_SLICE = 2_000
+SCHEDULE_SLICE = 500  # schedules planned together (a bound on the ids one statement takes)
 CHECKIN_ROLES = ("mentor", "mentee", "peer")
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # facilitators get the summary instead
 # A fixed start keeps the planner's runs on the same five-minute marks across restarts.
@@ -372,7 +375,7 @@ class CheckinService:
                     continue
                 rows.append(_delivery_row(schedule, user_id, today, now))
             inserted = await insert_ignore(session, CheckinDelivery.__table__, rows) if rows else 0
-            await self._enqueue_deliveries(session, schedule, group, now, zones)
+            await self._enqueue_deliveries(session, [(schedule, group)], now)
         self._scheduler.run_soon("outbox")
         return SendNowReport(queued=inserted, already_had_one=len(rows) - inserted, on_break=on_break)
 
@@ -386,89 +389,129 @@ class CheckinService:
             select(CheckinSchedule, Group)
             .join(Group, Group.id == CheckinSchedule.group_id)
             .where(CheckinSchedule.paused.is_(False), Group.archived_at.is_(None))
+            .order_by(CheckinSchedule.id)
         )
         if schedule_ids is not None:
             query = query.where(CheckinSchedule.id.in_(schedule_ids))
+        end = now + PLAN_AHEAD
+        due = [(s, g) for s, g in (await session.execute(query)).all() if s.planned_until < end]
         planned = 0
-        for schedule, group in (await session.execute(query)).all():
-            planned += await self._plan_schedule(session, schedule, group, now)
+        # Schedules in slices, each planned with a few bulk statements: a program of 10,000 groups
+        # must not cost 10,000 round trips per statement.
+        for first in range(0, len(due), SCHEDULE_SLICE):
+            planned += await self._plan_schedules(session, due[first : first + SCHEDULE_SLICE], now)
         await self._close_rounds(session, now)
         return planned
 
-    async def _plan_schedule(
-        self, session: AsyncSession, schedule: CheckinSchedule, group: Group, now: datetime
+    async def _plan_schedules(
+        self, session: AsyncSession, batch: list[tuple[CheckinSchedule, Group]], now: datetime
     ) -> int:
-        start, end = schedule.planned_until, now + PLAN_AHEAD
-        if end <= start:
-            return 0
-        cadence = _cadence(schedule)
-        members = await _members(session, group.id)
-        zones = await self._zones(session, schedule.guild_id, members)
+        end = now + PLAN_AHEAD
+        schedules_of: dict[int, list[CheckinSchedule]] = {}
+        for schedule, group in batch:
+            schedules_of.setdefault(group.id, []).append(schedule)
+        cadences = {schedule.id: _cadence(schedule) for schedule, _ in batch}
+        default_zones = {
+            guild_id: (await self._settings.get_in(session, guild_id)).default_timezone
+            for guild_id in {schedule.guild_id for schedule, _ in batch}
+        }
         rows: list[dict[str, Any]] = []
-        round_closes: dict[date, datetime] = {}
+        inserted = 0
+        round_closes: dict[tuple[int, date], datetime] = {}
         # Members who share a zone and quiet hours share their occurrences: compute each once.
-        by_clock: dict[tuple[str, tuple[int, int] | None], list[MemberOccurrence]] = {}
-        for user_id in members:
-            zone, quiet, paused_until = zones[user_id]
-            if (zone, quiet) not in by_clock:
-                by_clock[(zone, quiet)] = occurrences_between(cadence, zone, start, end, quiet)
-            for occurrence in by_clock[(zone, quiet)]:
-                if paused_until is not None and occurrence.round_date <= paused_until:
-                    continue
-                row = _delivery_row(schedule, user_id, occurrence.round_date, occurrence.due_at)
-                if occurrence.due_at + self._late_grace < now:
-                    row["status"], row["failure"] = "missed", "bot_offline"
-                rows.append(row)
-                closes = occurrence.due_at + self._round_length
-                round_closes[occurrence.round_date] = max(
-                    closes, round_closes.get(occurrence.round_date, closes)
-                )
-        inserted = await insert_ignore(session, CheckinDelivery.__table__, rows) if rows else 0
-        for round_date, closes_at in round_closes.items():
-            await self._extend_round(session, schedule, round_date, closes_at)
-        schedule.planned_until = end
-        await self._enqueue_deliveries(session, schedule, group, now, zones)
+        by_clock: dict[tuple[int, str, tuple[int, int] | None], list[MemberOccurrence]] = {}
+        async for member in _member_clocks(session, list(schedules_of)):
+            zone = member.timezone or default_zones[member.guild_id]
+            quiet = _quiet(member)
+            for schedule in schedules_of[member.group_id]:
+                clock = (schedule.id, zone, quiet)
+                if clock not in by_clock:
+                    by_clock[clock] = occurrences_between(
+                        cadences[schedule.id], zone, schedule.planned_until, end, quiet
+                    )
+                for occurrence in by_clock[clock]:
+                    paused_until = member.checkins_paused_until
+                    if paused_until is not None and occurrence.round_date <= paused_until:
+                        continue
+                    row = _delivery_row(schedule, member.user_id, occurrence.round_date, occurrence.due_at)
+                    if occurrence.due_at + self._late_grace < now:
+                        row["status"], row["failure"] = "missed", "bot_offline"
+                    rows.append(row)
+                    closes = occurrence.due_at + self._round_length
+                    key = (schedule.id, occurrence.round_date)
+                    round_closes[key] = max(closes, round_closes.get(key, closes))
+            if len(rows) >= OUTBOX_SLICE:
+                inserted += await insert_ignore(session, CheckinDelivery.__table__, rows)
+                rows = []
+        inserted += await insert_ignore(session, CheckinDelivery.__table__, rows)
+        guild_of = {schedule.id: schedule.guild_id for schedule, _ in batch}
+        await self._extend_rounds(session, guild_of, round_closes)
+        for schedule, _ in batch:
+            schedule.planned_until = end
+        await self._enqueue_deliveries(session, batch, now)
         return inserted
 
     async def _enqueue_deliveries(
-        self,
-        session: AsyncSession,
-        schedule: CheckinSchedule,
-        group: Group,
-        now: datetime,
-        zones: dict[int, tuple[str, tuple[int, int] | None, date | None]],
+        self, session: AsyncSession, batch: list[tuple[CheckinSchedule, Group]], now: datetime
     ) -> None:
         """Put each scheduled delivery (and its reminder) in the outbox; keys make this idempotent."""
-        deliveries = (
-            await session.execute(
-                select(
-                    CheckinDelivery.id,
-                    CheckinDelivery.guild_id,
-                    CheckinDelivery.user_id,
-                    CheckinDelivery.round_date,
-                    CheckinDelivery.due_at,
-                ).where(
-                    CheckinDelivery.schedule_id == schedule.id,
-                    CheckinDelivery.status == "scheduled",
-                    CheckinDelivery.due_at <= now + PLAN_AHEAD,
-                    CheckinDelivery.due_at > now - self._late_grace,
-                )
+        schedules = {schedule.id: (schedule, group) for schedule, group in batch}
+        questions = {
+            set_id: await _questions(session, set_id)
+            for set_id in {schedule.question_set_id for schedule, _ in batch}
+        }
+        with_reminders = any(schedule.reminder_hours for schedule, _ in batch)
+        default_zones = {
+            guild_id: (await self._settings.get_in(session, guild_id)).default_timezone
+            for guild_id in {schedule.guild_id for schedule, _ in batch}
+        }
+        query = (
+            select(
+                CheckinDelivery.id,
+                CheckinDelivery.guild_id,
+                CheckinDelivery.user_id,
+                CheckinDelivery.schedule_id,
+                CheckinDelivery.round_date,
+                CheckinDelivery.due_at,
             )
-        ).all()
-        questions = await _questions(session, schedule.question_set_id)
-        visibility = schedule.default_visibility
-        # In slices, so a round for 100,000 members never holds all its messages in memory.
-        for first in range(0, len(deliveries), OUTBOX_SLICE):
+            .where(
+                CheckinDelivery.schedule_id.in_(list(schedules)),
+                CheckinDelivery.status == "scheduled",
+                CheckinDelivery.due_at <= now + PLAN_AHEAD,
+                CheckinDelivery.due_at > now - self._late_grace,
+            )
+            .order_by(CheckinDelivery.id)
+            .limit(OUTBOX_SLICE)
+        )
+        if with_reminders:  # the member's clock only matters for a reminder (out of quiet hours)
+            query = query.add_columns(*_CLOCK_COLUMNS).outerjoin(
+                MemberProfile,
+                and_(
+                    MemberProfile.guild_id == CheckinDelivery.guild_id,
+                    MemberProfile.user_id == CheckinDelivery.user_id,
+                ),
+            )
+        # In slices (by id), so a round for 100,000 members never holds all its messages in memory.
+        after = 0
+        while deliveries := (await session.execute(query.where(CheckinDelivery.id > after))).all():
+            after = deliveries[-1].id
             outbox: list[dict[str, Any]] = []
-            for d in deliveries[first : first + OUTBOX_SLICE]:
-                message = messages.checkin_dm(d.id, group.name, d.round_date, questions, visibility)  # type: ignore[arg-type]
+            for d in deliveries:
+                schedule, group = schedules[d.schedule_id]
+                message = messages.checkin_dm(
+                    d.id,
+                    group.name,
+                    d.round_date,
+                    questions[schedule.question_set_id],
+                    schedule.default_visibility,  # type: ignore[arg-type]
+                )
                 outbox.append(
                     _outbox_row(f"checkin:{d.id}", d, message.to_json(), d.due_at, self._late_grace, now)
                 )
                 if schedule.reminder_hours:
-                    zone, quiet, _ = zones.get(d.user_id, ("UTC", None, None))
+                    zone = d.timezone or default_zones[d.guild_id]
                     remind_at = shift_out_of_quiet(
-                        d.due_at + timedelta(hours=schedule.reminder_hours), zone, quiet
+                        d.due_at + timedelta(hours=schedule.reminder_hours), zone, _quiet(d)
                     )
                     reminder = messages.reminder_dm(d.id, group.name).to_json()
                     outbox.append(
@@ -476,27 +519,38 @@ class CheckinService:
                     )
             await insert_ignore(session, OutboxMessage.__table__, outbox)
 
-    async def _extend_round(
-        self, session: AsyncSession, schedule: CheckinSchedule, round_date: date, closes: datetime
+    async def _extend_rounds(
+        self,
+        session: AsyncSession,
+        guild_of: dict[int, int],
+        closes: dict[tuple[int, date], datetime],
     ) -> None:
+        """Record each (schedule, round) and move its closing time later if this plan needs it."""
+        if not closes:
+            return
         await insert_ignore(
             session,
             CheckinRound.__table__,
-            {
-                "guild_id": schedule.guild_id,
-                "schedule_id": schedule.id,
-                "round_date": round_date,
-                "closes_at": closes,
-            },
+            [
+                {
+                    "guild_id": guild_of[schedule_id],
+                    "schedule_id": schedule_id,
+                    "round_date": day,
+                    "closes_at": at,
+                }
+                for (schedule_id, day), at in closes.items()
+            ],
         )
+        rounds = CheckinRound.__table__
         await session.execute(
-            update(CheckinRound)
+            update(rounds)
             .where(
-                CheckinRound.schedule_id == schedule.id,
-                CheckinRound.round_date == round_date,
-                CheckinRound.closes_at < closes,
+                rounds.c.schedule_id == bindparam("s_id"),
+                rounds.c.round_date == bindparam("day"),
+                rounds.c.closes_at < bindparam("closes"),
             )
-            .values(closes_at=closes)
+            .values(closes_at=bindparam("closes")),
+            [{"s_id": schedule_id, "day": day, "closes": at} for (schedule_id, day), at in closes.items()],
         )
 
     async def _close_rounds(self, session: AsyncSession, now: datetime) -> None:
@@ -678,6 +732,49 @@ async def _members(session: AsyncSession, group_id: int) -> list[int]:
             )
         )
     )
+
+
+_CLOCK_COLUMNS = (
+    MemberProfile.timezone,
+    MemberProfile.quiet_start_minute,
+    MemberProfile.quiet_end_minute,
+    MemberProfile.checkins_paused_until,
+)
+
+
+async def _member_clocks(session: AsyncSession, group_ids: list[int]) -> AsyncIterator[Row[Any]]:
+    """Yield the members who get check-ins in these groups, with their profile's clock, page by page."""
+    query = (
+        select(
+            GroupMember.id, GroupMember.group_id, GroupMember.guild_id, GroupMember.user_id, *_CLOCK_COLUMNS
+        )
+        .outerjoin(
+            MemberProfile,
+            and_(
+                MemberProfile.guild_id == GroupMember.guild_id, MemberProfile.user_id == GroupMember.user_id
+            ),
+        )
+        .where(
+            GroupMember.group_id.in_(group_ids),
+            GroupMember.left_at.is_(None),
+            GroupMember.paused_at.is_(None),  # a facilitator paused them: no schedules
+            GroupMember.role.in_(CHECKIN_ROLES),
+        )
+        .order_by(GroupMember.id)
+        .limit(OUTBOX_SLICE)
+    )
+    after = 0
+    while page := (await session.execute(query.where(GroupMember.id > after))).all():
+        after = page[-1].id
+        for member in page:
+            yield member
+
+
+def _quiet(row: Row[Any]) -> tuple[int, int] | None:
+    """Return a member's quiet hours from a row with the profile's clock columns (None: none set)."""
+    if row.quiet_start_minute is None or row.quiet_end_minute is None:
+        return None
+    return (row.quiet_start_minute, row.quiet_end_minute)
 
 
 async def _questions(session: AsyncSession, question_set_id: int | None) -> tuple[Question, ...]:

@@ -1,0 +1,99 @@
+"""The bot alone in its own process, for benchmarks/bot_scale.py (which measures it from outside).
+
+Runs the bot as `mentorbot run` does (BotRunner) against the fake Discord of the parent
+process, with a clock the parent moves, and talks over stdin/stdout in JSON lines:
+
+    -> {"event": "ready"}
+    <- "plan"                     the clock moves to the round's time and the planner runs
+    -> {"event": "planned", "deliveries": n, "seconds": s}
+    <- "stop"
+    -> {"event": "stopped", "peak_rss": bytes, "top": [...]}   (top: tracemalloc, with --trace)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._world import DUE, START
+from bot.config import DatabaseSettings, DiscordSettings, Settings
+from bot.runtime import BotRunner
+from tests.e2e.conftest import TOKEN
+from tests.support.clock import FakeClock
+
+
+def say(event: str, **data: object) -> None:
+    """Tell the parent something (one JSON line on stdout)."""
+    sys.stdout.write(json.dumps({"event": event, **data}) + "\n")
+    sys.stdout.flush()
+
+
+def peak_rss() -> int:
+    """Return the process's resident-memory high-water mark in bytes (Linux's VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.ERROR)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--api", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--trace", action="store_true", help="keep tracemalloc's top allocation sites")
+    args = parser.parse_args()
+    if args.trace:
+        tracemalloc.start(10)
+    clock = FakeClock(START)
+    settings = Settings(
+        discord=DiscordSettings(token=TOKEN, api_base_url=args.api),
+        database=DatabaseSettings(url=args.database),
+    )
+    runner = BotRunner(settings, clock=clock, migrate=False)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    while runner.bot is None or not runner.bot.is_ready():
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    say("ready")
+    loop = asyncio.get_running_loop()
+    peak_snapshot = None
+    while (command := (await loop.run_in_executor(None, sys.stdin.readline)).strip()) not in ("stop", ""):
+        if command == "plan":
+            assert runner.services is not None
+            clock.set(DUE)
+            started = time.perf_counter()
+            async with runner.services.db.transaction() as session:
+                planned = await runner.services.checkins.plan(session, clock.now())
+            seconds = time.perf_counter() - started
+            runner.services.scheduler.run_soon("outbox")
+            if args.trace:
+                peak_snapshot = tracemalloc.take_snapshot()
+            say("planned", deliveries=planned, seconds=seconds)
+    stop.set()
+    await asyncio.wait_for(task, 60)
+    top: list[str] = []
+    if args.trace:
+        snapshot = tracemalloc.take_snapshot()
+        traced_peak = tracemalloc.get_traced_memory()[1]
+        top.append(f"tracemalloc peak {traced_peak / 2**20:.0f} MiB; largest sites after planning:")
+        for stat in (peak_snapshot or snapshot).statistics("lineno")[:15]:
+            top.append(f"{stat.size / 2**20:7.1f} MiB {stat.count:8d} blocks  {stat.traceback[0]}")
+        top.append("largest sites at the end:")
+        for stat in snapshot.statistics("lineno")[:15]:
+            top.append(f"{stat.size / 2**20:7.1f} MiB {stat.count:8d} blocks  {stat.traceback[0]}")
+    say("stopped", peak_rss=peak_rss(), top=top)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

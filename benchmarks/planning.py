@@ -1,0 +1,111 @@
+"""Check-in planning: how long the planner takes to plan one round for 100,000 members.
+
+Plans the round (one delivery and one outbox message per member, the round records) in one
+unit of work, as the planner job does, on SQLite and on PostgreSQL, for two shapes of program:
+10,000 groups of 10 (one schedule each) and one group of 100,000.
+
+    python benchmarks/planning.py [--members 100000] [--groups 10000]
+        [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test | --no-postgres]
+
+On PostgreSQL it creates a scratch database ``mentorbot_bench_<pid>`` and drops it afterwards;
+an unreachable server is skipped with a message. Goal: under 10 s per round of 100,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, select
+
+from benchmarks._world import DUE, START, scratch_postgres, seed_program, verdict
+from bot.db.engine import Database
+from bot.db.migrate import upgrade_async
+from bot.db.models import CheckinDelivery, OutboxMessage
+from bot.scheduling import SchedulingEngine
+from bot.services.checkins import CheckinService
+from bot.services.groups import GroupService
+from bot.services.settings import SettingsService
+from tests.support.clock import FakeClock
+
+GOAL_SECONDS = 10.0
+GUILD = 1
+
+
+async def plan_once(url: str, members: int, groups: int) -> float:
+    """Seed a program on an empty database at ``url`` and plan its round; return seconds."""
+    await upgrade_async(url)
+    db = Database.from_url(url)
+    try:
+        await seed_program(db, GUILD, range(10_000, 10_000 + members), groups=groups)
+        clock = FakeClock(START)
+        engine = SchedulingEngine(db, clock)
+        settings = SettingsService(db)
+        group_service = GroupService(db, clock, settings, engine)
+        checkins = CheckinService(db, clock, settings, group_service, engine)
+        clock.set(DUE)
+        started = time.perf_counter()
+        async with db.transaction() as session:
+            planned = await checkins.plan(session, clock.now())
+        elapsed = time.perf_counter() - started
+        async with db.transaction() as session:
+            due = await session.scalar(
+                select(func.count())
+                .select_from(CheckinDelivery)
+                .where(CheckinDelivery.round_date == DUE.date())
+            )
+            queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
+        assert planned == due == queued == members, (planned, due, queued)
+        return elapsed
+    finally:
+        await db.dispose()
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.ERROR)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=10_000)
+    parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    shapes = [(args.groups, f"{args.groups} groups"), (1, "1 group")]
+    results: list[tuple[str, float]] = []
+    workdir = Path(tempfile.mkdtemp(prefix="planning-"))
+    try:
+        for groups, shape in shapes:
+            url = f"sqlite+aiosqlite:///{workdir / f'plan-{groups}.db'}"
+            seconds = await plan_once(url, args.members, groups)
+            results.append((f"SQLite, {shape}", seconds))
+            print(f"SQLite, {shape}: planned {args.members} deliveries in {seconds:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.no_postgres:
+        print("PostgreSQL: skipped (--no-postgres)")
+    else:
+        for groups, shape in shapes:
+            async with scratch_postgres(args.postgres) as url:
+                if url is None:
+                    break
+                seconds = await plan_once(url, args.members, groups)
+                results.append((f"PostgreSQL, {shape}", seconds))
+                print(
+                    f"PostgreSQL, {shape}: planned {args.members} deliveries in {seconds:.1f} s", flush=True
+                )
+    for label, seconds in results:
+        print(
+            f"planning {args.members} members ({label}): {seconds:.1f} s "
+            f"(goal < {GOAL_SECONDS:.0f} s) {verdict(seconds < GOAL_SECONDS)}"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
