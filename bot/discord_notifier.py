@@ -54,6 +54,8 @@ class DiscordNotifier:
         except discord.DiscordServerError:
             raise DeliveryError("discord_unavailable") from None
         except discord.HTTPException as exc:
+            if exc.status == 429:  # still limited after discord.py's own retries (or a Cloudflare ban)
+                raise DeliveryError("rate_limited") from None
             # A 400 means the message itself is invalid: retrying cannot help.
             raise RecipientUnreachable(f"rejected_{exc.code}") from None
         except (aiohttp.ClientError, TimeoutError, OSError):
