@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Row, and_, bindparam, func, select, update
+from sqlalchemy import Row, String, and_, bindparam, cast, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -322,21 +322,19 @@ class CheckinService:
         await self.require_schedule_manager(guild_id, actor, schedule_id)
         async with self._db.transaction() as session:
             row = await self._managed_schedule(session, guild_id, actor, schedule_id)
-            pending = await session.scalars(
-                select(CheckinDelivery.id).where(
-                    CheckinDelivery.schedule_id == row.id, CheckinDelivery.status == "scheduled"
-                )
+            # Its check-ins not sent yet, and the reminders of those already sent, are not to come.
+            of_schedule = CheckinDelivery.schedule_id == row.id
+            doomed = union_all(
+                select(literal("checkin:") + cast(CheckinDelivery.id, String)).where(
+                    of_schedule, CheckinDelivery.status == "scheduled"
+                ),
+                select(literal("checkin-reminder:") + cast(CheckinDelivery.id, String)).where(of_schedule),
             )
-            keys = [f"checkin:{i}" for i in pending]
-            for start in range(0, len(keys), 500):  # asyncpg takes at most 32,767 bound parameters
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.dedupe_key.in_(keys[start : start + 500]),
-                        OutboxMessage.status == "pending",
-                    )
-                    .values(status="cancelled")
-                )
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.dedupe_key.in_(doomed), OutboxMessage.status == "pending")
+                .values(status="cancelled")
+            )
             await session.delete(row)
 
     async def _managed_schedule(

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.db.models import CheckinDelivery, OutboxMessage
 from bot.domain.checkin_questions import DEFAULT_QUESTIONS, check_answers, parse_question_lines
@@ -98,6 +98,33 @@ async def test_planning_twice_records_and_enqueues_once(db, clock, world):
     assert [d.status for d in recorded] == ["missed", "scheduled"]  # 30 October passed while "down"
     expected = sorted(f"{kind}:{recorded[1].id}" for kind in ("checkin", "checkin-reminder"))
     assert sorted(k for k in keys if "checkin" in k) == expected
+
+
+async def test_deleting_a_schedule_cancels_its_unsent_check_ins_and_every_pending_reminder(db, clock, world):
+    _, checkins, _, group = world
+    schedule = await checkins.create_schedule(
+        GUILD, ADMIN, group.id, kind="daily", time="09:00", reminder_hours=2
+    )
+    clock.set(datetime(2026, 10, 31, 9, 0, tzinfo=DENVER))
+    await checkins.run_planner()
+    [sent] = [d for d in await deliveries(db, 10) if d.status == "scheduled"]  # say it went out
+    async with db.transaction() as session:
+        row = await session.get(CheckinDelivery, sent.id)
+        row.status = "sent"
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == f"checkin:{sent.id}")
+            .values(status="sent")
+        )
+
+    await checkins.delete_schedule(GUILD, ADMIN, schedule.id)
+
+    async with db.transaction() as session:
+        statuses = dict((await session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.status))).all())
+    assert statuses[f"checkin:{sent.id}"] == "sent"
+    assert statuses[f"checkin-reminder:{sent.id}"] == "cancelled"  # no reminder for a deleted schedule
+    others = {k: s for k, s in statuses.items() if k.startswith("checkin:") and k != f"checkin:{sent.id}"}
+    assert set(others.values()) <= {"cancelled"}
 
 
 def test_custom_question_sets_are_checked():
