@@ -481,3 +481,20 @@ async def test_a_share_of_faults_is_drawn_the_same_way_for_the_same_seed(fake, w
     assert statuses[0] == statuses[1]
     assert 15 <= sum(1 for s in statuses[0] if s != 200) <= 45
     assert {429, 500, 502, 503} <= set(statuses[0])
+
+
+async def test_held_answers_come_after_the_call_took_effect(fake, world):
+    _alice, _bob, _carol, guild = world
+    channel = guild.text_channels[0]
+    held = fake.hold_answers("POST", "/channels/{channel_id}/messages")
+    async with aiohttp.ClientSession(headers={"Authorization": "Bot test-token"}) as http:
+        post = asyncio.create_task(
+            http.post(f"{fake.api_base_url}/channels/{channel.id}/messages", json={"content": "hi"})
+        )
+        await fake.hub.wait_for(lambda: held.waiting == 1, 5, "the call")
+        assert [m["content"] for m in fake.channel_messages(channel)] == ["hi"]
+        await asyncio.sleep(0.05)
+        assert not post.done()  # the message exists, but the client does not know yet
+        held.release()
+        async with await post as response:
+            assert response.status == 200 and (await response.json())["content"] == "hi"

@@ -249,10 +249,14 @@ async def test_a_process_killed_mid_round_is_replaced_and_every_check_in_arrives
             return delivered() >= 300
 
         await until(mid_round, 60, doomed)
+        # Killed while Discord has made some messages but their answers are still on the way:
+        # the process dies without recording them as sent.
+        in_flight = fake.hold_answers("POST", "/channels/{channel_id}/messages")
+        await fake.hub.wait_for(lambda: in_flight.waiting >= 3, 5, "messages in flight")
         os.kill(doomed.process.pid, signal.SIGKILL)
         assert await doomed.process.wait() == -signal.SIGKILL
-        killed_at = delivered()
-        assert killed_at < 1000
+        in_flight.release()
+        assert delivered() < 1000
 
         replacement = await start(started, fake, database_url, tmp_path)
 
@@ -262,4 +266,7 @@ async def test_a_process_killed_mid_round_is_replaced_and_every_check_in_arrives
         await until(all_sent, 60, replacement)
 
     assert dm_counts(fake, members) == {1: 1000}
+    # The messages made but not recorded were sent again, and Discord answered with the first one.
+    resent = Counter(message_posts_by_nonce(fake).values())
+    assert set(resent) == {1, 2} and resent[2] >= in_flight.waiting
     assert fake.unknown_requests == []

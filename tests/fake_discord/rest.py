@@ -260,6 +260,20 @@ class FaultRule:
         return kind
 
 
+@dataclasses.dataclass
+class HeldAnswers:
+    """Calls to ``method template`` take effect, but their answers wait until :meth:`release`."""
+
+    method: str
+    template: str
+    released: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    waiting: int = 0  # calls done whose answer is held (or was, before the release)
+
+    def release(self) -> None:
+        """Send every held answer (to clients still listening) and stop holding."""
+        self.released.set()
+
+
 class RestServer:
     """Turns aiohttp requests into route handler calls and records them."""
 
@@ -269,6 +283,7 @@ class RestServer:
         self.unknown_requests: list[RecordedRequest] = []
         self.rate_limit_rules: list[RateLimitRule] = []
         self.fault_rules: list[FaultRule] = []
+        self.holds: list[HeldAnswers] = []
         self._global_window: collections.deque[float] = collections.deque()
 
     # ------------------------------------------------------------------ entry point
@@ -320,6 +335,18 @@ class RestServer:
             reply = Reply(400, {"message": "The request body contains invalid JSON.", "code": 50109})
         record.status = reply.status
         record.response = reply.body if reply.text is None else reply.text
+        for hold in self.holds:
+            if (
+                ctx is not None
+                and not hold.released.is_set()
+                and (hold.method, hold.template)
+                == (
+                    request.method,
+                    record.route,
+                )
+            ):
+                hold.waiting += 1
+                await hold.released.wait()
         response = await self._write(request, reply, record.route)
         if ctx is not None:
             for callback in ctx._after_write:

@@ -18,7 +18,7 @@ from .driver import DriverMixin
 from .gateway import GatewayHub
 from .interactions import FakeInteraction
 from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE
-from .rest import FAULT_KINDS, ROUTES, FaultRule, RateLimitRule, RecordedRequest, RestServer
+from .rest import FAULT_KINDS, ROUTES, FaultRule, HeldAnswers, RateLimitRule, RecordedRequest, RestServer
 from .scheduled_events import FakeScheduledEvent
 from .state import (
     INTENT_GUILD_MEMBERS,
@@ -412,6 +412,17 @@ class FakeDiscord(DriverMixin):
         rule = FaultRule(method, route, share, tuple(kinds), retry_after, random.Random(seed))
         self.rest.fault_rules.append(rule)
         return rule
+
+    def hold_answers(self, method: str, route: str) -> HeldAnswers:
+        """From now on calls to ``method route`` take effect but their answers wait until
+        ``held.release()`` (a slow network; a client that dies meanwhile never learns the outcome).
+        ``held.waiting`` counts the calls done."""
+        method = method.upper()
+        if not any(r.method == method and r.template == route for r in ROUTES):
+            raise ValueError(f"{method} {route} is not a route of the fake")
+        held = HeldAnswers(method, route)
+        self.rest.holds.append(held)
+        return held
 
     async def drop_gateway(self, *, resumable: bool = True, abrupt: bool = False, code: int = 4000) -> int:
         """Disconnect every live gateway session. ``resumable``: close (code 4000, or the TCP
