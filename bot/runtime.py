@@ -19,6 +19,7 @@ from bot.db.migrate import upgrade_async
 from bot.discord_discussions import DiscordDiscussionSpaces
 from bot.discord_homes import DiscordGroupHomes
 from bot.discord_meetings import DiscordMeetingCalendar
+from bot.discord_members import DiscordMemberDirectory
 from bot.discord_moderation import DiscordModeration
 from bot.discord_notifier import DiscordNotifier
 from bot.messaging.outbox import OutboxDispatcher
@@ -64,6 +65,7 @@ class BotRunner:
             services.groups.homes = DiscordGroupHomes(bot)
             services.moderation.actions = DiscordModeration(bot)
             services.meetings.calendar = DiscordMeetingCalendar(bot)
+            services.departures.directory = DiscordMemberDirectory(bot)
             services.discussions.spaces = services.coffee_rounds.spaces = DiscordDiscussionSpaces(bot)
             scheduler_settings = self.settings.scheduler
             notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))
@@ -80,6 +82,7 @@ class BotRunner:
             services.outbox.on_outcome("checkin-share:", services.checkin_answers.on_share_outcome)
             services.outbox.on_outcome("modnote:", services.moderation.on_note_outcome)
             services.outbox.on_outcome("", services.delivery_problems.on_outcome)  # every channel post
+            services.outbox.on_outcome("", services.departures.on_outcome)  # every refused DM
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )

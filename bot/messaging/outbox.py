@@ -130,12 +130,12 @@ class OutboxDispatcher:
         self._limit = asyncio.Semaphore(max_concurrent)
         self._stale_after = stale_after
         self._lock = asyncio.Lock()
-        self._listeners: dict[str, OutcomeListener] = {}
+        self._listeners: list[tuple[str, OutcomeListener]] = []
         self._pruned_at: datetime | None = None
 
     def on_outcome(self, key_prefix: str, listener: OutcomeListener) -> None:
         """Tell ``listener`` how each message whose key starts with ``key_prefix`` ended."""
-        self._listeners[key_prefix] = listener
+        self._listeners.append((key_prefix, listener))
 
     async def dispatch_due(self) -> DispatchReport:
         """Send every message whose time has come; safe to call concurrently and repeatedly."""
@@ -251,7 +251,7 @@ class OutboxDispatcher:
         sent_at = self._clock.now() if status == "sent" else None
         await self._update(row.id, status=status, failure=failure, message_id=message_id, sent_at=sent_at)
         outcome = Outcome(row.dedupe_key, row.guild_id, target, status, failure, message_id, channel_id)
-        for prefix, listener in self._listeners.items():
+        for prefix, listener in self._listeners:
             if row.dedupe_key.startswith(prefix):
                 try:
                     await listener(outcome)

@@ -19,6 +19,7 @@ from bot.services.coffee import CoffeeService
 from bot.services.coffee_rounds import CoffeeRounds
 from bot.services.conversation_prompts import ConversationPrompts
 from bot.services.delivery_problems import DeliveryProblems
+from bot.services.departures import Departures
 from bot.services.discussion_rounds import DiscussionRounds
 from bot.services.discussion_schedules import DiscussionSchedules
 from bot.services.discussions import DiscussionService
@@ -72,6 +73,7 @@ class Services:
     meeting_sweep: MeetingSweep
     reports: ReportService
     delivery_problems: DeliveryProblems
+    departures: Departures
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -149,6 +151,7 @@ class Services:
             meeting_sweep=MeetingSweep(db, clock, program, meetings, scheduler),
             reports=ReportService(db, clock, program, groups),
             delivery_problems=DeliveryProblems(db, clock),
+            departures=Departures(db, clock),
             rescue=GroupRescue(
                 scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
             ),

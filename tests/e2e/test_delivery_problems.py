@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import DeliveryProblem, OutboxMessage
+from bot.db.models import DeliveryProblem, GroupMember, OutboxMessage
 from bot.messaging import OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from tests.e2e.conftest import World, final
@@ -145,3 +145,55 @@ async def test_a_kicked_bot_drops_what_was_waiting_for_that_server(fake, world, 
     posts_before = len(fake.requests_to("POST", "/channels/{channel_id}/messages"))
     await settle(bot)
     assert len(fake.requests_to("POST", "/channels/{channel_id}/messages")) == posts_before
+
+
+async def dm(bot, guild_id: int, user_id: int, key: str) -> None:
+    async with bot.services.db.transaction() as session:
+        await enqueue(
+            session,
+            key=key,
+            target=Target("dm", user_id),
+            message=OutgoingMessage(content=key),
+            now=bot.clock.now(),
+            guild_id=guild_id,
+        )
+
+
+async def test_a_member_who_left_is_taken_out_of_their_groups_and_told_once(fake, world, bot, circle):
+    log_channel = await use_log_channel(fake, world)
+    world.guild.remove_member(world.alice)  # no event reaches the bot: it has no members intent
+    for user in (world.alice, world.bob):
+        await dm(bot, world.guild.id, user.id, f"nudge:{user.name}")
+    await dm(bot, world.guild.id, world.alice.id, "later:alice")
+    async with bot.services.db.transaction() as session:
+        later = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == "later:alice"))
+        later.not_before = bot.clock.now() + timedelta(hours=1)
+
+    def departures() -> list[dict]:
+        return [m for m in fake.channel_messages(log_channel) if "left the server" in embed_text(m)]
+
+    async def told() -> bool:
+        await settle(bot)
+        return len(departures()) == 1
+
+    await eventually(told)
+    assert f"<@{world.alice.id}>" in embed_text(departures()[0]) and "“Circle”" in embed_text(departures()[0])
+    assert any(m.get("content") == "nudge:bob" for m in fake.dm_messages(world.bob))
+    async with bot.services.db.transaction() as session:
+        memberships = {m.user_id: m.left_at for m in await session.scalars(select(GroupMember))}
+        later = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == "later:alice"))
+    assert memberships[world.alice.id] is not None and memberships[world.bob.id] is None
+    assert later.status == "cancelled"
+
+    await dm(bot, world.guild.id, world.alice.id, "again:alice")
+    await settle(bot)
+    assert len(departures()) == 1  # told once
+
+
+async def test_closed_dms_of_someone_still_here_change_no_membership(fake, world, bot, circle):
+    fake.close_dms(world.alice)
+    await dm(bot, world.guild.id, world.alice.id, "nudge:alice")
+    await settle(bot)
+    async with bot.services.db.transaction() as session:
+        left = [m for m in await session.scalars(select(GroupMember)) if m.left_at is not None]
+    assert left == []

@@ -155,6 +155,13 @@ def modify_member(
     return member.to_dict()
 
 
+@route("GET", "/guilds/{guild_id}/members/{user_id}")
+async def get_member_route(ctx: Ctx) -> Any:
+    """One member (no privileged intent needed); 404 10007 for someone not (or no longer) in the guild."""
+    guild = get_guild(ctx)
+    return get_member(guild, ctx.snowflake("user_id", errors.unknown_member)).to_dict()
+
+
 @route("PATCH", "/guilds/{guild_id}/members/@me")
 async def modify_me(ctx: Ctx) -> Any:
     """The bot changes its own nick."""
