@@ -93,8 +93,9 @@ class SchedulerSettings(_Section):
     # Requests per second this process spends on scheduled sends. Discord allows 50 per bot
     # token across all its processes: with several processes, give each its share.
     send_rate_per_second: float = Field(default=48.0, gt=0, le=50)
-    # A send claimed by a process that died is retried after this long (same nonce, so never doubled).
-    stale_claim_seconds: float = Field(default=300.0, gt=0)
+    # A send claimed by a process that died is retried after this long, with the same nonce. Discord
+    # remembers a nonce for only a few minutes: a later retry of a message already made doubles it.
+    stale_claim_seconds: float = Field(default=120.0, gt=0, le=240)
 
 
 class CheckinSettings(_Section):

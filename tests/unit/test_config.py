@@ -59,6 +59,13 @@ def test_wrong_value_points_at_the_key(tmp_path):
         load_settings(path, environ={})
 
 
+def test_a_stale_claim_must_be_retried_while_discord_still_knows_its_nonce(tmp_path):
+    assert load_settings(write(tmp_path, ""), environ={}).scheduler.stale_claim_seconds <= 240
+    path = write(tmp_path, "[scheduler]\nstale_claim_seconds = 300\n")
+    with pytest.raises(ConfigError, match=r"scheduler\.stale_claim_seconds: .*240"):
+        load_settings(path, environ={})
+
+
 def test_invalid_toml_is_reported(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(write(tmp_path, "[discord\n"), environ={})
