@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -67,7 +67,11 @@ class GoalNudges:
     async def load(self, session: AsyncSession) -> list[JobSpec]:
         """Declare the sweep."""
         trigger = IntervalTrigger(seconds=SWEEP_EVERY.total_seconds(), start_date=_EPOCH, timezone=UTC)
-        return [JobSpec("goals:sweep", "goals.sweep", trigger)]
+        return [JobSpec("goals:sweep", "goals.sweep", trigger, per_shard_range=True)]
+
+    def _mine(self, guild_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """Only the servers on this process's shards."""
+        return self._scheduler.scope.clause(guild_id)
 
     async def _job(self, session: AsyncSession, occurrence: Occurrence) -> None:
         await self.sweep(session, occurrence.now)
@@ -84,7 +88,11 @@ class GoalNudges:
     async def _nudge_stale(self, session: AsyncSession, now: datetime) -> None:
         since = now - timedelta(days=self._stale_days)
         goals = (
-            await session.scalars(select(Goal).where(Goal.status == "active", Goal.last_activity_at <= since))
+            await session.scalars(
+                select(Goal).where(
+                    Goal.status == "active", Goal.last_activity_at <= since, self._mine(Goal.guild_id)
+                )
+            )
         ).all()
         for goal in goals:
             if not is_stale(goal.last_activity_at, now, self._stale_days):
@@ -111,7 +119,10 @@ class GoalNudges:
         goals = (
             await session.scalars(
                 select(Goal).where(
-                    Goal.status == "active", Goal.due_date.is_not(None), Goal.due_reminded_at.is_(None)
+                    Goal.status == "active",
+                    Goal.due_date.is_not(None),
+                    Goal.due_reminded_at.is_(None),
+                    self._mine(Goal.guild_id),
                 )
             )
         ).all()
@@ -143,6 +154,7 @@ class GoalNudges:
                     Group.archived_at.is_(None),
                     Group.wins_weekday.is_not(None),
                     Group.home_channel_id.is_not(None),
+                    self._mine(Group.guild_id),
                 )
             )
         ).all()

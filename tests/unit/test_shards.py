@@ -119,3 +119,41 @@ async def test_each_engine_runs_only_its_servers_jobs_and_keeps_the_others_state
     async with db.transaction() as session:
         states = {s.job_id: s.last_occurrence_at for s in await session.scalars(select(JobState))}
     assert states["demo:theirs"] is not None
+
+
+async def test_a_sweep_runs_once_per_shard_range_and_each_range_keeps_its_own_state(db, clock):
+    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    nine = CronTrigger(hour=9, minute=0, timezone=UTC)
+    source = Schedules(JobSpec("demo:sweep", "sweep", nine, per_shard_range=True))
+    swept: list[str] = []
+
+    def sweeper(scope: ShardScope):
+        async def sweep(session, occurrence):
+            swept.append(scope.label)
+
+        return sweep
+
+    engines = []
+    for scope in (ShardScope.of(2, [0]), ShardScope.of(2, [1]), ShardScope.of(2, [1])):  # the last: a mistake
+        engine = SchedulingEngine(db, clock, scope)
+        engine.add_handler("sweep", sweeper(scope))
+        engine.add_source(source)
+        await engine.reload("demo")
+        engines.append(engine)
+    assert list(engines[0].jobs) == ["demo:sweep@shards-2:0"]
+
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    for engine in engines:
+        await engine.run_due()
+    assert sorted(swept) == ["2:0", "2:1"]  # each range once, the doubled range too
+
+    await engines[0].reload("demo")
+    async with db.transaction() as session:
+        states = {s.job_id: s.last_occurrence_at for s in await session.scalars(select(JobState))}
+    assert states["demo:sweep@shards-2:1"] is not None
+
+    whole = SchedulingEngine(db, clock)
+    whole.add_handler("sweep", sweeper(ShardScope()))
+    whole.add_source(source)
+    await whole.reload("demo")
+    assert list(whole.jobs) == ["demo:sweep"]  # one process: the id it always had
