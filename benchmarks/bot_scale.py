@@ -102,7 +102,7 @@ async def time_commands(
         for command, options in COMMANDS:
             reply = await fake.slash(actors[n % len(actors)], guild, command, **options)
             interaction = reply.interaction
-            took.append(interaction.answered_at - interaction.created_at)
+            took.append((command, interaction.answered_at - interaction.created_at))
     return took
 
 
@@ -174,7 +174,7 @@ async def measure(fake: FakeDiscord, guild: FakeGuild, actors: list[FakeUser], u
     )
     child = Child(process)
     try:
-        await child.hear("ready", 120)
+        await child.hear("ready", 600)
         await fake.wait_until_ready(timeout=30)
         await time_commands(fake, guild, actors, 2)  # warm up: first calls import and compile
         idle = await time_commands(fake, guild, actors, args.rounds)
@@ -202,7 +202,10 @@ async def measure(fake: FakeDiscord, guild: FakeGuild, actors: list[FakeUser], u
     for line in stopped["top"]:
         print(line)
     print(f"the bot sent {sent} messages meanwhile")
-    for label, took in (("idle", idle), ("during the round", busy)):
+    for label, timed in (("idle", idle), ("during the round", busy)):
+        for command, _ in COMMANDS:
+            print(f"  /{command} ({label}): {describe([t for c, t in timed if c == command])[2]}")
+        took = [t for _, t in timed]
         _, p99, text = describe(took)
         print(
             f"slash-command latency with {args.members} members ({label}, {len(took)} commands): {text} "

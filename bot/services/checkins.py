@@ -384,7 +384,7 @@ class CheckinService:
     ) -> int:
         """Record and enqueue every delivery due before the next planner run; return how many."""
         query = (
-            select(CheckinSchedule, Group)
+            select(CheckinSchedule.id, CheckinSchedule.planned_until)
             .join(Group, Group.id == CheckinSchedule.group_id)
             .where(CheckinSchedule.paused.is_(False), Group.archived_at.is_(None))
             .order_by(CheckinSchedule.id)
@@ -392,12 +392,21 @@ class CheckinService:
         if schedule_ids is not None:
             query = query.where(CheckinSchedule.id.in_(schedule_ids))
         end = now + PLAN_AHEAD
-        due = [(s, g) for s, g in (await session.execute(query)).all() if s.planned_until < end]
+        due = [schedule_id for schedule_id, until in (await session.execute(query)).all() if until < end]
         planned = 0
         # Schedules in slices, each planned with a few bulk statements: a program of 10,000 groups
-        # must not cost 10,000 round trips per statement.
+        # must not cost 10,000 round trips per statement, nor hold 10,000 schedules in memory.
         for first in range(0, len(due), SCHEDULE_SLICE):
-            planned += await self._plan_schedules(session, due[first : first + SCHEDULE_SLICE], now)
+            batch = (
+                await session.execute(
+                    select(CheckinSchedule, Group)
+                    .join(Group, Group.id == CheckinSchedule.group_id)
+                    .where(CheckinSchedule.id.in_(due[first : first + SCHEDULE_SLICE]))
+                    .order_by(CheckinSchedule.id)
+                )
+            ).all()
+            planned += await self._plan_schedules(session, list(batch), now)
+            await session.flush()  # their new planned_until is written: the session can let them go
         await self._close_rounds(session, now)
         return planned
 
