@@ -73,10 +73,8 @@ async def main() -> None:
             assert runner.services is not None
             clock.set(DUE)
             started = time.perf_counter()
-            async with runner.services.db.transaction() as session:
-                planned = await runner.services.checkins.plan(session, clock.now())
+            planned = await runner.services.checkins.run_planner()  # wakes the outbox
             seconds = time.perf_counter() - started
-            runner.services.scheduler.run_soon("outbox")
             if args.trace:
                 peak_snapshot = tracemalloc.take_snapshot()
             say("planned", deliveries=planned, seconds=seconds)

@@ -53,8 +53,7 @@ async def plan_once(url: str, members: int, groups: int) -> float:
         checkins = CheckinService(db, clock, settings, group_service, engine)
         clock.set(DUE)
         started = time.perf_counter()
-        async with db.transaction() as session:
-            planned = await checkins.plan(session, clock.now())
+        planned = await checkins.run_planner()
         elapsed = time.perf_counter() - started
         async with db.transaction() as session:
             due = await session.scalar(

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Row, String, and_, bindparam, cast, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,14 +53,13 @@ from bot.domain.recurrence import (
 from bot.errors import Conflict, Invalid, NotFound
 from bot.messaging import Target
 from bot.messaging.outbox import Outcome, enqueue
-from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
+from bot.scheduling.engine import SchedulingEngine
 from bot.services import checkin_messages as messages
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
 from bot.services.profiles import profiles_of
 from bot.services.settings import SettingsService
 
-PLANNER_JOB = "checkin:planner"
 PLAN_EVERY = timedelta(minutes=5)
 # Plan a little further than the next planner run, so a delivery is in the outbox before its time.
 PLAN_AHEAD = timedelta(minutes=15)
@@ -69,8 +67,6 @@ OUTBOX_SLICE = 2_000
 SCHEDULE_SLICE = 500  # schedules planned together (a bound on the ids one statement takes)
 CHECKIN_ROLES = ("mentor", "mentee", "peer")
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # facilitators get the summary instead
-# A fixed start keeps the planner's runs on the same five-minute marks across restarts.
-_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -118,27 +114,24 @@ class CheckinService:
         self._scheduler = scheduler
         self._late_grace = late_grace
         self._round_length = timedelta(hours=round_hours)
-        scheduler.add_handler("checkin.plan", self._plan_job)
-        scheduler.add_source(self)
+        # A periodic job, not a claimed occurrence: the planner is idempotent (it extends each
+        # schedule's plan from ``planned_until``), and committing slice by slice keeps SQLite's
+        # write lock free for members' commands during a big program's planning.
+        scheduler.add_periodic("checkin-planner", PLAN_EVERY.total_seconds(), self.run_planner)
 
-    # -- the scheduling engine's view ---------------------------------------------------
-
-    name = "checkin"
-
-    async def load(self, session: AsyncSession) -> list[JobSpec]:
-        """Declare the planner: one job that extends every schedule's plan."""
-        trigger = IntervalTrigger(seconds=PLAN_EVERY.total_seconds(), start_date=_EPOCH, timezone=UTC)
-        return [JobSpec(PLANNER_JOB, "checkin.plan", trigger)]
-
-    async def _plan_job(self, session: AsyncSession, occurrence: Occurrence) -> None:
-        await self.plan(session, occurrence.now)
-        self._scheduler.run_soon("outbox")
-
-    async def run_planner(self) -> None:
-        """Plan now, in a unit of work of its own (what the job does; tests call it directly)."""
+    async def run_planner(self) -> int:
+        """Plan every schedule of this process's servers, a slice per unit of work; return how many."""
+        now = self._clock.now()
         async with self._db.transaction() as session:
-            await self.plan(session, self._clock.now())
+            due = await self._due_schedules(session, now)
+        planned = 0
+        for first in range(0, len(due), SCHEDULE_SLICE):
+            async with self._db.transaction() as session:
+                planned += await self._plan_slice(session, due[first : first + SCHEDULE_SLICE], now)
+        async with self._db.transaction() as session:
+            await self._close_rounds(session, now)
         self._scheduler.run_soon("outbox")
+        return planned
 
     # -- question sets ------------------------------------------------------------------
 
@@ -379,36 +372,47 @@ class CheckinService:
 
     # -- planning -------------------------------------------------------------------------
 
-    async def plan(
-        self, session: AsyncSession, now: datetime, *, schedule_ids: list[int] | None = None
-    ) -> int:
-        """Record and enqueue every delivery due before the next planner run; return how many."""
+    async def plan(self, session: AsyncSession, now: datetime, *, schedule_ids: list[int]) -> int:
+        """Plan the given schedules in ``session`` (a schedule just made or changed)."""
+        return await self._plan_slice(session, await self._due_schedules(session, now, schedule_ids), now)
+
+    async def _due_schedules(
+        self, session: AsyncSession, now: datetime, schedule_ids: list[int] | None = None
+    ) -> list[int]:
+        """Return the ids of active schedules of this process's servers not planned far enough."""
         query = (
-            select(CheckinSchedule.id, CheckinSchedule.planned_until)
+            select(CheckinSchedule.id)
             .join(Group, Group.id == CheckinSchedule.group_id)
-            .where(CheckinSchedule.paused.is_(False), Group.archived_at.is_(None))
+            .where(
+                CheckinSchedule.paused.is_(False),
+                Group.archived_at.is_(None),
+                CheckinSchedule.planned_until < now + PLAN_AHEAD,
+                self._scheduler.scope.clause(CheckinSchedule.guild_id),
+            )
             .order_by(CheckinSchedule.id)
         )
         if schedule_ids is not None:
             query = query.where(CheckinSchedule.id.in_(schedule_ids))
-        end = now + PLAN_AHEAD
-        due = [schedule_id for schedule_id, until in (await session.execute(query)).all() if until < end]
-        planned = 0
-        # Schedules in slices, each planned with a few bulk statements: a program of 10,000 groups
-        # must not cost 10,000 round trips per statement, nor hold 10,000 schedules in memory.
-        for first in range(0, len(due), SCHEDULE_SLICE):
-            batch = (
-                await session.execute(
-                    select(CheckinSchedule, Group)
-                    .join(Group, Group.id == CheckinSchedule.group_id)
-                    .where(CheckinSchedule.id.in_(due[first : first + SCHEDULE_SLICE]))
-                    .order_by(CheckinSchedule.id)
-                )
-            ).all()
-            planned += await self._plan_schedules(session, list(batch), now)
-            await session.flush()  # their new planned_until is written: the session can let them go
-        await self._close_rounds(session, now)
-        return planned
+        return list(await session.scalars(query))
+
+    async def _plan_slice(self, session: AsyncSession, schedule_ids: list[int], now: datetime) -> int:
+        """Record and enqueue the deliveries of these schedules due before the next planner run.
+
+        The schedules are locked and their ``planned_until`` read again, so two processes (or
+        a command and the planner) never plan the same stretch twice; on PostgreSQL a process
+        skips schedules another is planning right now.
+        """
+        if not schedule_ids:
+            return 0
+        query = (
+            select(CheckinSchedule, Group)
+            .join(Group, Group.id == CheckinSchedule.group_id)
+            .where(CheckinSchedule.id.in_(schedule_ids), CheckinSchedule.planned_until < now + PLAN_AHEAD)
+            .order_by(CheckinSchedule.id)
+            .with_for_update(of=CheckinSchedule, skip_locked=True)
+        )
+        batch = list((await session.execute(query)).all())
+        return await self._plan_schedules(session, batch, now) if batch else 0
 
     async def _plan_schedules(
         self, session: AsyncSession, batch: list[tuple[CheckinSchedule, Group]], now: datetime
@@ -567,7 +571,11 @@ class CheckinService:
                 select(CheckinRound, CheckinSchedule, Group)
                 .join(CheckinSchedule, CheckinSchedule.id == CheckinRound.schedule_id)
                 .join(Group, Group.id == CheckinSchedule.group_id)
-                .where(CheckinRound.closes_at <= now, CheckinRound.digest_posted_at.is_(None))
+                .where(
+                    CheckinRound.closes_at <= now,
+                    CheckinRound.digest_posted_at.is_(None),
+                    self._scheduler.scope.clause(Group.guild_id),
+                )
             )
         ).all()
         for round_, schedule, group in due:

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 
 from bot.db.engine import Database
-from bot.db.models import DmChannel, Group, GroupMember, JobState, MemberProfile, OutboxMessage
+from bot.db.models import DmChannel, Group, GroupMember, MemberProfile, OutboxMessage
 from bot.scheduling import SchedulingEngine
 from bot.services.actors import Actor
-from bot.services.checkins import PLANNER_JOB, CheckinService
+from bot.services.checkins import CheckinService
 from bot.services.groups import GroupService
 from bot.services.settings import SettingsService
 from tests.fake_discord import FakeDiscord, FakeGuild, FakeUser
@@ -87,7 +87,7 @@ async def schedule_missed_round(db: Database, now: datetime, groups: dict[int, i
     """Schedule a daily check-in for each ``{guild_id: group_id}`` that fell due a few minutes before
     ``now``, as if the schedule had been made half an hour ago and the bot had been down since.
 
-    Nothing is enqueued yet: the next bot to start runs the overdue planner job, which sends
+    Nothing is enqueued yet: the next bot to start runs the planner at once, which sends
     check-ins missed by less than ``checkins.late_grace_minutes``. Returns the check-in's time.
     """
     made_at = now - timedelta(minutes=30)
@@ -100,9 +100,6 @@ async def schedule_missed_round(db: Database, now: datetime, groups: dict[int, i
         await checkins.create_schedule(
             guild_id, Actor(0, is_admin=True), group_id, kind="daily", time=f"{due:%H:%M}"
         )
-    async with db.transaction() as session:
-        # The planner was last due when the schedule was made (its first run is then overdue).
-        session.add(JobState(job_id=PLANNER_JOB, guild_id=None, anchor_at=made_at))
     return due
 
 
