@@ -134,18 +134,14 @@ class GroupService:
     ) -> list[GroupSummary]:
         """Return the groups the viewer may see whose name contains ``query``."""
         coordinator = await self._settings.is_coordinator(guild_id, viewer)
-        counts = (
-            select(GroupMember.group_id, func.count().label("n"))
-            .where(GroupMember.guild_id == guild_id, GroupMember.left_at.is_(None))
-            .group_by(GroupMember.group_id)
-            .subquery()
+        # Counted per listed group (at most ``limit``), not over every membership of the server.
+        members = (
+            select(func.count())
+            .where(GroupMember.group_id == Group.id, GroupMember.left_at.is_(None))
+            .correlate(Group)
+            .scalar_subquery()
         )
-        query_ = (
-            select(Group, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.group_id == Group.id)
-            .where(Group.guild_id == guild_id)
-            .order_by(Group.name_key)
-        )
+        query_ = select(Group, members).where(Group.guild_id == guild_id).order_by(Group.name_key)
         if query.strip():
             query_ = query_.where(Group.name_key.contains(query.strip().casefold(), autoescape=True))
         if not include_archived:
