@@ -224,6 +224,17 @@ async def test_visibility_private_groups_hidden_from_non_members(groups):
     assert [g.name for g in await groups.list_visible(GUILD, ADMIN, "priv")] == ["Private"]
 
 
+async def test_the_list_counts_current_members_of_each_group(groups):
+    busy = await make(groups, name="Busy")
+    await make(groups, name="Empty", kind="peer")
+    for user in (ALICE, BOB, CAROL):
+        await groups.add_member(GUILD, ADMIN, busy.id, user.user_id, "peer")
+    await groups.remove_member(GUILD, ADMIN, busy.id, CAROL.user_id)
+
+    listed = {g.name: g.member_count for g in await groups.list_visible(GUILD, ADMIN)}
+    assert listed == {"Busy": 2, "Empty": 0}
+
+
 async def test_groups_of_another_server_are_invisible(groups):
     elsewhere = await groups.create(2, ADMIN, name="Elsewhere", kind="peer", is_open=True)
     assert await groups.list_visible(GUILD, ADMIN) == []
