@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy.exc
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -53,8 +54,14 @@ def create_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TI
 class Database:
     """Owns the engine and hands out one session per unit of work."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.engine = engine
+        self._busy_timeout = busy_timeout
+        # SQLite lets one unit of work write at a time and makes the others poll for the lock,
+        # so under steady traffic (a round being sent) a member's command could lose that race
+        # for seconds. Waiting our turn in line here (first come, first served) keeps commands
+        # within milliseconds; another process on the same file still meets the busy timeout.
+        self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         drop_nul_characters(engine.sync_engine)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # Tasks with a unit of work open: a second one in the same task would wait for the first's
@@ -74,7 +81,7 @@ class Database:
         """Build a database for ``url``; with ``keys``, free-text fields are stored encrypted."""
         engine = create_engine(url, echo=echo, busy_timeout=busy_timeout)
         bind_keys(engine.dialect, keys)
-        return cls(engine)
+        return cls(engine, busy_timeout=busy_timeout)
 
     @property
     def dialect(self) -> str:
@@ -90,10 +97,26 @@ class Database:
         if task is not None:
             self._busy.add(task)
         try:
-            async with self._sessions.begin() as session:
+            async with self._turn(), self._sessions.begin() as session:
                 yield session
         finally:
             self._busy.discard(task)  # type: ignore[arg-type]
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Wait for this process's turn to write (SQLite), at most the busy timeout."""
+        if self._write_turn is None:
+            yield
+            return
+        try:
+            async with asyncio.timeout(self._busy_timeout):
+                await self._write_turn.acquire()
+        except TimeoutError:
+            raise sqlalchemy.exc.TimeoutError("database is locked: no turn to write in time") from None
+        try:
+            yield
+        finally:
+            self._write_turn.release()
 
     async def dispose(self, *, grace: float = 5.0) -> None:
         """Let units of work still open (e.g. an event listener's) commit, then close every connection."""
