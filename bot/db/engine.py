@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.encryption import KeyRing, bind_keys
 from bot.db.text import drop_nul_characters
+from bot.db.turns import WriteTurns
 
 BUSY_TIMEOUT_SECONDS = 15.0
 
@@ -57,11 +58,8 @@ class Database:
     def __init__(self, engine: AsyncEngine, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.engine = engine
         self._busy_timeout = busy_timeout
-        # SQLite lets one unit of work write at a time and makes the others poll for the lock,
-        # so under steady traffic (a round being sent) a member's command could lose that race
-        # for seconds. Waiting our turn in line here (first come, first served) keeps commands
-        # within milliseconds; another process on the same file still meets the busy timeout.
-        self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # SQLite writes one unit of work at a time: this process's units queue for it (turns.py).
+        self._write_turn = WriteTurns() if engine.dialect.name == "sqlite" else None
         drop_nul_characters(engine.sync_engine)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # Tasks with a unit of work open: a second one in the same task would wait for the first's

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import JobState
+from bot.db.turns import background_work
 from bot.db.upsert import insert_ignore
 from bot.scheduling.occurrences import latest_due, next_after
 from bot.scheduling.shards import ShardScope
@@ -291,7 +292,8 @@ class SchedulingEngine:
             if task is not None:
                 self._inflight.add(task)
             try:
-                return await run(*args)
+                with background_work():  # members' commands write before scheduled work
+                    return await run(*args)
             finally:
                 self._inflight.discard(task)  # type: ignore[arg-type]
 
