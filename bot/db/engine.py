@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +21,8 @@ from bot.db.text import drop_nul_characters
 from bot.db.turns import WriteTurns
 
 BUSY_TIMEOUT_SECONDS = 15.0
+SLOW_UNIT_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 def create_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> AsyncEngine:
@@ -111,10 +116,14 @@ class Database:
                 await self._write_turn.acquire()
         except TimeoutError:
             raise sqlalchemy.exc.TimeoutError("database is locked: no turn to write in time") from None
+        held_from = time.monotonic()
         try:
             yield
         finally:
             self._write_turn.release()
+            if (held := time.monotonic() - held_from) > SLOW_UNIT_SECONDS:
+                # Everyone else waited meanwhile: say where, so it can be cut into shorter units.
+                log.warning("a unit of work held the database for %.1f s (opened at %s)", held, _opener())
 
     async def dispose(self, *, grace: float = 5.0) -> None:
         """Let units of work still open (e.g. an event listener's) commit, then close every connection."""
@@ -122,3 +131,13 @@ class Database:
         if pending:
             await asyncio.wait(pending, timeout=grace)
         await self.engine.dispose()
+
+
+def _opener() -> str:
+    """Return the first caller outside this module and contextlib, as ``file:line in function``."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.endswith(("/db/engine.py", "/contextlib.py")):
+        frame = frame.f_back
+    if frame is None:
+        return "?"
+    return f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno} in {frame.f_code.co_name}"

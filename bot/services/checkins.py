@@ -64,7 +64,7 @@ PLAN_EVERY = timedelta(minutes=5)
 # Plan a little further than the next planner run, so a delivery is in the outbox before its time.
 PLAN_AHEAD = timedelta(minutes=15)
 OUTBOX_SLICE = 2_000
-SCHEDULE_SLICE = 500  # schedules planned together (a bound on the ids one statement takes)
+SCHEDULE_SLICE = 50  # schedules planned in one unit of work: short, so commands wait little
 CHECKIN_ROLES = ("mentor", "mentee", "peer")
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # facilitators get the summary instead
 

@@ -153,7 +153,11 @@ class Services:
             delivery_problems=DeliveryProblems(db, clock),
             departures=Departures(db, clock),
             rescue=GroupRescue(
-                scheduler, quiet_days=settings.rescue.quiet_days, step_days=settings.rescue.step_days
+                db,
+                clock,
+                scheduler,
+                quiet_days=settings.rescue.quiet_days,
+                step_days=settings.rescue.step_days,
             ),
         )
 

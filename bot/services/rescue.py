@@ -7,59 +7,73 @@ updates), never content. Any sign of life resets the rescue.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
+from bot.db.engine import Database
 from bot.db.models import Group, GroupMember
 from bot.messaging import Button, Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
-from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
+from bot.scheduling.engine import SchedulingEngine
 
-_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 SWEEP_EVERY = timedelta(hours=1)
+GROUP_SLICE = 100  # groups moved along in one unit of work
 
 
 class GroupRescue:
-    """A scheduling-engine source: one hourly sweep over every active group."""
+    """An hourly sweep over the active groups of this process's servers."""
 
-    name = "rescue"
-
-    def __init__(self, scheduler: SchedulingEngine, *, quiet_days: int = 21, step_days: int = 7) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler: SchedulingEngine,
+        *,
+        quiet_days: int = 21,
+        step_days: int = 7,
+    ) -> None:
+        self._db = db
+        self._clock = clock
         self._scheduler = scheduler
         self._quiet = timedelta(days=quiet_days)
         self._step = timedelta(days=step_days)
-        scheduler.add_handler("rescue.sweep", self._job)
-        scheduler.add_source(self)
+        # Periodic, in slices of groups: a program where thousands of groups went quiet at once
+        # (a new cohort imported) must not hold the database for the whole sweep. Running it
+        # again is harmless: each group moves at most one step per period.
+        scheduler.add_periodic("rescue", SWEEP_EVERY.total_seconds(), self.run_sweep)
 
-    async def load(self, session: AsyncSession) -> list[JobSpec]:
-        """Declare the sweep."""
-        return [
-            JobSpec("rescue:sweep", "rescue.sweep", IntervalTrigger(hours=1, start_date=_EPOCH, timezone=UTC))
-        ]
-
-    async def _job(self, session: AsyncSession, occurrence: Occurrence) -> None:
-        await self.sweep(session, occurrence.now)
+    async def run_sweep(self) -> None:
+        """Sweep every group, ``GROUP_SLICE`` to a unit of work."""
+        now = self._clock.now()
+        async with self._db.transaction() as session:
+            ids = list(await session.scalars(self._stalled(now, select(Group.id))))
+        for first in range(0, len(ids), GROUP_SLICE):
+            async with self._db.transaction() as session:
+                await self.sweep(session, now, group_ids=ids[first : first + GROUP_SLICE])
         self._scheduler.run_soon("outbox")
 
-    async def sweep(self, session: AsyncSession, now: datetime) -> None:
-        """Move every stalled group one step along the rescue, at most one step per period."""
-        # Locked: a message meanwhile (which starts the rescue over) waits for this step instead of
-        # being overwritten by it. SQLite lets one writer in anyway; PostgreSQL would interleave.
-        groups = (
-            await session.scalars(
-                select(Group)
-                .where(
-                    Group.archived_at.is_(None),
-                    Group.rescue_stage < 3,
-                    func.coalesce(Group.last_activity_at, Group.created_at) <= now - self._quiet,
-                )
-                .order_by(Group.id)
-                .with_for_update()
-            )
-        ).all()
+    def _stalled(self, now: datetime, query: Select[Any]) -> Select[Any]:
+        return query.where(
+            Group.archived_at.is_(None),
+            Group.rescue_stage < 3,
+            func.coalesce(Group.last_activity_at, Group.created_at) <= now - self._quiet,
+            self._scheduler.scope.clause(Group.guild_id),
+        ).order_by(Group.id)
+
+    async def sweep(
+        self, session: AsyncSession, now: datetime, *, group_ids: list[int] | None = None
+    ) -> None:
+        """Move stalled groups (all, or these) one step along the rescue, at most one step per period."""
+        # Locked and read again: a message meanwhile (which starts the rescue over) waits for this
+        # step instead of being overwritten by it, and a second process skips these groups.
+        query = self._stalled(now, select(Group)).with_for_update(skip_locked=True)
+        if group_ids is not None:
+            query = query.where(Group.id.in_(group_ids))
+        groups = (await session.scalars(query)).all()
         for group in groups:
             quiet_since = group.last_activity_at or group.created_at
             if group.rescue_stage > 0 and group.rescue_at is not None and now - group.rescue_at < self._step:

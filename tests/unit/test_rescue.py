@@ -1,7 +1,11 @@
 import asyncio
 
+from sqlalchemy import select
+
 from bot.db.models import Group
 from bot.scheduling import SchedulingEngine
+from bot.scheduling.shards import ShardScope
+from bot.services import rescue as rescue_module
 from bot.services.activity import ActivityService
 from bot.services.rescue import GroupRescue
 
@@ -21,7 +25,7 @@ async def test_a_message_while_the_sweep_runs_still_starts_the_rescue_over(db, c
                 created_at=clock.now(),
             )
         )
-    rescue, activity = GroupRescue(SchedulingEngine(db, clock)), ActivityService(db, clock)
+    rescue, activity = GroupRescue(db, clock, SchedulingEngine(db, clock)), ActivityService(db, clock)
     clock.advance(days=30)
 
     async with db.transaction() as session:
@@ -33,3 +37,28 @@ async def test_a_message_while_the_sweep_runs_still_starts_the_rescue_over(db, c
     async with db.transaction() as session:
         group = await session.get(Group, 1)
     assert (group.last_activity_at, group.rescue_stage, group.rescue_at) == (clock.now(), 0, None)
+
+
+async def test_the_sweep_moves_every_quiet_group_of_its_shards_in_slices(db, clock, monkeypatch):
+    monkeypatch.setattr(rescue_module, "GROUP_SLICE", 2)
+    mine, theirs = (1_300_000_000_000 << 22), ((1_300_000_000_001) << 22)  # shards 0 and 1 of 2
+    async with db.transaction() as session:
+        for n, guild_id in enumerate([mine] * 5 + [theirs] * 2):
+            session.add(
+                Group(
+                    guild_id=guild_id,
+                    name=f"Group {n}",
+                    name_key=f"group {n}",
+                    kind="peer",
+                    created_by=1,
+                    created_at=clock.now(),
+                )
+            )
+    rescue = GroupRescue(db, clock, SchedulingEngine(db, clock, ShardScope.of(2, [0])))
+    clock.advance(days=30)
+    await rescue.run_sweep()
+    await rescue.run_sweep()  # again within the period: nobody moves a second step
+
+    async with db.transaction() as session:
+        stages = sorted((g.guild_id == mine, g.rescue_stage) for g in await session.scalars(select(Group)))
+    assert stages == [(False, 0)] * 2 + [(True, 1)] * 5
