@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -36,8 +36,6 @@ from bot.scheduling.shards import ShardScope
 
 log = logging.getLogger(__name__)
 
-RANGE_MARK = "@shards-"  # job id suffix of a sweep run per shard range
-
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -48,9 +46,6 @@ class JobSpec:
     trigger: BaseTrigger  # APScheduler computes the times, zones and DST included
     guild_id: int | None = None
     args: Mapping[str, Any] = field(default_factory=dict)
-    # A sweep over every server of the process's shards (its handler filters by the engine's
-    # scope): each shard range runs its own, instead of shard 0's process sweeping all servers.
-    per_shard_range: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,7 +146,9 @@ class SchedulingEngine:
             prefix = f"{source_name}:"
             if stray := [job_id for job_id in specs if not job_id.startswith(prefix)]:
                 raise ValueError(f"jobs of source {source_name!r} must have ids starting {prefix!r}: {stray}")
-            specs = {spec.job_id: spec for spec in map(self._in_scope, specs.values()) if spec is not None}
+            # Other processes run the jobs of servers on their shards (sweeps over many servers
+            # are periodic jobs that filter by ``scope`` themselves).
+            specs = {job_id: spec for job_id, spec in specs.items() if self.scope.owns(spec.guild_id)}
             await insert_ignore(
                 session,
                 JobState.__table__,
@@ -164,7 +161,6 @@ class SchedulingEngine:
                     JobState.job_id.startswith(prefix, autoescape=True),
                     JobState.job_id.not_in(list(specs)),
                     self.scope.clause(JobState.guild_id),
-                    ~JobState.job_id.contains(RANGE_MARK, autoescape=True),  # other ranges' sweeps
                 )
             )
         gone = [
@@ -181,14 +177,6 @@ class SchedulingEngine:
         if catch_up:
             for job_id in specs:
                 await self.run_job(job_id)
-
-    def _in_scope(self, spec: JobSpec) -> JobSpec | None:
-        """Return the job as this process runs it, or None when it is another process's."""
-        if spec.per_shard_range:
-            if self.scope.is_everything:
-                return spec
-            return replace(spec, job_id=f"{spec.job_id}{RANGE_MARK}{self.scope.label}")
-        return spec if self.scope.owns(spec.guild_id) else None
 
     async def reload_all(self) -> None:
         """Re-read every feature's schedules (e.g. after a group was archived)."""

@@ -33,13 +33,6 @@ class ShardScope:
         """True when this process owns every server (one process, or all shards in it)."""
         return self.shard_ids is None
 
-    @property
-    def label(self) -> str:
-        """Return a stable name for this shard range, e.g. ``4:2.3`` (``all`` for everything)."""
-        if self.shard_ids is None:
-            return "all"
-        return f"{self.shard_count}:{'.'.join(str(i) for i in sorted(self.shard_ids))}"
-
     def owns(self, guild_id: int | None) -> bool:
         """Return whether work for ``guild_id`` is this process's (work of no server: shard 0's)."""
         if self.shard_ids is None:

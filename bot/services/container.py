@@ -112,6 +112,7 @@ class Services:
             checkin_answers=checkin_answers,
             goals=GoalService(db, clock, program, groups, scheduler),
             goal_nudges=GoalNudges(
+                db,
                 clock,
                 program,
                 scheduler,

@@ -1,22 +1,23 @@
 """Gentle accountability on a schedule: stale-goal nudges, due-date reminders, weekly wins.
 
-One sweep job runs every 15 minutes. Each message is recorded in the outbox under a key that
-names its occasion (the stretch of silence, the due date, the week), so a sweep that runs
-twice — or in two processes — sends it once. Times are the member's own: nudges arrive in
-their daytime and outside quiet hours; the weekly digest goes out at the moment of the chosen
-weekday when most of the group is awake.
+One sweep runs every 15 minutes, a slice of goals or groups at a time. Each message is recorded
+in the outbox under a key that names its occasion (the stretch of silence, the due date, the
+week), so a sweep that runs twice — or in two processes — sends it once. Times are the member's
+own: nudges arrive in their daytime and outside quiet hours; the weekly digest goes out at the
+moment of the chosen weekday when most of the group is awake.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.db.engine import Database
 from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group
 from bot.domain.goals import (
     Clock as MemberClock,
@@ -33,22 +34,21 @@ from bot.domain.goals import (
 )
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
-from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
+from bot.scheduling.engine import SchedulingEngine
 from bot.services.profiles import group_clocks, member_clock
 from bot.services.settings import SettingsService
 
 SWEEP_EVERY = timedelta(minutes=15)
-_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+SLICE = 200  # goals or groups swept in one unit of work
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class GoalNudges:
-    """The goals sweep: a scheduling-engine source with one periodic job."""
-
-    name = "goals"
+    """The goals sweep: a periodic job over the goals and groups of this process's servers."""
 
     def __init__(
         self,
+        db: Database,
         clock: Clock,
         settings: SettingsService,
         scheduler: SchedulingEngine,
@@ -56,44 +56,67 @@ class GoalNudges:
         stale_after_days: int = 10,
         due_reminder_days: int = 3,
     ) -> None:
+        self._db = db
         self._clock = clock
         self._settings = settings
         self._scheduler = scheduler
         self._stale_days = stale_after_days
         self._due_days = due_reminder_days
-        scheduler.add_handler("goals.sweep", self._job)
-        scheduler.add_source(self)
+        # Periodic, a slice to a unit of work: 10,000 groups' weekly wins or a wave of stale
+        # goals must not hold the database for the whole sweep. Each message is keyed by its
+        # occasion and each row marked, so running again (or in two processes) sends it once.
+        scheduler.add_periodic("goals", SWEEP_EVERY.total_seconds(), self.run_sweep)
 
-    async def load(self, session: AsyncSession) -> list[JobSpec]:
-        """Declare the sweep."""
-        trigger = IntervalTrigger(seconds=SWEEP_EVERY.total_seconds(), start_date=_EPOCH, timezone=UTC)
-        return [JobSpec("goals:sweep", "goals.sweep", trigger, per_shard_range=True)]
+    async def run_sweep(self) -> None:
+        """Enqueue every nudge, reminder and weekly digest whose time has come, slice by slice."""
+        now = self._clock.now()
+        steps = (
+            (self._stale(now, select(Goal.id)), self._nudge_stale),
+            (self._due(select(Goal.id)), self._remind_due),
+            (self._wins_groups(select(Group.id)), self._weekly_wins),
+        )
+        for ids_query, step in steps:
+            async with self._db.transaction() as session:
+                ids = list(await session.scalars(ids_query))
+            for first in range(0, len(ids), SLICE):
+                async with self._db.transaction() as session:
+                    await step(session, now, ids[first : first + SLICE])
+        self._scheduler.run_soon("outbox")
+
+    async def sweep(self, session: AsyncSession, now: datetime) -> None:
+        """Run the whole sweep in one unit of work (a small program, or a test)."""
+        await self._nudge_stale(session, now)
+        await self._remind_due(session, now)
+        await self._weekly_wins(session, now)
 
     def _mine(self, guild_id: ColumnElement[int]) -> ColumnElement[bool]:
         """Only the servers on this process's shards."""
         return self._scheduler.scope.clause(guild_id)
 
-    async def _job(self, session: AsyncSession, occurrence: Occurrence) -> None:
-        await self.sweep(session, occurrence.now)
-        self._scheduler.run_soon("outbox")
+    def _stale(self, now: datetime, query: Select[Any]) -> Select[Any]:
+        since = now - timedelta(days=self._stale_days)
+        return query.where(Goal.status == "active", Goal.last_activity_at <= since, self._mine(Goal.guild_id))
 
-    async def sweep(self, session: AsyncSession, now: datetime) -> None:
-        """Enqueue every nudge, reminder and weekly digest whose time has come."""
-        await self._nudge_stale(session, now)
-        await self._remind_due(session, now)
-        await self._weekly_wins(session, now)
+    def _due(self, query: Select[Any]) -> Select[Any]:
+        return query.where(
+            Goal.status == "active",
+            Goal.due_date.is_not(None),
+            Goal.due_reminded_at.is_(None),
+            self._mine(Goal.guild_id),
+        )
+
+    def _wins_groups(self, query: Select[Any]) -> Select[Any]:
+        return query.where(
+            Group.archived_at.is_(None),
+            Group.wins_weekday.is_not(None),
+            Group.home_channel_id.is_not(None),
+            self._mine(Group.guild_id),
+        )
 
     # -- stale goals and due dates --------------------------------------------------------
 
-    async def _nudge_stale(self, session: AsyncSession, now: datetime) -> None:
-        since = now - timedelta(days=self._stale_days)
-        goals = (
-            await session.scalars(
-                select(Goal).where(
-                    Goal.status == "active", Goal.last_activity_at <= since, self._mine(Goal.guild_id)
-                )
-            )
-        ).all()
+    async def _nudge_stale(self, session: AsyncSession, now: datetime, ids: list[int] | None = None) -> None:
+        goals = (await session.scalars(_only(self._stale(now, select(Goal)), Goal.id, ids))).all()
         for goal in goals:
             if not is_stale(goal.last_activity_at, now, self._stale_days):
                 continue
@@ -115,17 +138,8 @@ class GoalNudges:
                 guild_id=goal.guild_id,
             )
 
-    async def _remind_due(self, session: AsyncSession, now: datetime) -> None:
-        goals = (
-            await session.scalars(
-                select(Goal).where(
-                    Goal.status == "active",
-                    Goal.due_date.is_not(None),
-                    Goal.due_reminded_at.is_(None),
-                    self._mine(Goal.guild_id),
-                )
-            )
-        ).all()
+    async def _remind_due(self, session: AsyncSession, now: datetime, ids: list[int] | None = None) -> None:
+        goals = (await session.scalars(_only(self._due(select(Goal)), Goal.id, ids))).all()
         for goal in goals:
             assert goal.due_date is not None
             clock = await self._clock_of(session, goal.guild_id, goal.owner_id)
@@ -147,17 +161,8 @@ class GoalNudges:
 
     # -- weekly wins ----------------------------------------------------------------------
 
-    async def _weekly_wins(self, session: AsyncSession, now: datetime) -> None:
-        groups = (
-            await session.scalars(
-                select(Group).where(
-                    Group.archived_at.is_(None),
-                    Group.wins_weekday.is_not(None),
-                    Group.home_channel_id.is_not(None),
-                    self._mine(Group.guild_id),
-                )
-            )
-        ).all()
+    async def _weekly_wins(self, session: AsyncSession, now: datetime, ids: list[int] | None = None) -> None:
+        groups = (await session.scalars(_only(self._wins_groups(select(Group)), Group.id, ids))).all()
         for group in groups:
             assert group.wins_weekday is not None
             clocks = await group_clocks(session, self._settings, group.guild_id, group.id)
@@ -178,6 +183,13 @@ class GoalNudges:
 
     async def _clock_of(self, session: AsyncSession, guild_id: int, user_id: int) -> MemberClock:
         return MemberClock(*await member_clock(session, self._settings, guild_id, user_id))
+
+
+def _only(query: Select[Any], id_column: ColumnElement[int], ids: list[int] | None) -> Select[Any]:
+    """Narrow ``query`` to a slice of ids, locked (a second process skips rows being swept)."""
+    if ids is not None:
+        query = query.where(id_column.in_(ids))
+    return query.with_for_update(skip_locked=True)
 
 
 async def _wins_of(session: AsyncSession, group_id: int, start: datetime, end: datetime) -> WeeklyWins:
