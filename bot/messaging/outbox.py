@@ -66,6 +66,31 @@ class Outcome:
 OutcomeListener = Callable[[Outcome], Awaitable[None]]
 
 
+def outbox_row(
+    *,
+    key: str,
+    target: Target,
+    message: OutgoingMessage,
+    now: datetime,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+    guild_id: int | None = None,
+) -> dict[str, object]:
+    """Return the outbox row for a message to send (to insert many at once with ``enqueue_rows``)."""
+    return {
+        "dedupe_key": key,
+        "guild_id": guild_id,
+        "target_kind": target.kind,
+        "target_id": target.id,
+        "payload": message.to_json(),
+        "not_before": not_before or now,
+        "expires_at": expires_at,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -78,23 +103,21 @@ async def enqueue(
     guild_id: int | None = None,
 ) -> bool:
     """Record a message to send; return False when ``key`` was already recorded."""
-    inserted = await insert_ignore(
-        session,
-        OutboxMessage.__table__,
-        {
-            "dedupe_key": key,
-            "guild_id": guild_id,
-            "target_kind": target.kind,
-            "target_id": target.id,
-            "payload": message.to_json(),
-            "not_before": not_before or now,
-            "expires_at": expires_at,
-            "status": "pending",
-            "attempts": 0,
-            "created_at": now,
-        },
+    row = outbox_row(
+        key=key,
+        target=target,
+        message=message,
+        now=now,
+        not_before=not_before,
+        expires_at=expires_at,
+        guild_id=guild_id,
     )
-    return inserted == 1
+    return await enqueue_rows(session, [row]) == 1
+
+
+async def enqueue_rows(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+    """Record many messages in one statement; keys already recorded are skipped. Return how many new."""
+    return await insert_ignore(session, OutboxMessage.__table__, rows) if rows else 0
 
 
 async def cancel(session: AsyncSession, keys: Iterable[str]) -> int:

@@ -39,7 +39,7 @@ from bot.services.profiles import group_clocks, member_clock
 from bot.services.settings import SettingsService
 
 SWEEP_EVERY = timedelta(minutes=15)
-SLICE = 200  # goals or groups swept in one unit of work
+SLICE = 50  # goals or groups swept in one unit of work (each costs a few queries)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

@@ -17,11 +17,11 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Group, GroupMember
 from bot.messaging import Button, Card, OutgoingMessage, Target
-from bot.messaging.outbox import enqueue
+from bot.messaging.outbox import enqueue_rows, outbox_row
 from bot.scheduling.engine import SchedulingEngine
 
 SWEEP_EVERY = timedelta(hours=1)
-GROUP_SLICE = 100  # groups moved along in one unit of work
+GROUP_SLICE = 50  # groups moved along in one unit of work
 
 
 class GroupRescue:
@@ -74,38 +74,40 @@ class GroupRescue:
         if group_ids is not None:
             query = query.where(Group.id.in_(group_ids))
         groups = (await session.scalars(query)).all()
+        members_of: dict[int, list[GroupMember]] = {}
+        for member in await session.scalars(
+            select(GroupMember).where(
+                GroupMember.group_id.in_([g.id for g in groups]), GroupMember.left_at.is_(None)
+            )
+        ):
+            members_of.setdefault(member.group_id, []).append(member)
+        rows: list[dict[str, object]] = []
         for group in groups:
             quiet_since = group.last_activity_at or group.created_at
             if group.rescue_stage > 0 and group.rescue_at is not None and now - group.rescue_at < self._step:
                 continue
-            members = (
-                await session.scalars(
-                    select(GroupMember).where(GroupMember.group_id == group.id, GroupMember.left_at.is_(None))
-                )
-            ).all()
+            members = members_of.get(group.id, [])
             days = (now - quiet_since).days
             stage = group.rescue_stage + 1
             if stage == 1:
-                for member in members:
-                    await _dm(session, group, member.user_id, stage, now, _members_nudge(group, days))
+                nudge = _members_nudge(group, days)
+                rows += [_dm(group, member.user_id, stage, now, nudge) for member in members]
             elif stage == 2:
                 facilitators = [m.user_id for m in members if m.role == "facilitator"] or [group.created_by]
-                for user_id in facilitators:
-                    await _dm(session, group, user_id, stage, now, _facilitator_note(group, days))
+                note = _facilitator_note(group, days)
+                rows += [_dm(group, user_id, stage, now, note) for user_id in facilitators]
             else:
-                for member in members:
-                    if member.role in ("mentor", "mentee", "peer"):
-                        await _dm(
-                            session, group, member.user_id, stage, now, _rematch_offer(group, member.role)
-                        )
+                rows += [
+                    _dm(group, member.user_id, stage, now, _rematch_offer(group, member.role))
+                    for member in members
+                    if member.role in ("mentor", "mentee", "peer")
+                ]
             group.rescue_stage, group.rescue_at = stage, now
+        await enqueue_rows(session, rows)
 
 
-async def _dm(
-    session: AsyncSession, group: Group, user_id: int, stage: int, now: datetime, message: OutgoingMessage
-) -> None:
-    await enqueue(
-        session,
+def _dm(group: Group, user_id: int, stage: int, now: datetime, message: OutgoingMessage) -> dict[str, object]:
+    return outbox_row(
         key=f"rescue:{group.id}:{user_id}:{stage}:{now:%Y%m%d}",
         target=Target("dm", user_id),
         message=message,
