@@ -25,11 +25,15 @@ SLOW_UNIT_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
 
-def create_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT_SECONDS, read_only: bool = False
+) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys and immediate write transactions.
 
     ``busy_timeout`` is how long a unit of work waits for the database (SQLite's write lock, a
     PostgreSQL connection) before it fails with a "try again" error instead of hanging.
+    ``read_only`` (SQLite) makes an engine for reads: plain deferred transactions, which WAL
+    lets run beside a writer, and ``query_only`` so that a write there fails loudly.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -47,12 +51,15 @@ def create_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TI
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Every unit of work may write, so it takes the write lock up front and waits its turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Every unit of work may write, so it takes the write lock up front and waits its turn;
+        # a read takes a snapshot and never waits for the writer.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -60,13 +67,21 @@ def create_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TI
 class Database:
     """Owns the engine and hands out one session per unit of work."""
 
-    def __init__(self, engine: AsyncEngine, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        reader: AsyncEngine | None = None,
+    ) -> None:
         self.engine = engine
+        self._reader = reader  # SQLite: a second engine whose units of work only read
         self._busy_timeout = busy_timeout
         # SQLite writes one unit of work at a time: this process's units queue for it (turns.py).
         self._write_turn = WriteTurns() if engine.dialect.name == "sqlite" else None
         drop_nul_characters(engine.sync_engine)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._reading_sessions = async_sessionmaker(reader or engine, expire_on_commit=False)
         # Tasks with a unit of work open: a second one in the same task would wait for the first's
         # write lock forever (SQLite) or see another snapshot (PostgreSQL). A context variable
         # would leak into tasks and callbacks created meanwhile (asyncio copies the context).
@@ -84,7 +99,12 @@ class Database:
         """Build a database for ``url``; with ``keys``, free-text fields are stored encrypted."""
         engine = create_engine(url, echo=echo, busy_timeout=busy_timeout)
         bind_keys(engine.dialect, keys)
-        return cls(engine, busy_timeout=busy_timeout)
+        reader = None
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            reader = create_engine(url, echo=echo, busy_timeout=busy_timeout, read_only=True)
+            bind_keys(reader.dialect, keys)
+        return cls(engine, busy_timeout=busy_timeout, reader=reader)
 
     @property
     def dialect(self) -> str:
@@ -101,6 +121,25 @@ class Database:
             self._busy.add(task)
         try:
             async with self._turn(), self._sessions.begin() as session:
+                yield session
+        finally:
+            self._busy.discard(task)  # type: ignore[arg-type]
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Open a session for a unit of work that only reads (a member's list, history, profile).
+
+        On SQLite it needs no turn to write and runs beside the writer (a snapshot of what was
+        committed), so looking something up stays fast while a round is planned and sent; a
+        write inside fails. On PostgreSQL it is an ordinary transaction.
+        """
+        task = asyncio.current_task()
+        if task in self._busy:
+            raise RuntimeError("a unit of work is already open in this task; pass its session instead")
+        if task is not None:
+            self._busy.add(task)
+        try:
+            async with self._reading_sessions.begin() as session:
                 yield session
         finally:
             self._busy.discard(task)  # type: ignore[arg-type]
@@ -131,6 +170,8 @@ class Database:
         if pending:
             await asyncio.wait(pending, timeout=grace)
         await self.engine.dispose()
+        if self._reader is not None:
+            await self._reader.dispose()
 
 
 def _opener() -> str:

@@ -280,7 +280,7 @@ class CheckinAnswerService:
 
     async def history(self, guild_id: int, user_id: int, page: int = 0) -> tuple[list[AnswerView], int]:
         """Return one page of the member's own answers, newest first, and the number of pages."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             total = await session.scalar(
                 select(func.count()).where(
                     CheckinAnswer.guild_id == guild_id, CheckinAnswer.user_id == user_id

@@ -435,7 +435,7 @@ class GoalService:
         if not include_closed:
             statement = statement.where(Goal.status.in_(("active", "paused")))
         statement = statement.order_by(Goal.status != "active", Goal.created_at.desc()).limit(limit)
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return [await _view(session, goal) for goal in await session.scalars(statement)]
 
     async def streak(self, guild_id: int, user_id: int) -> int:

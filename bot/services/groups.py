@@ -153,7 +153,7 @@ class GroupService:
                 GroupMember.left_at.is_(None),
             )
             query_ = query_.where(Group.is_open.is_(True) | Group.id.in_(mine))
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (await session.execute(query_.limit(limit))).all()
         return [
             GroupSummary(g.id, g.name, g.kind, g.is_open, n, g.archived_at is not None)  # type: ignore[arg-type]

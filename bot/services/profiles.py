@@ -124,7 +124,7 @@ class ProfileService:
 
     async def get(self, guild_id: int, user_id: int) -> Profile:
         """Return a member's profile (empty if they never set one)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await session.get(MemberProfile, (guild_id, user_id))
             return _to_profile(guild_id, user_id, row)
 

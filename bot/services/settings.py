@@ -45,7 +45,7 @@ class SettingsService:
 
     async def get(self, guild_id: int) -> ProgramSettings:
         """Return the server's settings (defaults if it never changed any)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return await self.get_in(session, guild_id)
 
     async def get_in(self, session: AsyncSession, guild_id: int) -> ProgramSettings:

@@ -142,3 +142,33 @@ async def test_nul_characters_are_dropped_from_text_on_every_backend(db):
         zones = (await session.scalars(select(GuildSettings.default_timezone).order_by("guild_id"))).all()
     assert found == 1
     assert zones == ["Europe/Paris", "Asia/Tokyo", "UTC"]
+
+
+async def test_a_read_runs_beside_a_unit_of_work_that_holds_the_database(db):
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as session:
+        session.add(GuildRecord(guild_id=1, joined_at=now))
+    writing, done = asyncio.Event(), asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with db.transaction() as session:
+            (await session.get(GuildRecord, 1)).left_at = now
+            await session.flush()
+            writing.set()
+            await done.wait()  # holds the write lock (and this process's write turn) meanwhile
+
+    writer = asyncio.create_task(slow_writer())
+    await writing.wait()
+    async with asyncio.timeout(2), db.reading() as session:
+        seen = await session.get(GuildRecord, 1)  # what was committed: not the write in progress
+    done.set()
+    await writer
+    assert seen.left_at is None
+
+
+async def test_a_write_in_a_read_fails_loudly_on_sqlite(db):
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL reads are ordinary transactions")
+    with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
+        async with db.reading() as session:
+            session.add(GuildRecord(guild_id=2, joined_at=datetime(2026, 1, 1, tzinfo=UTC)))
