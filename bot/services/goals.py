@@ -436,7 +436,7 @@ class GoalService:
             statement = statement.where(Goal.status.in_(("active", "paused")))
         statement = statement.order_by(Goal.status != "active", Goal.created_at.desc()).limit(limit)
         async with self._db.reading() as session:
-            return [await _view(session, goal) for goal in await session.scalars(statement)]
+            return await _views(session, list(await session.scalars(statement)))
 
     async def streak(self, guild_id: int, user_id: int) -> int:
         """Return how many of the member's own calendar days in a row they worked on their goals."""
@@ -565,10 +565,27 @@ async def _milestone_counts(session: AsyncSession, goal_id: int) -> tuple[int, i
 
 
 async def _view(session: AsyncSession, goal: Goal) -> GoalView:
-    milestones = await session.scalars(
-        select(GoalMilestone).where(GoalMilestone.goal_id == goal.id).order_by(GoalMilestone.position)
-    )
-    partners = await session.scalars(select(GoalPartner.user_id).where(GoalPartner.goal_id == goal.id))
+    [view] = await _views(session, [goal])
+    return view
+
+
+async def _views(session: AsyncSession, goals: list[Goal]) -> list[GoalView]:
+    """Return the goals' views with their milestones and partners (two queries for all of them)."""
+    ids = [goal.id for goal in goals]
+    milestones: dict[int, list[GoalMilestone]] = {}
+    for m in await session.scalars(
+        select(GoalMilestone).where(GoalMilestone.goal_id.in_(ids)).order_by(GoalMilestone.position)
+    ):
+        milestones.setdefault(m.goal_id, []).append(m)
+    partners: dict[int, list[int]] = {}
+    for goal_id, user_id in await session.execute(
+        select(GoalPartner.goal_id, GoalPartner.user_id).where(GoalPartner.goal_id.in_(ids))
+    ):
+        partners.setdefault(goal_id, []).append(user_id)
+    return [_view_of(goal, milestones.get(goal.id, []), partners.get(goal.id, [])) for goal in goals]
+
+
+def _view_of(goal: Goal, milestones: list[GoalMilestone], partners: list[int]) -> GoalView:
     return GoalView(
         id=goal.id,
         owner_id=goal.owner_id,
