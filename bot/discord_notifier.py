@@ -58,6 +58,8 @@ class DiscordNotifier:
                 raise DeliveryError("rate_limited") from None
             # A 400 means the message itself is invalid: retrying cannot help.
             raise RecipientUnreachable(f"rejected_{exc.code}") from None
+        except discord.RateLimited:  # a wait longer than max_ratelimit_timeout, if one is set
+            raise DeliveryError("rate_limited") from None
         except (aiohttp.ClientError, TimeoutError, OSError):
             raise DeliveryError("network") from None
         return SentMessage(message_id=sent.id, channel_id=channel_id)
