@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, String, and_, bindparam, cast, func, literal, select, union_all, update
+from sqlalchemy import Row, Select, String, and_, bindparam, cast, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -129,7 +129,10 @@ class CheckinService:
             async with self._db.transaction() as session:
                 planned += await self._plan_slice(session, due[first : first + SCHEDULE_SLICE], now)
         async with self._db.transaction() as session:
-            await self._close_rounds(session, now)
+            closed = list(await session.scalars(self._closed_rounds(now, select(CheckinRound.id))))
+        for first in range(0, len(closed), SCHEDULE_SLICE):
+            async with self._db.transaction() as session:
+                await self._close_rounds(session, now, closed[first : first + SCHEDULE_SLICE])
         self._scheduler.run_soon("outbox")
         return planned
 
@@ -564,20 +567,23 @@ class CheckinService:
             [{"s_id": schedule_id, "day": day, "closes": at} for (schedule_id, day), at in closes.items()],
         )
 
-    async def _close_rounds(self, session: AsyncSession, now: datetime) -> None:
-        """Post a digest for every round that closed and has none yet."""
-        due = (
-            await session.execute(
-                select(CheckinRound, CheckinSchedule, Group)
-                .join(CheckinSchedule, CheckinSchedule.id == CheckinRound.schedule_id)
-                .join(Group, Group.id == CheckinSchedule.group_id)
-                .where(
-                    CheckinRound.closes_at <= now,
-                    CheckinRound.digest_posted_at.is_(None),
-                    self._scheduler.scope.clause(Group.guild_id),
-                )
+    def _closed_rounds(self, now: datetime, query: Select[Any]) -> Select[Any]:
+        """Narrow ``query`` (over rounds) to this process's rounds that closed without a digest."""
+        return (
+            query.join(CheckinSchedule, CheckinSchedule.id == CheckinRound.schedule_id)
+            .join(Group, Group.id == CheckinSchedule.group_id)
+            .where(
+                CheckinRound.closes_at <= now,
+                CheckinRound.digest_posted_at.is_(None),
+                self._scheduler.scope.clause(Group.guild_id),
             )
-        ).all()
+        )
+
+    async def _close_rounds(self, session: AsyncSession, now: datetime, round_ids: list[int]) -> None:
+        """Post a digest for each of these rounds that closed and has none yet (locked, read again)."""
+        query = self._closed_rounds(now, select(CheckinRound, CheckinSchedule, Group))
+        query = query.where(CheckinRound.id.in_(round_ids)).with_for_update(of=CheckinRound, skip_locked=True)
+        due = (await session.execute(query)).all()
         for round_, schedule, group in due:
             round_.digest_posted_at = now
             if group.home_channel_id is None or group.archived_at is not None:

@@ -154,3 +154,24 @@ def test_answers_respect_their_limits():
     with pytest.raises(Invalid, match="empty"):
         check_answers(DEFAULT_QUESTIONS, ["", " ", "", ""])
     assert check_answers(DEFAULT_QUESTIONS, ["3", "ok", "", ""])[1]["value"] == "ok"
+
+
+async def test_a_closed_round_gets_one_digest_in_the_groups_home(db, clock, world):
+    _, checkins, _, group = world
+    await checkins.create_schedule(GUILD, ADMIN, group.id, kind="daily", time="09:00")
+    clock.set(datetime(2026, 10, 31, 9, 0, tzinfo=DENVER))
+    await checkins.run_planner()
+    clock.advance(days=2)  # both members' times and the round's 24 hours are past
+    await checkins.run_planner()
+    await checkins.run_planner()
+
+    async with db.transaction() as session:
+        digests = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("checkin-digest:"))
+            )
+        )
+    assert len(digests) >= 1
+    assert len({d.dedupe_key for d in digests}) == len(digests)  # one per round
+    assert all(d.target_kind == "channel" and d.target_id == group.home.channel_id for d in digests)
+    assert any("members checked in" in str(d.payload) for d in digests)
