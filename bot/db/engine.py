@@ -114,16 +114,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open a session in a transaction that commits on success and rolls back on error."""
-        task = asyncio.current_task()
-        if task in self._busy:
-            raise RuntimeError("a unit of work is already open in this task; pass its session instead")
-        if task is not None:
-            self._busy.add(task)
-        try:
-            async with self._turn(), self._sessions.begin() as session:
-                yield session
-        finally:
-            self._busy.discard(task)  # type: ignore[arg-type]
+        async with self._unit_of_work(), self._turn(), self._sessions.begin() as session:
+            yield session
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -133,14 +125,19 @@ class Database:
         committed), so looking something up stays fast while a round is planned and sent; a
         write inside fails. On PostgreSQL it is an ordinary transaction.
         """
+        async with self._unit_of_work(), self._reading_sessions.begin() as session:
+            yield session
+
+    @asynccontextmanager
+    async def _unit_of_work(self) -> AsyncIterator[None]:
+        """Mark the task as in a unit of work; refuse a second one in the same task."""
         task = asyncio.current_task()
         if task in self._busy:
             raise RuntimeError("a unit of work is already open in this task; pass its session instead")
         if task is not None:
             self._busy.add(task)
         try:
-            async with self._reading_sessions.begin() as session:
-                yield session
+            yield
         finally:
             self._busy.discard(task)  # type: ignore[arg-type]
 
