@@ -251,7 +251,7 @@ class PrivacyService:
     async def export(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Return all the member's data in this server as JSON-ready data (nothing others kept private)."""
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             data: dict[str, Any] = {
                 "format": EXPORT_FORMAT,
                 "about": (

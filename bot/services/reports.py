@@ -163,7 +163,7 @@ async def compute_report(
     db: Database, guild_id: int, start: datetime, end: datetime, *, group_id: int | None = None
 ) -> ProgramReport:
     """Return the figures over [start, end) for every group of the server, or just one (no rights checked)."""
-    async with db.transaction() as session:
+    async with db.reading() as session:  # long aggregate queries: beside the writer, not in its way
         query = select(Group.id, Group.name).where(
             Group.guild_id == guild_id,
             Group.created_at < end,

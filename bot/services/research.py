@@ -147,7 +147,7 @@ async def research_rows(
             )
         ),
     )
-    async with db.transaction() as session:
+    async with db.reading() as session:
         rows = (await session.execute(query)).all()
     found = [
         ResearchRow(

@@ -72,6 +72,13 @@ async def test_with_a_key_the_stored_bytes_are_not_the_clear_text(databases):
     assert queued.payload["cards"][0]["description"] == BIO
 
 
+async def test_reads_beside_the_writer_decrypt_with_the_same_keys(databases):
+    db = databases(NEW)
+    await write_bio(db, 13)
+    async with db.reading() as session:
+        assert (await session.get(MemberProfile, (1, 13))).bio == BIO
+
+
 async def test_without_a_key_text_is_stored_in_clear_and_stays_readable_once_a_key_is_added(databases):
     await write_bio(databases(), 11)
     assert (await stored(databases(), 11))[0] == BIO
