@@ -51,8 +51,8 @@ from bot.domain.recurrence import (
     shift_out_of_quiet,
 )
 from bot.errors import Conflict, Invalid, NotFound
-from bot.messaging import Target
-from bot.messaging.outbox import Outcome, enqueue
+from bot.messaging import OutgoingMessage, Target
+from bot.messaging.outbox import Outcome, enqueue, outbox_row
 from bot.scheduling.engine import SchedulingEngine
 from bot.services import checkin_messages as messages
 from bot.services.actors import Actor
@@ -509,7 +509,7 @@ class CheckinService:
         after = 0
         while deliveries := (await session.execute(query.where(CheckinDelivery.id > after))).all():
             after = deliveries[-1].id
-            outbox: list[dict[str, Any]] = []
+            outbox: list[dict[str, object]] = []
             for d in deliveries:
                 schedule, group = schedules[d.schedule_id]
                 message = messages.checkin_dm(
@@ -519,17 +519,15 @@ class CheckinService:
                     questions[schedule.question_set_id],
                     schedule.default_visibility,  # type: ignore[arg-type]
                 )
-                outbox.append(
-                    _outbox_row(f"checkin:{d.id}", d, message.to_json(), d.due_at, self._late_grace, now)
-                )
+                outbox.append(_dm_row(f"checkin:{d.id}", d, message, d.due_at, self._late_grace, now))
                 if schedule.reminder_hours:
                     zone = d.timezone or default_zones[d.guild_id]
                     remind_at = shift_out_of_quiet(
                         d.due_at + timedelta(hours=schedule.reminder_hours), zone, _quiet(d)
                     )
-                    reminder = messages.reminder_dm(d.id, group.name).to_json()
+                    reminder = messages.reminder_dm(d.id, group.name)
                     outbox.append(
-                        _outbox_row(f"checkin-reminder:{d.id}", d, reminder, remind_at, self._late_grace, now)
+                        _dm_row(f"checkin-reminder:{d.id}", d, reminder, remind_at, self._late_grace, now)
                     )
             await insert_ignore(session, OutboxMessage.__table__, outbox)
 
@@ -835,26 +833,19 @@ def _delivery_row(
     }
 
 
-def _outbox_row(
-    key: str,
-    delivery: CheckinDelivery,
-    payload: dict[str, Any],
-    at: datetime,
-    grace: timedelta,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "dedupe_key": key,
-        "guild_id": delivery.guild_id,
-        "target_kind": "dm",
-        "target_id": delivery.user_id,
-        "payload": payload,
-        "not_before": at,
-        "expires_at": at + grace,
-        "status": "pending",
-        "attempts": 0,
-        "created_at": now,
-    }
+def _dm_row(
+    key: str, delivery: Row[Any], message: OutgoingMessage, at: datetime, grace: timedelta, now: datetime
+) -> dict[str, object]:
+    """Return the outbox row of a check-in DM: due at ``at``, too late after ``grace``."""
+    return outbox_row(
+        key=key,
+        target=Target("dm", delivery.user_id),
+        message=message,
+        now=now,
+        not_before=at,
+        expires_at=at + grace,
+        guild_id=delivery.guild_id,
+    )
 
 
 def _first_text(answers: list[dict[str, Any]]) -> str:

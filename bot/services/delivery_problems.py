@@ -74,13 +74,18 @@ class DeliveryProblems:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        # (server, channel) pairs with an open problem, read once: a post that worked then costs
+        # no query unless its channel had one. The process that posts in a server is the one
+        # that records its problems (the shard scope), so the set stays true.
+        self._open: set[tuple[int, int]] | None = None
 
     async def on_outcome(self, outcome: Outcome) -> None:
         """Outbox listener for every message: record a refused channel, clear one that works again."""
         if outcome.target.kind != "channel" or outcome.guild_id is None:
             return
         if outcome.status == "sent":
-            await self._clear(outcome.guild_id, outcome.target.id)
+            if (outcome.guild_id, outcome.target.id) in await self._open_pairs():
+                await self._clear(outcome.guild_id, outcome.target.id)
         elif outcome.status == "failed" and outcome.failure in REASONS:
             what = KINDS.get(outcome.key.split(":", 1)[0], "message")
             await self.record(outcome.guild_id, outcome.target.id, outcome.failure, what)
@@ -88,6 +93,7 @@ class DeliveryProblems:
     async def record(self, guild_id: int, channel_id: int, reason: str, what: str) -> bool:
         """Record that ``channel_id`` refused a post; return True when this is news (told once)."""
         now = self._clock.now()
+        (await self._open_pairs()).add((guild_id, channel_id))
         async with self._db.transaction() as session:
             values = {
                 "guild_id": guild_id,
@@ -143,7 +149,15 @@ class DeliveryProblems:
             )
             return [Problem(r.channel_id, r.reason, r.what, r.first_seen_at, r.failures) for r in rows]
 
+    async def _open_pairs(self) -> set[tuple[int, int]]:
+        if self._open is None:
+            async with self._db.reading() as session:
+                rows = await session.execute(select(DeliveryProblem.guild_id, DeliveryProblem.channel_id))
+                self._open = {(guild_id, channel_id) for guild_id, channel_id in rows}
+        return self._open
+
     async def _clear(self, guild_id: int, channel_id: int) -> None:
+        (await self._open_pairs()).discard((guild_id, channel_id))
         async with self._db.transaction() as session:
             await session.execute(
                 delete(DeliveryProblem).where(

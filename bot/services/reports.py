@@ -46,8 +46,27 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+class _Rates:
+    """The two rates a report shows, from the counts of a dataclass that has them."""
+
+    checkins_delivered: int
+    checkins_answered: int
+    attendance_recorded: int
+    attended: int
+
+    @property
+    def checkin_response_rate(self) -> float | None:
+        """Answered check-ins out of those delivered (None when none were delivered)."""
+        return _rate(self.checkins_answered, self.checkins_delivered)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Members who came out of those whose attendance was recorded (None when none was)."""
+        return _rate(self.attended, self.attendance_recorded)
+
+
 @dataclass(frozen=True)
-class GroupFigures:
+class GroupFigures(_Rates):
     """One group's (or all groups') figures over the period."""
 
     group_id: int | None
@@ -64,35 +83,15 @@ class GroupFigures:
     attendance_recorded: int
     attended: int
 
-    @property
-    def checkin_response_rate(self) -> float | None:
-        """Answered check-ins out of those delivered (None when none were delivered)."""
-        return _rate(self.checkins_answered, self.checkins_delivered)
-
-    @property
-    def attendance_rate(self) -> float | None:
-        """Members who came out of those whose attendance was recorded."""
-        return _rate(self.attended, self.attendance_recorded)
-
 
 @dataclass(frozen=True)
-class StepFigures:
+class StepFigures(_Rates):
     """The counts behind one group's rates in one step of the period (a week, or a few)."""
 
     checkins_delivered: int = 0
     checkins_answered: int = 0
     attendance_recorded: int = 0
     attended: int = 0
-
-    @property
-    def checkin_response_rate(self) -> float | None:
-        """Answered check-ins out of those delivered in this step (None when none were)."""
-        return _rate(self.checkins_answered, self.checkins_delivered)
-
-    @property
-    def attendance_rate(self) -> float | None:
-        """Members who came out of those recorded in this step (None when none were)."""
-        return _rate(self.attended, self.attendance_recorded)
 
 
 @dataclass(frozen=True)
