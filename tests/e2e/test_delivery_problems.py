@@ -197,3 +197,15 @@ async def test_closed_dms_of_someone_still_here_change_no_membership(fake, world
     async with bot.services.db.transaction() as session:
         left = [m for m in await session.scalars(select(GroupMember)) if m.left_at is not None]
     assert left == []
+
+
+async def test_only_coordinators_choose_the_log_channel(fake, world, bot):
+    channel = world.guild.add_text_channel("coordinators")
+    refused = await fake.slash(world.alice, world.guild, "setup modlog-channel", options={"channel": channel})
+    assert refused.ephemeral and "Only coordinators" in embed_text(refused.message)
+    assert (await bot.services.program.get(world.guild.id)).modlog_channel_id is None
+
+    await use_log_channel(fake, world)
+    cleared = await fake.slash(world.owner, world.guild, "setup modlog-channel")  # no channel: none
+    assert cleared.ephemeral and "Moderation log" in embed_text(cleared.message)
+    assert (await bot.services.program.get(world.guild.id)).modlog_channel_id is None
