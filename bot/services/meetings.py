@@ -63,7 +63,6 @@ EVERY_WEEKS_MAX = 12
 CONFIRM_LEAD = timedelta(minutes=5)  # Discord refuses an event that starts in the past
 CLAIM_STALE = timedelta(minutes=5)  # an event claim older than this was left by a stopped process
 ATTENDANCE_PROMPT_FOR = timedelta(days=7)
-AWKWARD = 3.0  # an attendee's inconvenience from here on (20:00, 06:00, …) is pointed out
 PRIVATE_EVENT_NAME = "Mentoring group meeting"
 
 
@@ -780,7 +779,7 @@ class MeetingService:
                 tuple(
                     (m, f"{r.at.astimezone(ZoneInfo(clocks[m].zone)):%H:%M}")
                     for m in r.attendees
-                    if r.inconvenience[m] >= AWKWARD
+                    if m in r.awkward
                 ),
             )
             for r in ranked

@@ -31,7 +31,9 @@ async def set_clock(fake: FakeDiscord, guild: FakeGuild, user: FakeUser, zone: s
     assert zone in shown, shown
 
 
-async def create_group(fake: FakeDiscord, guild: FakeGuild, coordinator: FakeUser, name: str, kind: str) -> int:
+async def create_group(
+    fake: FakeDiscord, guild: FakeGuild, coordinator: FakeUser, name: str, kind: str
+) -> int:
     """A coordinator creates a group with `/group create`; return the id of its private channel."""
     created = await final(await fake.slash(coordinator, guild, "group create", name=name, kind=kind))
     assert f"Created “{name}”" in text_of(created), text_of(created)
@@ -43,7 +45,9 @@ async def join_group(
     fake: FakeDiscord, guild: FakeGuild, by: FakeUser, group: str, user: FakeUser, role: str
 ) -> None:
     """``by`` adds ``user`` with `/group add`, and ``user`` agrees to the ground rules with `/group agree`."""
-    added = await final(await fake.slash(by, guild, "group add", group=group, role=role, options={"user": user}))
+    added = await final(
+        await fake.slash(by, guild, "group add", group=group, role=role, options={"user": user})
+    )
     assert "agree to the ground rules" in text_of(added) or "Added" in text_of(added), text_of(added)
     shown = await fake.slash(user, guild, "group agree", group=group)
     agreed = await fake.click(user, shown.message, button_id(shown.message, "I agree"))

@@ -147,7 +147,7 @@ async def test_only_coordinators_set_up_coffee_and_members_need_it_set_up(fake, 
 
 
 async def round_drawn(fake, world, bot, clock, channel) -> list:
-    """The coordinator reads the next round's moment in `/coffee status`; the clock reaches it; the sweep runs."""
+    """The next round's moment as `/coffee status` shows it comes; the minute's sweep draws the round."""
     status = text_of(await final(await fake.slash(world.owner, world.guild, "coffee status")))
     next_round = moments_in(status)[0]
     clock.set(next_round)

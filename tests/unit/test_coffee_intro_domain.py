@@ -1,4 +1,4 @@
-"""When a coffee pair is told they could meet: moments inside everyone's waking hours, or the least awkward."""
+"""When a coffee pair could meet: moments inside everyone's waking hours, or the least awkward one."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
