@@ -28,8 +28,7 @@ from bot.services.goals import GoalService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
-from bot.services.meeting_sweep import MeetingSweep
-from bot.services.meetings import MeetingService
+from bot.services.meetings import MeetingService, MeetingSweep
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.profiles import ProfileService

@@ -12,8 +12,7 @@ from bot.scheduling import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
 from bot.services.homes import BotLacksPermission
-from bot.services.meeting_sweep import MeetingSweep
-from bot.services.meetings import MeetingService
+from bot.services.meetings import MeetingService, MeetingSweep
 from bot.services.privacy_rules import Erasure, erase, new_tombstone
 from bot.services.profiles import ProfileService
 from bot.services.settings import SettingsService
