@@ -13,8 +13,7 @@ from bot.messaging.outbox import OutboxDispatcher
 from bot.scheduling.engine import SchedulingEngine
 from bot.scheduling.shards import ShardScope
 from bot.services.activity import ActivityService
-from bot.services.checkin_answers import CheckinAnswerService
-from bot.services.checkins import CheckinService
+from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeService
 from bot.services.coffee_rounds import CoffeeRounds
 from bot.services.conversation_prompts import ConversationPrompts

@@ -48,7 +48,7 @@ from bot.db.models import (
 from bot.errors import NotAllowed
 from bot.scheduling.engine import JobSpec, Occurrence, SchedulingEngine
 from bot.services.actors import Actor
-from bot.services.checkin_answers import CheckinAnswerService
+from bot.services.checkins import CheckinAnswerService
 from bot.services.groups import GroupService
 from bot.services.privacy_rules import (
     RECORDS,
