@@ -4,7 +4,7 @@ The services reach Discord only through small ports (``typing.Protocol``); this 
 their discord.py implementations, which ``bot/runtime.py`` wires in:
 
 - ``notifier.py``: ``Notifier`` (``bot.messaging.ports``): DMs and channel posts from the outbox.
-- ``homes.py``: ``GroupHomes`` (``bot.services.homes``): a group's private channel and its access.
+- ``homes.py``: ``GroupHomes`` (``bot.services.groups.homes``): a group's private channel and its access.
 - ``discussions.py``: ``DiscussionSpaces`` (``bot.services.discussions``): discussion threads.
 - ``meetings.py``: ``MeetingCalendar`` (``bot.services.meetings.calendar``): scheduled events.
 - ``moderation.py``: ``ModerationActions`` (``bot.services.moderation``): locks, slowmode, timeouts.

@@ -11,7 +11,7 @@ from bot.errors import Invalid, NotAllowed
 from bot.scheduling import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 from bot.services.meetings import MeetingService, MeetingSweep
 from bot.services.privacy.rules import Erasure, erase, new_tombstone
 from bot.services.profiles import ProfileService

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.base import Base
 from bot.db.models import Group, GuildSettings
 from bot.services.discussions import author_hash
-from bot.services.homes import Home
+from bot.services.groups.homes import Home
 
 RECORDS = "records"
 
