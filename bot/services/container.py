@@ -22,8 +22,7 @@ from bot.services.departures import Departures
 from bot.services.discussion_rounds import DiscussionRounds
 from bot.services.discussion_schedules import DiscussionSchedules
 from bot.services.discussions import DiscussionService
-from bot.services.goal_nudges import GoalNudges
-from bot.services.goals import GoalService
+from bot.services.goals import GoalNudges, GoalService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
