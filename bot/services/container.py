@@ -14,14 +14,11 @@ from bot.scheduling.engine import SchedulingEngine
 from bot.scheduling.shards import ShardScope
 from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
-from bot.services.coffee import CoffeeService
-from bot.services.coffee_rounds import CoffeeRounds
+from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
-from bot.services.discussion_rounds import DiscussionRounds
-from bot.services.discussion_schedules import DiscussionSchedules
-from bot.services.discussions import DiscussionService
+from bot.services.discussions import DiscussionRounds, DiscussionSchedules, DiscussionService
 from bot.services.goals import GoalNudges, GoalService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import Base
 from bot.db.models import Group, GuildSettings
-from bot.services.discussions import author_hash
+from bot.services.discussions.service import author_hash
 from bot.services.groups.homes import Home
 
 RECORDS = "records"
