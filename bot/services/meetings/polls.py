@@ -40,7 +40,6 @@ from bot.services.profiles import member_clock, member_clocks
 log = logging.getLogger(__name__)
 
 DAYS_MAX = 14
-AWKWARD = 3.0  # an attendee's inconvenience from here on (20:00, 06:00, …) is pointed out
 
 
 class Polls(MeetingServiceBase):
@@ -181,7 +180,7 @@ class Polls(MeetingServiceBase):
                 tuple(
                     (m, f"{r.at.astimezone(ZoneInfo(clocks[m].zone)):%H:%M}")
                     for m in r.attendees
-                    if r.inconvenience[m] >= AWKWARD
+                    if m in r.awkward
                 ),
             )
             for r in ranked
