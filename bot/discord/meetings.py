@@ -8,8 +8,8 @@ import discord
 
 from bot.discord import lookup
 from bot.errors import Invalid, NotFound
-from bot.services.homes import BotLacksPermission
-from bot.services.meeting_calendar import EventRequest
+from bot.services.groups.homes import BotLacksPermission
+from bot.services.meetings.calendar import EventRequest
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import discord
 
 from bot.discord import lookup
 from bot.errors import NotFound, Unavailable
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 
 
 class DiscordModeration:

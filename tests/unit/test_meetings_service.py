@@ -11,10 +11,9 @@ from bot.errors import Invalid, NotAllowed
 from bot.scheduling import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
-from bot.services.homes import BotLacksPermission
-from bot.services.meeting_sweep import MeetingSweep
-from bot.services.meetings import MeetingService
-from bot.services.privacy_rules import Erasure, erase, new_tombstone
+from bot.services.groups.homes import BotLacksPermission
+from bot.services.meetings import MeetingService, MeetingSweep
+from bot.services.privacy.rules import Erasure, erase, new_tombstone
 from bot.services.profiles import ProfileService
 from bot.services.settings import SettingsService
 from tests.support.homes import RecordingHomes

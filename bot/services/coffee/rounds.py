@@ -51,7 +51,7 @@ from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
-from bot.services.discussions import DiscussionSpaces
+from bot.services.discussions.service import DiscussionSpaces
 from bot.services.profiles import member_clocks, profiles_of
 from bot.services.settings import SettingsService
 
