@@ -47,7 +47,7 @@ async def plan_once(url: str, members: int, groups: int) -> float:
     try:
         await seed_program(db, GUILD, range(10_000, 10_000 + members), groups=groups)
         clock = FakeClock(START)
-        engine = SchedulingEngine(db, clock)
+        engine = SchedulingEngine()
         settings = SettingsService(db)
         group_service = GroupService(db, clock, settings, engine)
         checkins = CheckinService(db, clock, settings, group_service, engine)

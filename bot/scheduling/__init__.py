@@ -1,5 +1,5 @@
 """The one scheduling engine every feature uses."""
 
-from bot.scheduling.engine import JobSpec, Occurrence, ScheduleSource, SchedulingEngine
+from bot.scheduling.engine import SchedulingEngine
 
-__all__ = ["JobSpec", "Occurrence", "ScheduleSource", "SchedulingEngine"]
+__all__ = ["SchedulingEngine"]

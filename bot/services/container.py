@@ -74,9 +74,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         """Wire the services to one database and one clock."""
-        scheduler = SchedulingEngine(
-            db, clock, ShardScope.of(settings.discord.shard_count, settings.discord.shard_ids)
-        )
+        scheduler = SchedulingEngine(ShardScope.of(settings.discord.shard_count, settings.discord.shard_ids))
         program = SettingsService(db)
         groups = GroupService(db, clock, program, scheduler)
         privacy = settings.privacy

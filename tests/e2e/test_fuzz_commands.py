@@ -16,7 +16,7 @@ from tests.e2e.conftest import World, final
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
 # Rows the bot's own background work may change while a refused command runs (deliveries, wake-ups).
-BACKGROUND_TABLES = {"outbox", "job_states", "dm_channels"}
+BACKGROUND_TABLES = {"outbox", "dm_channels"}
 UNEXPECTED = "Something went wrong on my side"
 
 

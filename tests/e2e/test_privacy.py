@@ -267,7 +267,7 @@ async def test_a_coordinator_erases_a_member_who_left_but_not_one_still_here(fak
 
 
 async def run_purge(bot) -> None:
-    await bot.services.scheduler.run_job("privacy:guilds")
+    await bot.services.privacy.run_purge()  # the hourly job, without waiting an hour
 
 
 async def left_at(bot, guild_id: int) -> datetime | None:

@@ -93,7 +93,7 @@ async def schedule_missed_round(db: Database, now: datetime, groups: dict[int, i
     made_at = now - timedelta(minutes=30)
     due = (now - timedelta(minutes=3)).replace(second=0, microsecond=0)
     clock = FakeClock(made_at)
-    engine = SchedulingEngine(db, clock)
+    engine = SchedulingEngine()
     settings = SettingsService(db)
     checkins = CheckinService(db, clock, settings, GroupService(db, clock, settings, engine), engine)
     for guild_id, group_id in groups.items():

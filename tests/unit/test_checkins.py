@@ -22,7 +22,7 @@ DENVER = ZoneInfo("America/Denver")
 @pytest.fixture
 async def world(db, clock):
     clock.set(datetime(2026, 10, 30, 12, 0, tzinfo=UTC))
-    engine = SchedulingEngine(db, clock)
+    engine = SchedulingEngine()
     settings = SettingsService(db)
     groups = GroupService(db, clock, settings, engine, RecordingHomes())
     checkins = CheckinService(db, clock, settings, groups, engine)

@@ -13,7 +13,7 @@ GUILD, ALICE = 1, Actor(10)
 
 
 async def test_a_milestone_named_twice_is_ticked_off_where_it_stands_in_the_list(db, clock):
-    settings, engine = SettingsService(db), SchedulingEngine(db, clock)
+    settings, engine = SettingsService(db), SchedulingEngine()
     goals = GoalService(
         db, clock, settings, GroupService(db, clock, settings, engine, RecordingHomes()), engine
     )
@@ -30,7 +30,7 @@ async def test_a_milestone_named_twice_is_ticked_off_where_it_stands_in_the_list
 
 async def test_the_sweep_nudges_each_quiet_goal_once_across_slices_and_repeated_runs(db, clock, monkeypatch):
     monkeypatch.setattr(goal_nudges, "SLICE", 2)
-    settings, engine = SettingsService(db), SchedulingEngine(db, clock)
+    settings, engine = SettingsService(db), SchedulingEngine()
     goals = GoalService(
         db, clock, settings, GroupService(db, clock, settings, engine, RecordingHomes()), engine
     )

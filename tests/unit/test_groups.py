@@ -26,7 +26,7 @@ def homes():
 
 @pytest.fixture
 def groups(db, clock, homes):
-    return GroupService(db, clock, SettingsService(db), SchedulingEngine(db, clock), homes)
+    return GroupService(db, clock, SettingsService(db), SchedulingEngine(), homes)
 
 
 async def make(groups, name="Writing Circle", kind="facilitated_peer", **kwargs):

@@ -19,7 +19,7 @@ NAMES = {10: "Ana", 11: "Ben", 12: "Chen", 13: "Dee"}
 @pytest.fixture
 def services(db, clock):
     settings = SettingsService(db)
-    groups = GroupService(db, clock, settings, SchedulingEngine(db, clock), RecordingHomes())
+    groups = GroupService(db, clock, settings, SchedulingEngine(), RecordingHomes())
     return groups, MatchingService(db, clock, settings, groups), ProfileService(db, clock, settings)
 
 

@@ -49,7 +49,7 @@ class RecordingCalendar:
 @pytest.fixture
 async def setup(db, clock):
     settings = SettingsService(db)
-    scheduler = SchedulingEngine(db, clock)
+    scheduler = SchedulingEngine()
     groups = GroupService(db, clock, settings, scheduler, RecordingHomes())
     calendar = RecordingCalendar()
     meetings = MeetingService(db, clock, settings, groups, scheduler, calendar)

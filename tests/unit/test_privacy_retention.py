@@ -92,20 +92,27 @@ async def counts(db) -> tuple[int, int, int]:
 async def test_answers_and_participation_older_than_configured_are_deleted_daily(db, clock):
     await arrange(db)
     built = services(db, clock, answer_retention_days=30, participation_retention_days=60)
-    clock.set(NOW)
-    await built.scheduler.reload("privacy", catch_up=False)
-    assert "privacy:retention" in built.scheduler.jobs
-    clock.advance(days=1)
-    assert await built.scheduler.run_job("privacy:retention") is not None
+    assert "privacy-retention" in built.scheduler.jobs
+    clock.set(NOW + timedelta(days=1))
+    await built.privacy.run_retention()
     # The old answer and the long-closed discussion's counts go; deliveries (response rates) stay.
     assert await counts(db) == (1, 2, 2)
+
+
+async def test_work_of_no_server_is_done_by_the_process_with_shard_0(db, clock):
+    for shard_ids, expected in (([0], {"privacy-purge", "privacy-retention"}), ([1], set())):
+        settings = Settings(
+            privacy=PrivacySettings(answer_retention_days=30),
+            discord={"shard_count": 2, "shard_ids": shard_ids},
+        )
+        built = Services.build(settings, db, clock)
+        assert built.scheduler.jobs & {"privacy-purge", "privacy-retention"} == expected
 
 
 async def test_nothing_is_deleted_when_retention_is_not_configured(db, clock):
     await arrange(db)
     built = services(db, clock)
-    await built.scheduler.reload("privacy", catch_up=False)
-    assert "privacy:retention" not in built.scheduler.jobs
+    assert "privacy-retention" not in built.scheduler.jobs
     async with db.transaction() as session:
         assert await built.privacy.apply_retention(session, NOW + timedelta(days=365)) == {
             "answers": 0,

@@ -32,7 +32,7 @@ COORDINATOR, MEMBER = Actor(99, is_admin=True), Actor(10)
 
 
 def reports(db, clock) -> ReportService:
-    settings, engine = SettingsService(db), SchedulingEngine(db, clock)
+    settings, engine = SettingsService(db), SchedulingEngine()
     return ReportService(db, clock, settings, GroupService(db, clock, settings, engine, RecordingHomes()))
 
 

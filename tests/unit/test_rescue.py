@@ -25,7 +25,7 @@ async def test_a_message_while_the_sweep_runs_still_starts_the_rescue_over(db, c
                 created_at=clock.now(),
             )
         )
-    rescue, activity = GroupRescue(db, clock, SchedulingEngine(db, clock)), ActivityService(db, clock)
+    rescue, activity = GroupRescue(db, clock, SchedulingEngine()), ActivityService(db, clock)
     clock.advance(days=30)
 
     async with db.transaction() as session:
@@ -54,7 +54,7 @@ async def test_the_sweep_moves_every_quiet_group_of_its_shards_in_slices(db, clo
                     created_at=clock.now(),
                 )
             )
-    rescue = GroupRescue(db, clock, SchedulingEngine(db, clock, ShardScope.of(2, [0])))
+    rescue = GroupRescue(db, clock, SchedulingEngine(ShardScope.of(2, [0])))
     clock.advance(days=30)
     await rescue.run_sweep()
     await rescue.run_sweep()  # again within the period: nobody moves a second step

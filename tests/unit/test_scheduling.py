@@ -1,193 +1,78 @@
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+"""The scheduling engine: periodic jobs that APScheduler wakes in the bot's event loop."""
 
-import pytest
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select, text
+import asyncio
+import logging
 
-from bot.db.models import JobState
-from bot.scheduling import JobSpec, SchedulingEngine
-from bot.scheduling.occurrences import latest_due, next_after
+from bot.scheduling import SchedulingEngine
 
 
-class Source:
-    """A feature's schedules, editable by the test."""
+async def test_a_periodic_job_runs_at_start_and_when_woken():
+    engine = SchedulingEngine()
+    runs = asyncio.Queue()
 
-    name = "demo"
+    async def job():
+        runs.put_nowait(1)
 
-    def __init__(self, *specs: JobSpec) -> None:
-        self.specs = list(specs)
-
-    async def load(self, session):
-        return list(self.specs)
-
-
-class Recorder:
-    """A handler that writes what it did, in the engine's transaction."""
-
-    def __init__(self, fail_times: int = 0) -> None:
-        self.runs = []
-        self.fail_times = fail_times
-
-    async def __call__(self, session, occurrence):
-        await session.execute(
-            text("INSERT INTO dm_channels (user_id, channel_id) VALUES (:u, :c)"),
-            {"u": len(self.runs) + 1000 * (self.fail_times + 1), "c": 1},
-        )
-        if self.fail_times:
-            self.fail_times -= 1
-            raise RuntimeError("handler failed")
-        self.runs.append(occurrence)
-
-
-def nine_am(zone: str) -> CronTrigger:
-    return CronTrigger(hour=9, minute=0, timezone=ZoneInfo(zone))
-
-
-def make_engine(db, clock, source, recorder) -> SchedulingEngine:
-    engine = SchedulingEngine(db, clock)
-    engine.add_handler("record", recorder)
-    engine.add_source(source)
-    return engine
-
-
-async def test_each_occurrence_runs_once_at_local_time(db, clock):
-    clock.set(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
-    recorder = Recorder()
-    source = Source(JobSpec("demo:tokyo", "record", nine_am("Asia/Tokyo")))
-    engine = make_engine(db, clock, source, recorder)
-    await engine.reload("demo")
-
-    assert await engine.run_due() == []  # 09:00 Tokyo today was before the job existed
-    clock.set(datetime(2026, 11, 24, 0, 0, tzinfo=UTC))  # 09:00 in Tokyo
-    await engine.run_due()
-    await engine.run_due()
-
-    assert [r.scheduled_for for r in recorder.runs] == [datetime(2026, 11, 24, 0, 0, tzinfo=UTC)]
-
-
-async def test_local_time_survives_daylight_saving_change(db, clock):
-    denver = ZoneInfo("America/Denver")
-    clock.set(datetime(2026, 10, 30, 12, 0, tzinfo=UTC))
-    recorder = Recorder()
-    engine = make_engine(
-        db, clock, Source(JobSpec("demo:denver", "record", nine_am("America/Denver"))), recorder
-    )
-    await engine.reload("demo")
-    for day in (31, 1, 2):  # DST ends in Denver on 1 November 2026
-        month = 10 if day == 31 else 11
-        clock.set(datetime(2026, month, day, 9, 0, tzinfo=denver))
-        await engine.run_due()
-    assert [r.scheduled_for.astimezone(denver).hour for r in recorder.runs] == [9, 9, 9]
-    assert [r.scheduled_for.hour for r in recorder.runs] == [15, 16, 16]  # in UTC
-
-
-async def test_a_restart_never_runs_an_occurrence_twice(db, clock):
-    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    spec = JobSpec("demo:utc", "record", nine_am("UTC"))
-    first = Recorder()
-    await make_engine(db, clock, Source(spec), first).reload("demo")
-    clock.set(datetime(2026, 11, 23, 9, 0, 5, tzinfo=UTC))
-    engine = make_engine(db, clock, Source(spec), first)
-    await engine.reload("demo")  # catches up
-    assert len(first.runs) == 1
-
-    second = Recorder()  # a new process on the same database
-    restarted = make_engine(db, clock, Source(spec), second)
-    await restarted.reload("demo")
-    await restarted.run_due()
-    assert second.runs == []
-
-
-async def test_downtime_is_coalesced_into_the_latest_occurrence(db, clock):
-    clock.set(datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
-    spec = JobSpec("demo:daily", "record", nine_am("UTC"))
-    recorder = Recorder()
-    await make_engine(db, clock, Source(spec), recorder).reload("demo")
-
-    clock.set(datetime(2026, 11, 23, 10, 30, tzinfo=UTC))  # down for three days
-    engine = make_engine(db, clock, Source(spec), recorder)
-    await engine.reload("demo")
-
-    [run] = recorder.runs
-    assert run.scheduled_for == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    assert run.skipped == 3
-    assert run.lateness == timedelta(hours=1, minutes=30)
-
-
-async def test_a_failed_run_is_rolled_back_and_retried(db, clock):
-    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    recorder = Recorder(fail_times=1)
-    engine = make_engine(db, clock, Source(JobSpec("demo:x", "record", nine_am("UTC"))), recorder)
-    await engine.reload("demo")
-    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-
-    assert await engine.run_due() == []
-    async with db.transaction() as session:
-        state = await session.get(JobState, "demo:x")
-        assert state.last_occurrence_at is None  # the claim was rolled back with the handler's writes
-        assert (await session.execute(text("SELECT count(*) FROM dm_channels"))).scalar() == 0
-
-    [retried] = await engine.run_due()
-    assert retried.scheduled_for == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-async def test_removed_schedules_stop_and_forget_their_state(db, clock):
-    source = Source(JobSpec("demo:a", "record", nine_am("UTC")), JobSpec("demo:b", "record", nine_am("UTC")))
-    recorder = Recorder()
-    engine = make_engine(db, clock, source, recorder)
-    await engine.reload("demo")
-    source.specs = source.specs[:1]
-    await engine.reload("demo")
-
-    assert set(engine.jobs) == {"demo:a"}
-    async with db.transaction() as session:
-        assert (await session.scalars(select(JobState.job_id))).all() == ["demo:a"]
-    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    assert [o.job_id for o in await engine.run_due()] == ["demo:a"]
-
-
-async def test_job_ids_must_carry_their_source_name(db, clock):
-    engine = make_engine(db, clock, Source(JobSpec("other:x", "record", nine_am("UTC"))), Recorder())
-    with pytest.raises(ValueError, match="demo:"):
-        await engine.reload("demo")
-
-
-async def test_engine_starts_and_stops_apscheduler_cleanly(db, clock):
-    recorder = Recorder()
-    engine = make_engine(db, clock, Source(JobSpec("demo:x", "record", nine_am("UTC"))), recorder)
-    ticks = []
-
-    async def tick():
-        ticks.append(1)
-
-    engine.add_periodic("tick", 3600, tick)
+    engine.add_periodic("job", 3600, job)
     await engine.start()
-    assert engine.next_run("demo:x") == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    await engine.shutdown()
-    assert ticks == [] or ticks == [1]
+    try:
+        await asyncio.wait_for(runs.get(), 10)  # at start, not an hour later
+        engine.run_soon("job")
+        await asyncio.wait_for(runs.get(), 10)
+    finally:
+        await engine.shutdown()
 
 
-def test_next_after_is_strict():
-    trigger = nine_am("UTC")
-    at_nine = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    assert next_after(trigger, at_nine) == at_nine + timedelta(days=1)
-    assert next_after(trigger, at_nine - timedelta(seconds=1)) == at_nine
+async def test_a_failing_job_is_logged_and_runs_again(caplog):
+    engine = SchedulingEngine()
+    tries = asyncio.Queue()
+
+    async def job():
+        tries.put_nowait(1)
+        raise RuntimeError("the database is away")
+
+    engine.add_periodic("flaky", 3600, job)
+    await engine.start()
+    try:
+        await asyncio.wait_for(tries.get(), 10)
+        engine.run_soon("flaky")
+        await asyncio.wait_for(tries.get(), 10)
+    finally:
+        await engine.shutdown()
+    failed = [r for r in caplog.records if r.levelno == logging.ERROR and "flaky" in r.getMessage()]
+    assert len(failed) == 2 and failed[0].exc_info
 
 
-def test_interval_occurrences_follow_their_anchor():
-    anchor = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    trigger = IntervalTrigger(weeks=3, start_date=anchor, timezone=UTC)
-    due = latest_due(trigger, last=None, anchor=anchor, now=datetime(2026, 11, 30, tzinfo=UTC))
-    assert due.scheduled_for == datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-    assert due.skipped == 1
+async def test_shutdown_lets_a_run_in_progress_finish():
+    engine = SchedulingEngine()
+    started, release, finished = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def job():
+        started.set()
+        await release.wait()
+        finished.set()
+
+    engine.add_periodic("slow", 3600, job)
+    await engine.start()
+    await asyncio.wait_for(started.wait(), 10)
+    stopping = asyncio.create_task(engine.shutdown())
+    await asyncio.sleep(0)
+    assert not stopping.done()
+    release.set()
+    await asyncio.wait_for(stopping, 10)
+    assert finished.is_set()
 
 
-def test_a_long_outage_of_a_frequent_job_is_found_quickly():
-    anchor = datetime(2026, 1, 1, tzinfo=UTC)
-    trigger = IntervalTrigger(minutes=1, start_date=anchor, timezone=UTC)
-    now = datetime(2026, 3, 1, 0, 0, 30, tzinfo=UTC)
-    due = latest_due(trigger, last=anchor, anchor=anchor, now=now)
-    assert due.scheduled_for == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
-    assert due.skipped > 2_000
+async def test_a_job_added_after_start_runs_at_once():
+    engine = SchedulingEngine()
+    ran = asyncio.Event()
+
+    async def job():
+        ran.set()
+
+    await engine.start()
+    try:
+        engine.add_periodic("late", 3600, job)
+        await asyncio.wait_for(ran.wait(), 10)
+    finally:
+        await engine.shutdown()

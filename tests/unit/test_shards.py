@@ -1,14 +1,11 @@
 """Several processes, one database: each handles the servers of its own shards."""
 
-from datetime import UTC, datetime
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from bot.db.models import JobState, OutboxMessage
+from bot.db.models import OutboxMessage
 from bot.messaging import OutgoingMessage, Target
 from bot.messaging.outbox import OutboxDispatcher, enqueue
-from bot.scheduling import JobSpec, SchedulingEngine
 from bot.scheduling.shards import ShardScope
 from tests.support.notifier import RecordingNotifier
 
@@ -72,50 +69,3 @@ async def test_each_process_sends_only_its_servers_messages(db, clock):
     await OutboxDispatcher(db, clock, second, scope=ShardScope.of(2, [1])).dispatch_due()
     assert sorted(m.content for _, m, _ in first.sent) == ["mine", "nobody's"]
     assert [m.content for _, m, _ in second.sent] == ["theirs"]
-
-
-class Schedules:
-    name = "demo"
-
-    def __init__(self, *specs: JobSpec) -> None:
-        self.specs = list(specs)
-
-    async def load(self, session):
-        return list(self.specs)
-
-
-async def test_each_engine_runs_only_its_servers_jobs_and_keeps_the_others_state(db, clock):
-    clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
-    mine, theirs = guild_on(0, 2), guild_on(1, 2)
-    nine = CronTrigger(hour=9, minute=0, timezone=UTC)
-    source = Schedules(
-        JobSpec("demo:mine", "run", nine, guild_id=mine), JobSpec("demo:theirs", "run", nine, guild_id=theirs)
-    )
-    ran: list[tuple[str, str]] = []
-
-    def recorder(process: str):
-        async def run(session, occurrence):
-            ran.append((process, occurrence.job_id))
-
-        return run
-
-    engines = {}
-    for process, ids in (("zero", [0]), ("one", [1])):
-        engine = SchedulingEngine(db, clock, ShardScope.of(2, ids))
-        engine.add_handler("run", recorder(process))
-        engine.add_source(source)
-        engines[process] = engine
-    for engine in engines.values():
-        await engine.reload("demo")
-    assert set(engines["zero"].jobs) == {"demo:mine"} and set(engines["one"].jobs) == {"demo:theirs"}
-
-    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
-    for engine in engines.values():
-        await engine.run_due()
-    assert sorted(ran) == [("one", "demo:theirs"), ("zero", "demo:mine")]
-
-    # Reloading one process must not wipe the state of the jobs the other one runs.
-    await engines["zero"].reload("demo")
-    async with db.transaction() as session:
-        states = {s.job_id: s.last_occurrence_at for s in await session.scalars(select(JobState))}
-    assert states["demo:theirs"] is not None

@@ -35,7 +35,7 @@ from bot.db.models.meetings import (
 )
 from bot.db.models.moderation import ModerationRecord
 from bot.db.models.profiles import DmChannel, MemberProfile
-from bot.db.models.scheduling import JobState, OutboxMessage
+from bot.db.models.scheduling import OutboxMessage
 
 __all__ = [
     "AnonymousMute",
@@ -66,7 +66,6 @@ __all__ = [
     "GroupMember",
     "GuildRecord",
     "GuildSettings",
-    "JobState",
     "MatchOptIn",
     "MatchProposal",
     "Meeting",

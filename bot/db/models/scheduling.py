@@ -1,4 +1,4 @@
-"""The scheduling engine's bookkeeping and the outbox of messages to send."""
+"""The outbox of messages to send."""
 
 from __future__ import annotations
 
@@ -11,19 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db.base import Base, Snowflake, SurrogateKey
 from bot.db.encryption import EncryptedJSON
 from bot.db.types import UTCDateTime
-
-
-class JobState(Base):
-    """The last occurrence of a scheduled job that was claimed, so none runs twice."""
-
-    __tablename__ = "job_states"
-
-    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    guild_id: Mapped[int | None] = mapped_column(Snowflake, index=True, default=None)
-    # When the engine first saw the job: occurrences before it are not owed.
-    anchor_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class OutboxMessage(Base):

@@ -70,7 +70,7 @@ class CheckinPlanner:
         self._scheduler = scheduler
         self._late_grace = late_grace
         self._round_length = timedelta(hours=round_hours)
-        # A periodic job, not a claimed occurrence: the planner is idempotent (it extends each
+        # Idempotent, so running it again is harmless (it extends each
         # schedule's plan from ``planned_until``), and committing slice by slice keeps SQLite's
         # write lock free for members' commands during a big program's planning.
         scheduler.add_periodic("checkin-planner", PLAN_EVERY.total_seconds(), self.run_planner)

@@ -190,7 +190,6 @@ class GroupService(GroupMembership):
         if home is not None:
             for member in view.members:
                 await self._require_homes().revoke(guild_id, home, member.user_id)
-        await self._scheduler.reload_all()
         return view
 
     async def set_wins_day(

@@ -8,50 +8,47 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import CheckinAnswer, Discussion, GuildRecord, Participation
-from bot.scheduling.engine import JobSpec, Occurrence
+from bot.scheduling.engine import SchedulingEngine
 from bot.services.privacy.erasure import MemberErasure
 from bot.services.privacy.rules import Erasure, count_guild, delete_guild
 
 log = logging.getLogger(__name__)
 
-_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+PURGE_EVERY = timedelta(hours=1)
+RETENTION_EVERY = timedelta(days=1)
 
 
 class Retention(MemberErasure):
     """The hourly purge of servers the bot left, the daily retention (part of :class:`PrivacyService`)."""
 
+    _db: Database
+    _clock: Clock
     _grace: timedelta
     _answer_days: int
     _participation_days: int
     _tasks: set[asyncio.Task[None]]
 
-    async def load(self, session: AsyncSession) -> list[JobSpec]:
-        """Declare the hourly purge of servers the bot left and, if configured, the daily retention."""
-        specs = [
-            JobSpec(
-                "privacy:guilds", "privacy.guilds", IntervalTrigger(hours=1, start_date=_EPOCH, timezone=UTC)
-            )
-        ]
+    def _schedule(self, scheduler: SchedulingEngine) -> None:
+        # Work of no single server: the process with shard 0 does it. Both are idempotent
+        # deletes, so a run after a restart (or one twice) deletes nothing twice.
+        if not scheduler.scope.owns(None):
+            return
+        scheduler.add_periodic("privacy-purge", PURGE_EVERY.total_seconds(), self.run_purge)
         if self._answer_days or self._participation_days:
-            specs.append(
-                JobSpec(
-                    "privacy:retention",
-                    "privacy.retention",
-                    IntervalTrigger(days=1, start_date=_EPOCH + timedelta(hours=3), timezone=UTC),
-                )
-            )
-        return specs
+            scheduler.add_periodic("privacy-retention", RETENTION_EVERY.total_seconds(), self.run_retention)
 
-    async def _purge_job(self, session: AsyncSession, occurrence: Occurrence) -> None:
-        await self.purge_left_guilds(session, occurrence.now)
+    async def run_purge(self) -> list[int]:
+        """Delete the data of every server the bot left more than the grace period ago."""
+        async with self._db.transaction() as session:
+            return await self.purge_left_guilds(session, self._clock.now())
 
     async def purge_left_guilds(self, session: AsyncSession, now: datetime) -> list[int]:
         """Delete the data of every server the bot left more than the grace period ago."""
@@ -67,8 +64,10 @@ class Retention(MemberErasure):
             log.info("purged guild %s after its grace period: %d rows", guild_id, sum(deleted.values()))
         return list(due)
 
-    async def _retention_job(self, session: AsyncSession, occurrence: Occurrence) -> None:
-        await self.apply_retention(session, occurrence.now)
+    async def run_retention(self) -> dict[str, int]:
+        """Delete answers and participation counts older than configured; return how many."""
+        async with self._db.transaction() as session:
+            return await self.apply_retention(session, self._clock.now())
 
     async def apply_retention(self, session: AsyncSession, now: datetime) -> dict[str, int]:
         """Delete answers and participation counts older than configured; return how many."""

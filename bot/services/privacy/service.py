@@ -70,8 +70,6 @@ class DataSummary:
 class PrivacyService(Retention, DataExport):
     """Show, export and erase a member's data; purge servers the bot left; apply retention."""
 
-    name = "privacy"
-
     def __init__(
         self,
         db: Database,
@@ -97,9 +95,7 @@ class PrivacyService(Retention, DataExport):
         self._participation_days = participation_retention_days
         self._grace = timedelta(days=guild_grace_days)
         self._tasks: set[asyncio.Task[None]] = set()
-        scheduler.add_handler("privacy.guilds", self._purge_job)
-        scheduler.add_handler("privacy.retention", self._retention_job)
-        scheduler.add_source(self)
+        self._schedule(scheduler)
 
     async def summary(self, guild_id: int, user_id: int) -> DataSummary:
         """Return what the bot stores about the member here, as counts and labels."""
