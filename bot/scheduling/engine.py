@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,13 @@ class SchedulingEngine:
         self.scope = scope or ShardScope()  # the servers whose jobs this process runs
         self._periodic: dict[str, tuple[float, Callable[[], Awaitable[Any]]]] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
+        # Per job: runs started and finished, jobs running now, and wake-ups that came during a run.
+        self._started: Counter[str] = Counter()
+        self._finished: Counter[str] = Counter()
+        self._running: set[str] = set()
+        self._again: set[str] = set()
+        self._ran = asyncio.Condition()
+        self._stopping = False
         # UTC explicitly: the default is the host's zone.
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
@@ -59,16 +67,43 @@ class SchedulingEngine:
         """Stop waking jobs and let runs in progress commit (APScheduler would cancel them)."""
         if not self._scheduler.running:
             return
+        self._stopping = True
         self._scheduler.pause()
+        async with self._ran:
+            self._ran.notify_all()  # nothing runs any more: whoever waits in wake_all stops waiting
         pending = self._inflight - {asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=grace)
         self._scheduler.shutdown(wait=False)
 
     def run_soon(self, name: str) -> None:
-        """Wake a periodic job now instead of at its next interval (e.g. after enqueuing sends)."""
-        if self._scheduler.running and self._scheduler.get_job(f"periodic:{name}"):
-            self._scheduler.modify_job(f"periodic:{name}", next_run_time=datetime.now(UTC))
+        """Wake a periodic job now instead of at its next interval (e.g. after enqueuing sends).
+
+        During a run of that job it runs once more right after: the run under way may have read
+        the database before what asked for the wake-up was written.
+        """
+        if self._stopping or not self._scheduler.running or name not in self._periodic:
+            return
+        if name in self._running:
+            self._again.add(name)
+        else:
+            self._scheduler.modify_job(_job_id(name), next_run_time=datetime.now(UTC))
+
+    async def wake_all(self) -> None:
+        """Wake every job now and return once each has run since.
+
+        For a clock that jumps: the tests move their clock and let the bot's own scheduler do
+        what became due. (APScheduler wakes on the wall clock; the jobs read the services' clock.)
+        """
+        if self._stopping or not self._scheduler.running:
+            return
+        marks = {name: self._started[name] for name in self._periodic}
+        for name in marks:
+            self.run_soon(name)
+        async with self._ran:
+            await self._ran.wait_for(
+                lambda: self._stopping or all(self._finished[name] > mark for name, mark in marks.items())
+            )
 
     # -- APScheduler wiring ---------------------------------------------------------------
 
@@ -77,9 +112,9 @@ class SchedulingEngine:
         # A late wake-up is never dropped (APScheduler's default grace is 1 s), a backlog of
         # wake-ups collapses into one run, and a job never overlaps itself.
         self._scheduler.add_job(
-            self._tracked(_logged(name, run)),
+            self._tracked(name, _logged(name, run)),
             trigger=IntervalTrigger(seconds=seconds, timezone=UTC),
-            id=f"periodic:{name}",
+            id=_job_id(name),
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
@@ -87,18 +122,42 @@ class SchedulingEngine:
             next_run_time=datetime.now(UTC),
         )
 
-    def _tracked(self, run: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-        async def wrapper(*args: Any) -> Any:
+    def _tracked(self, name: str, run: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
+        async def wrapper() -> Any:
             task = asyncio.current_task()
-            if task is not None:
-                self._inflight.add(task)
+            assert task is not None
+            self._inflight.add(task)
+            self._running.add(name)
+            self._started[name] += 1
+            # Paused while it runs: its interval coming round would otherwise be skipped with a
+            # warning ("maximum number of running instances reached"), and a wake-up dropped.
+            self._scheduler.pause_job(_job_id(name))
             try:
                 with background_work():  # members' commands write before scheduled work
-                    return await run(*args)
+                    return await run()
             finally:
-                self._inflight.discard(task)  # type: ignore[arg-type]
+                self._inflight.discard(task)
+                self._finished[name] += 1
+                # Resumed once APScheduler's own done callback has counted this run as finished.
+                task.add_done_callback(lambda _: self._resume(name))
+                async with self._ran:
+                    self._ran.notify_all()
 
         return wrapper
+
+    def _resume(self, name: str) -> None:
+        self._running.discard(name)
+        if self._stopping:
+            return
+        if name in self._again:
+            self._again.discard(name)
+            self._scheduler.modify_job(_job_id(name), next_run_time=datetime.now(UTC))
+        else:
+            self._scheduler.resume_job(_job_id(name))  # at the next interval
+
+
+def _job_id(name: str) -> str:
+    return f"periodic:{name}"
 
 
 def _logged(name: str, run: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
