@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.app import MentorBot
 from bot.domain.discussions import PROMPT_MAX, TOPIC_MAX, Prompt
+from bot.domain.text import clip
 from bot.services.prompt_library import Kind
 from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, reply
 
@@ -38,7 +39,7 @@ async def conversation_prompt_choices(
 
 def _label(prompt: Prompt) -> str:
     label = f"{prompt.topic} · {prompt.text}"
-    return label if len(label) <= 100 else label[:99] + "…"
+    return clip(label, 100)
 
 
 def library_embed(title: str, prompts: list[Prompt], search: str | None) -> discord.Embed:

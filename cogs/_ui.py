@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +97,39 @@ class ReportingView(discord.ui.View):
     ) -> None:
         """Report the error to the user."""
         await report_error(interaction, error)
+
+
+# Renders one page (0 is the newest) for whoever clicked; returns the embed and how many pages there are.
+PageRenderer = Callable[[discord.Interaction, int], Awaitable[tuple[discord.Embed, int]]]
+
+
+class Pager(ReportingView):
+    """Newer / older buttons over a list shown a page at a time, newest first."""
+
+    def __init__(self, render: PageRenderer, page: int, pages: int) -> None:
+        super().__init__(timeout=600)
+        self._render, self.page = render, page
+        self.newer.disabled, self.older.disabled = page <= 0, page >= pages - 1
+
+    @classmethod
+    async def send(cls, interaction: discord.Interaction, render: PageRenderer) -> None:
+        """Reply with the first page and the buttons."""
+        embed, pages = await render(interaction, 0)
+        await reply(interaction, embed, view=cls(render, 0, pages))
+
+    async def _show(self, interaction: discord.Interaction, page: int) -> None:
+        embed, pages = await self._render(interaction, page)
+        await interaction.response.edit_message(embed=embed, view=Pager(self._render, page, pages))
+
+    @discord.ui.button(label="Newer", style=discord.ButtonStyle.secondary)
+    async def newer(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        """Show the page before."""
+        await self._show(interaction, self.page - 1)
+
+    @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
+    async def older(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        """Show the page after."""
+        await self._show(interaction, self.page + 1)
 
 
 class ReportingModal(discord.ui.Modal):

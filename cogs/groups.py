@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.groups import KIND_LABELS, NAME_MAX, Seat, missing_for_complete
+from bot.domain.text import clip
 from bot.services.goals.nudges import WEEKDAYS
 from bot.services.groups import GroupService, GroupView
 from cogs._ui import (
@@ -65,7 +66,7 @@ def _seats(group: GroupView) -> list[Seat]:
 
 def _clip_list(items: list[str]) -> str:
     text = ", ".join(items)
-    return text if len(text) <= 1024 else text[:1000].rsplit(",", 1)[0] + ", …"
+    return clip(text, 1024, at=", ")
 
 
 class DescribeModal(ReportingModal, title="Describe the group"):

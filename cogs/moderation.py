@@ -9,12 +9,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MentorBot
+from bot.domain.text import clip
 from bot.errors import Invalid, NotFound
 from bot.services.moderation import ACTION_LABELS, REASON_MAX, LogEntry, Place
 from cogs._ui import (
     SUCCESS_COLOR,
+    Pager,
     ReportingModal,
-    ReportingView,
     actor,
     card,
     group_choices,
@@ -42,47 +43,11 @@ def log_embed(group_name: str, entries: list[LogEntry], page: int, pages: int) -
         embed.add_field(
             name=f"{entry.action.replace('_', ' ')} · {entry.at:%d %b %Y %H:%M} UTC",
             value=f"<@{entry.actor_id}> {ACTION_LABELS[entry.action]}{target}{extra}"
-            + (f"\n*{entry.reason[:900]}*" if entry.reason else ""),
+            + (f"\n*{clip(entry.reason, 900)}*" if entry.reason else ""),
             inline=False,
         )
     embed.set_footer(text=f"Page {page + 1} of {pages}")
     return embed
-
-
-class LogPager(ReportingView):
-    """Older / newer over a group's moderation history."""
-
-    def __init__(
-        self, bot: MentorBot, guild_id: int, group: str, group_name: str, page: int, pages: int
-    ) -> None:
-        super().__init__(timeout=600)
-        self.bot, self.guild_id, self.group, self.group_name, self.page = (
-            bot,
-            guild_id,
-            group,
-            group_name,
-            page,
-        )
-        self.newer.disabled, self.older.disabled = page <= 0, page >= pages - 1
-
-    async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        entries, pages = await self.bot.services.moderation.history(
-            self.guild_id, actor(interaction), self.group, page
-        )
-        view = LogPager(self.bot, self.guild_id, self.group, self.group_name, page, pages)
-        await interaction.response.edit_message(
-            embed=log_embed(self.group_name, entries, page, pages), view=view
-        )
-
-    @discord.ui.button(label="Newer", style=discord.ButtonStyle.secondary)
-    async def newer(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        """Show newer entries."""
-        await self._show(interaction, self.page - 1)
-
-    @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
-    async def older(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        """Show older entries."""
-        await self._show(interaction, self.page + 1)
 
 
 class ReasonModal(ReportingModal):
@@ -377,15 +342,14 @@ class ModerationCog(
     async def log(self, interaction: discord.Interaction, group: str) -> None:
         """Your group's moderation history."""
         assert interaction.guild_id is not None
-        name = (await self.bot.services.groups.get(interaction.guild_id, actor(interaction), group)).name
-        entries, pages = await self.bot.services.moderation.history(
-            interaction.guild_id, actor(interaction), group
-        )
-        await reply(
-            interaction,
-            log_embed(name, entries, 0, pages),
-            view=LogPager(self.bot, interaction.guild_id, group, name, 0, pages),
-        )
+        guild_id, moderation = interaction.guild_id, self.bot.services.moderation
+        name = (await self.bot.services.groups.get(guild_id, actor(interaction), group)).name
+
+        async def page_of(clicked: discord.Interaction, page: int) -> tuple[discord.Embed, int]:
+            entries, pages = await moderation.history(guild_id, actor(clicked), group, page)
+            return log_embed(name, entries, page, pages), pages
+
+        await Pager.send(interaction, page_of)
 
     for _command in (lock, slowmode, timeout, untimeout, warn, pause, restore, remove, log):
         _command.autocomplete("group")(group_choices)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from bot.domain.text import clip
 from bot.messaging import Card, OutgoingMessage
 
 BRAND_COLOR = 0x5B8DEF
@@ -13,13 +14,6 @@ _STYLES = {
     "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
-
-
-def clip(text: str | None, limit: int) -> str | None:
-    """Shorten ``text`` to Discord's ``limit`` with an ellipsis (a guard; services keep within limits)."""
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1] + "…"
 
 
 def render_card(card: Card) -> discord.Embed:

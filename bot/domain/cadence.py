@@ -11,15 +11,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from bot.domain.goals import Clock, best_weekly_moment
+from bot.domain.recurrence import in_cadence_week
 
 LATE_WINDOW = timedelta(hours=12)  # after this a missed occurrence is skipped, not run late
-
-
-def is_cadence_day(day: date, anchor: date, every_weeks: int) -> bool:
-    """Return whether ``day`` is one of the ritual's days."""
-    if every_weeks < 1:
-        raise ValueError(f"every_weeks must be at least 1, got {every_weeks}")
-    return (day - anchor).days % (7 * every_weeks) == 0
 
 
 def first_day(weekday: int, today: date) -> date:
@@ -61,7 +55,7 @@ def candidate_days(
         if now.date() - timedelta(days=2) <= day <= now.date() + timedelta(days=1)
         and day >= anchor
         and day != last_day
-        and is_cadence_day(day, anchor, every_weeks)
+        and in_cadence_week(day, anchor, every_weeks)
     ]
 
 
@@ -77,7 +71,7 @@ def next_occurrence(
     """Return the moment of the next occurrence still to come (for display)."""
     day = max(anchor, first_day(weekday, now.date() - timedelta(days=7)))
     while True:
-        if is_cadence_day(day, anchor, every_weeks) and day != last_day:
+        if in_cadence_week(day, anchor, every_weeks) and day != last_day:
             moment = best_weekly_moment(clocks, weekday, day)
             if moment > now:
                 return moment

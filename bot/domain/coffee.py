@@ -24,13 +24,12 @@ import random
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from itertools import combinations, pairwise
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date
+from itertools import combinations
+from zoneinfo import ZoneInfoNotFoundError
 
 from bot.domain.goals import Clock
-from bot.domain.moments import MINUTES_PER_DAY, WAKING, check_span, in_span
+from bot.domain.moments import WAKING, awake_mask, check_span
 from bot.errors import Invalid
 
 # Meeting someone new is the point of a coffee pairing: hallway encounters are with whoever is there.
@@ -140,7 +139,7 @@ def pair_for_coffee(
 def waking_overlap_minutes(a: Clock, b: Clock, on: date, *, waking: tuple[int, int] = WAKING) -> int:
     """Return the minutes of the UTC day ``on`` when both are in waking hours and out of quiet hours."""
     check_span(waking)
-    return (_awake_mask(a.zone, a.quiet, waking, on) & _awake_mask(b.zone, b.quiet, waking, on)).bit_count()
+    return (awake_mask(a.zone, waking, on, a.quiet) & awake_mask(b.zone, waking, on, b.quiet)).bit_count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +161,7 @@ def _prepare(members: Iterable[CoffeeMember], on: date, waking: tuple[int, int])
     people = []
     for member in ordered:
         try:
-            awake = _awake_mask(member.clock.zone, member.clock.quiet, waking, on)
+            awake = awake_mask(member.clock.zone, waking, on, member.clock.quiet)
         except (ZoneInfoNotFoundError, ValueError, TypeError):
             raise Invalid(
                 f"User {member.user_id} has time zone {str(member.clock.zone)[:64]!r}, which is not an IANA "
@@ -374,45 +373,4 @@ def _overlap_term(minutes: int) -> float:
     return OVERLAP_WEIGHT * min(minutes, OVERLAP_FULL_CREDIT_MINUTES) / OVERLAP_FULL_CREDIT_MINUTES
 
 
-_FULL_DAY = (1 << MINUTES_PER_DAY) - 1
 _NEVER = float("-inf")
-
-
-@lru_cache(maxsize=4096)
-def _awake_mask(zone: str, quiet: tuple[int, int] | None, waking: tuple[int, int], on: date) -> int:
-    # Bit m is set when minute m of the UTC day ``on`` falls in waking hours and outside quiet hours on the
-    # member's wall clock. The wall-clock pattern is the same every local day, so each stretch of the UTC
-    # day with one UTC offset is that pattern rotated by the offset; a DST change splits the day in two.
-    local = sum(
-        1 << m
-        for m in range(MINUTES_PER_DAY)
-        if in_span(m, waking) and not (quiet is not None and in_span(m, quiet))
-    )
-    mask = 0
-    for first, last, offset in _offsets(ZoneInfo(zone), on):
-        shift = offset % MINUTES_PER_DAY
-        rotated = ((local >> shift) | (local << (MINUTES_PER_DAY - shift))) & _FULL_DAY
-        mask |= rotated & (((1 << (last - first)) - 1) << first)
-    return mask
-
-
-def _offsets(tz: ZoneInfo, on: date) -> list[tuple[int, int, int]]:
-    # Stretches [first, last) of the UTC day's minutes with one UTC offset (in minutes). No zone changes its
-    # offset twice within an hour, so hourly samples and a binary search between them find every change.
-    day = datetime.combine(on, time(), tzinfo=UTC)
-
-    def offset(minute: int) -> int:
-        return int((day + timedelta(minutes=minute)).astimezone(tz).utcoffset().total_seconds() // 60)
-
-    stretches, first = [], 0
-    for low, high in pairwise([*range(0, MINUTES_PER_DAY, 60), MINUTES_PER_DAY - 1]):
-        before = offset(low)
-        if offset(high) == before:
-            continue
-        while high - low > 1:  # offset(low) is the old offset, offset(high) the new one
-            middle = (low + high) // 2
-            low, high = (middle, high) if offset(middle) == before else (low, middle)
-        stretches.append((first, high, before))
-        first = high
-    stretches.append((first, MINUTES_PER_DAY, offset(first)))
-    return stretches

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.goals import Clock
 from bot.domain.meetings import inconvenience
 from bot.domain.moments import reachable
+from bot.domain.text import clip
 from bot.domain.timezones import local_now
 
 ICEBREAKERS: tuple[str, ...] = (
@@ -58,7 +59,7 @@ def describe(person: Introduced, now: datetime) -> str:
     parts = [f"🕒 {local:%H:%M} for them now ({person.zone})"]
     if person.bio:
         bio = " ".join(person.bio.split())
-        parts.append(bio if len(bio) <= BIO_MAX else bio[: BIO_MAX - 1] + "…")
+        parts.append(clip(bio, BIO_MAX))
     if person.interests:
         parts.append("Interests: " + ", ".join(person.interests))
     return "\n".join(parts)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.discussions import Prompt
 from bot.domain.goals import Clock
-from bot.domain.moments import best_moment, first_reading
+from bot.domain.moments import best_moment
+from bot.domain.timezones import first_reading
 from bot.errors import Invalid
 
 LIGHT_PROMPTS: dict[str, tuple[str, ...]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.domain.text import clip
 from bot.errors import Invalid
 
 DEFAULT_GROUND_RULES: tuple[str, ...] = (
@@ -151,7 +152,7 @@ def parse_rules(text: str) -> tuple[str, ...]:
 def thread_name(prompt: str) -> str:
     """Return a thread name (Discord allows 100 characters) from a prompt."""
     flat = " ".join(prompt.split())
-    return flat if len(flat) <= 90 else flat[:89] + "…"
+    return clip(flat, 90)
 
 
 TURN_MINUTES = (5, 3 * 24 * 60)  # a spotlight turn: from a live round to an asynchronous one

@@ -10,7 +10,7 @@ from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from bot.domain.recurrence import shift_out_of_quiet
-from bot.domain.timezones import in_quiet_hours
+from bot.domain.timezones import first_reading, in_quiet_hours, utc
 from bot.errors import Invalid
 
 Visibility = Literal["private", "partners", "group"]
@@ -133,24 +133,18 @@ class Clock:
 
 def local_day(moment: datetime, zone: str) -> date:
     """Return the member-local calendar day on which ``moment`` falls."""
-    return _utc(moment).astimezone(ZoneInfo(zone)).date()
+    return utc(moment).astimezone(ZoneInfo(zone)).date()
 
 
 def start_of_day(day: date, zone: str) -> datetime:
     """Return the UTC moment a member-local day begins (when midnight is skipped, when the clocks jump)."""
-    tz = ZoneInfo(zone)
-    midnight = datetime.combine(day, time())
-    # The earlier reading is the first pass of a repeated midnight, or a moment just before a skipped one.
-    moment = min(midnight.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1))
-    while moment.astimezone(tz).date() < day:
-        moment += _MINUTE
-    return moment
+    return first_reading(day, 0, ZoneInfo(zone))
 
 
 def streak(activity: Iterable[datetime], zone: str, now: datetime) -> int:
     """Count the member-local days in a row with activity, ending today (or yesterday, if none yet today)."""
-    now = _utc(now)
-    days = {local_day(moment, zone) for moment in activity if _utc(moment) <= now}
+    now = utc(now)
+    days = {local_day(moment, zone) for moment in activity if utc(moment) <= now}
     today = local_day(now, zone)
     day = today if today in days else today - timedelta(days=1)
     count = 0
@@ -164,13 +158,13 @@ def is_stale(last_activity: datetime, now: datetime, stale_after_days: int) -> b
     """Tell whether a goal has had no activity for ``stale_after_days`` days or more."""
     if stale_after_days < 1:
         raise ValueError(f"stale_after_days must be at least 1, got {stale_after_days}")
-    return _utc(now) - _utc(last_activity) >= timedelta(days=stale_after_days)
+    return utc(now) - utc(last_activity) >= timedelta(days=stale_after_days)
 
 
 def nudge_moment(now: datetime, clock: Clock, *, earliest: int = 9 * 60, latest: int = 19 * 60) -> datetime:
     """Return the first moment from ``now`` in the member's local [earliest, latest), outside quiet hours."""
     _check_window(earliest, latest)
-    now, tz = _utc(now), ZoneInfo(clock.zone)
+    now, tz = utc(now), ZoneInfo(clock.zone)
     if not _window_has_room(earliest, latest, clock.quiet):
         # The member's quiet hours cover our whole window: their own choice wins over our default hours.
         return shift_out_of_quiet(now, clock.zone, clock.quiet)
@@ -268,7 +262,7 @@ class WeeklyWins:
 
 def select_weekly_wins(facts: Iterable[GoalFact], week_start: datetime, week_end: datetime) -> WeeklyWins:
     """Pick the group-visible wins of the week [week_start, week_end), by owner then goal."""
-    week_start, week_end = _utc(week_start), _utc(week_end)
+    week_start, week_end = utc(week_start), utc(week_end)
     if week_start >= week_end:
         raise ValueError(f"the week must start before it ends: {week_start} to {week_end}")
     # Only goals shared with the whole group: private and partners-only goals never reach a group post.
@@ -283,7 +277,7 @@ def select_weekly_wins(facts: Iterable[GoalFact], week_start: datetime, week_end
 
 
 def _done_by(fact: GoalFact, moment: datetime) -> bool:
-    return fact.completed_at is not None and _utc(fact.completed_at) < moment
+    return fact.completed_at is not None and utc(fact.completed_at) < moment
 
 
 def _check_window(earliest: int, latest: int) -> None:
@@ -300,8 +294,3 @@ def _window_has_room(earliest: int, latest: int, quiet: tuple[int, int] | None) 
 def _reachable(local: datetime, earliest: int, latest: int, quiet: tuple[int, int] | None) -> bool:
     return earliest <= local.hour * 60 + local.minute < latest and not in_quiet_hours(local, quiet)
 
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
-    return moment.astimezone(UTC)

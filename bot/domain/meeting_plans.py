@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.goals import Clock
 from bot.domain.meetings import NIGHT, RankedSlot, rank_slots
-from bot.domain.moments import first_reading
-from bot.domain.timezones import in_quiet_hours
+from bot.domain.recurrence import in_cadence_week
+from bot.domain.timezones import first_reading, in_quiet_hours, utc
 from bot.errors import Invalid
 
 MAX_SLOTS = 20  # a select menu holds 25 options; a poll longer than this is not read
@@ -54,16 +54,16 @@ def parse_slot_times(text: str, zone: str, now: datetime) -> tuple[datetime, ...
     clocks skip (a spring DST change) is refused; a repeated one (autumn) means its first pass.
     """
     tz = ZoneInfo(zone)
-    local_now = _utc(now).astimezone(tz)
+    local_now = utc(now).astimezone(tz)
     found: list[datetime] = []
     entries = [e.strip() for e in re.split(r"[,;\n]+", text) if e.strip()]
     if not entries:
         raise Invalid("Type at least one time, e.g. `2026-12-01 14:00, Tue 9:30`.")
     for entry in entries:
         moment = _parse_one(entry, tz, local_now)
-        if moment < _utc(now) + MIN_LEAD:
+        if moment < utc(now) + MIN_LEAD:
             raise Invalid(f"“{entry[:40]}” has passed or is too close; give times at least 30 minutes ahead.")
-        if moment > _utc(now) + HORIZON:
+        if moment > utc(now) + HORIZON:
             raise Invalid(f"“{entry[:40]}” is more than 90 days away; plan closer meetings.")
         if moment not in found:
             found.append(moment)
@@ -93,7 +93,7 @@ def suggest_slots(
         raise Invalid("The group has nobody to meet yet.")
     if not 1 <= days <= 31:
         raise Invalid("Look 1 to 31 days ahead.")
-    start = _ceil(_utc(now) + SUGGEST_FROM, STEP)
+    start = _ceil(utc(now) + SUGGEST_FROM, STEP)
     candidates = [start + i * STEP for i in range(int(timedelta(days=days) / STEP))]
     everyone = {member: candidates for member in clocks}
     ranked = sorted(  # stable: the ranking's order stands within each tier
@@ -140,8 +140,10 @@ def next_series_day(anchor: date, weekday: int, every_weeks: int, after: date) -
         raise ValueError("the anchor must fall on the weekday")
     if after < anchor:
         return anchor
-    period = 7 * every_weeks
-    return anchor + timedelta(days=((after - anchor).days // period + 1) * period)
+    day = after + timedelta(days=(weekday - after.weekday() - 1) % 7 + 1)  # the weekday's next day after
+    while not in_cadence_week(day, anchor, every_weeks):
+        day += timedelta(days=7)
+    return day
 
 
 def reminder_times(
@@ -156,11 +158,11 @@ def reminder_times(
     earlier, never later (a later one could arrive after the meeting). Reminders whose time has
     passed are left out, and so is one that would arrive within an hour of the one before it.
     """
-    start = _utc(starts_at)
+    start = utc(starts_at)
     kept: list[Reminder] = []
     for kind, offset in offsets:
         at = before_quiet_hours(start - offset, clock)
-        if at <= _utc(now) or at >= start:
+        if at <= utc(now) or at >= start:
             continue
         if any(abs(at - other.at) < REMINDER_GAP for other in kept):
             continue
@@ -171,11 +173,11 @@ def reminder_times(
 def before_quiet_hours(moment: datetime, clock: Clock) -> datetime:
     """Return ``moment``, or if it falls in the member's quiet hours, a quarter hour before they began."""
     if clock.quiet is None:
-        return _utc(moment)
+        return utc(moment)
     tz = ZoneInfo(clock.zone)
-    local = _utc(moment).astimezone(tz)
+    local = utc(moment).astimezone(tz)
     if not in_quiet_hours(local, clock.quiet):
-        return _utc(moment)
+        return utc(moment)
     start_minute = clock.quiet[0]
     minute = local.hour * 60 + local.minute
     day = local.date() if minute >= start_minute else local.date() - timedelta(days=1)
@@ -237,8 +239,3 @@ def _ceil(moment: datetime, step: timedelta) -> datetime:
     steps = -((epoch - moment) // step)
     return epoch + steps * step
 
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
-    return moment.astimezone(UTC)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.goals import Clock
-from bot.domain.timezones import in_quiet_hours
+from bot.domain.timezones import in_quiet_hours, utc
 
 WEEKEND = frozenset({5, 6})
 # Inconvenience of a meeting starting in each local hour of a working day: none in working hours, more the
@@ -71,13 +71,13 @@ class RankedSlot:
 def local_slots(slots: Sequence[datetime], zone: str) -> tuple[LocalSlot, ...]:
     """Return ``slots`` (in the given order) on the wall clock of ``zone``, labelled for a select menu."""
     tz = ZoneInfo(zone)
-    locals_ = [_utc(slot).astimezone(tz) for slot in slots]
+    locals_ = [utc(slot).astimezone(tz) for slot in slots]
     labels = [_label(local) for local in locals_]
     # In the repeated hour of an autumn DST change two slots read the same: the offset tells them apart.
     repeated = {label for label in labels if labels.count(label) > 1}
     return tuple(
         LocalSlot(
-            at=_utc(slot),
+            at=utc(slot),
             local=local,
             label=f"{label} (UTC{_offset(local)})" if label in repeated else label,
         )
@@ -121,9 +121,9 @@ def rank_slots(
         raise ValueError("a burden is never negative")
     least = min((burden.get(m, 0.0) for m in clocks), default=0.0)
     weight = {m: 1.0 + fairness * (burden.get(m, 0.0) - least) / BURDEN_UNIT for m in clocks}
-    marked = {m: {_utc(s) for s in chosen} for m, chosen in availability.items()}
+    marked = {m: {utc(s) for s in chosen} for m, chosen in availability.items()}
     ranked = []
-    for slot in dict.fromkeys(_utc(s) for s in slots):  # each slot once, in the given order
+    for slot in dict.fromkeys(utc(s) for s in slots):  # each slot once, in the given order
         attendees = tuple(sorted(m for m in clocks if slot in marked.get(m, ())))
         scores = {m: _inconvenience_at(slot, clocks[m]) for m in attendees}
         ranked.append(
@@ -147,7 +147,7 @@ def record_burden(
         raise ValueError(f"attendees with no clock: {unknown[:5]}")
     ledger = dict(burden)
     for member in attendees:
-        ledger[member] = ledger.get(member, 0.0) + _inconvenience_at(_utc(slot), clocks[member])
+        ledger[member] = ledger.get(member, 0.0) + _inconvenience_at(utc(slot), clocks[member])
     return ledger
 
 
@@ -164,8 +164,3 @@ def _offset(local: datetime) -> str:
     sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
-    return moment.astimezone(UTC)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from bot.domain.goals import Clock
-from bot.domain.timezones import in_quiet_hours
+from bot.domain.timezones import first_reading, in_quiet_hours, utc
 
 MINUTES_PER_DAY = 24 * 60
 # Nobody is asked to talk before 08:00 or after 21:00 on their own clock, whatever their quiet hours say.
@@ -52,8 +54,53 @@ def in_span(minute: int, span: tuple[int, int]) -> bool:
 
 def reachable(moment: datetime, clock: Clock, *, waking: tuple[int, int] = WAKING) -> bool:
     """Tell whether ``moment`` is inside the member's waking hours and outside their quiet hours."""
-    local = _utc(moment).astimezone(ZoneInfo(clock.zone))
+    local = utc(moment).astimezone(ZoneInfo(clock.zone))
     return in_span(local.hour * 60 + local.minute, waking) and not in_quiet_hours(local, clock.quiet)
+
+
+_FULL_DAY = (1 << MINUTES_PER_DAY) - 1
+
+
+@lru_cache(maxsize=4096)
+def awake_mask(zone: str, waking: tuple[int, int], on: date, quiet: tuple[int, int] | None = None) -> int:
+    """Return the minutes of the UTC day ``on`` someone in ``zone`` is awake and not in quiet hours (bits)."""
+    # Bit m is set when minute m of the UTC day ``on`` falls in waking hours and outside quiet hours on the
+    # member's wall clock. The wall-clock pattern is the same every local day, so each stretch of the UTC
+    # day with one UTC offset is that pattern rotated by the offset; a DST change splits the day in two.
+    local = sum(
+        1 << m
+        for m in range(MINUTES_PER_DAY)
+        if in_span(m, waking) and not (quiet is not None and in_span(m, quiet))
+    )
+    mask = 0
+    for first, last, offset in _offsets(ZoneInfo(zone), on):
+        shift = offset % MINUTES_PER_DAY
+        rotated = ((local >> shift) | (local << (MINUTES_PER_DAY - shift))) & _FULL_DAY
+        mask |= rotated & (((1 << (last - first)) - 1) << first)
+    return mask
+
+
+def _offsets(tz: ZoneInfo, on: date) -> list[tuple[int, int, int]]:
+    # Stretches [first, last) of the UTC day's minutes with one UTC offset (in minutes). No zone changes its
+    # offset twice within an hour, so hourly samples and a binary search between them find every change.
+    day = datetime.combine(on, time(), tzinfo=UTC)
+
+    def offset(minute: int) -> int:
+        return int((day + timedelta(minutes=minute)).astimezone(tz).utcoffset().total_seconds() // 60)
+
+    stretches, first = [], 0
+    for low, high in pairwise([*range(0, MINUTES_PER_DAY, 60), MINUTES_PER_DAY - 1]):
+        before = offset(low)
+        if offset(high) == before:
+            continue
+        while high - low > 1:  # offset(low) is the old offset, offset(high) the new one
+            middle = (low + high) // 2
+            low, high = (middle, high) if offset(middle) == before else (low, middle)
+        stretches.append((first, high, before))
+        first = high
+    stretches.append((first, MINUTES_PER_DAY, offset(first)))
+    return stretches
+
 
 
 def best_moment(
@@ -85,8 +132,8 @@ def best_moment(
     opens = first_reading(on, start, tz)
     closes = first_reading(on, end, tz) if end < MINUTES_PER_DAY else first_reading(on + _DAY, 0, tz)
     moment = opens
-    if not_before is not None and _utc(not_before) > opens:
-        moment += -((opens - _utc(not_before)) // step) * step  # the first step at or after not_before
+    if not_before is not None and utc(not_before) > opens:
+        moment += -((opens - utc(not_before)) // step) * step  # the first step at or after not_before
     best: BestMoment | None = None
     while moment < closes:
         count = sum(reachable(moment, clock, waking=waking) for clock in clocks)
@@ -96,16 +143,6 @@ def best_moment(
     return best
 
 
-def first_reading(day: date, minute: int, tz: ZoneInfo) -> datetime:
-    """Return the first UTC moment the clock of ``tz`` reads ``minute`` of ``day`` or later."""
-    wall = datetime.combine(day, time(minute // 60, minute % 60))
-    # The earlier reading is the first pass of a repeated time, or a moment before a skipped one: walk on
-    # from there to when the clocks jump past it.
-    moment = min(wall.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1))
-    while moment.astimezone(tz).replace(tzinfo=None) < wall:
-        moment += _MINUTE
-    return moment
-
 
 def should_skip_for_activity(last_activity_at: datetime | None, now: datetime, quiet_for: timedelta) -> bool:
     """Tell whether to skip a prompt because the place was active less than ``quiet_for`` ago."""
@@ -113,7 +150,7 @@ def should_skip_for_activity(last_activity_at: datetime | None, now: datetime, q
     # ``now`` (clock skew between hosts) counts as activity now.
     if quiet_for < timedelta(0):
         raise ValueError(f"quiet_for must not be negative, got {quiet_for}")
-    return last_activity_at is not None and _utc(last_activity_at) > _utc(now) - quiet_for
+    return last_activity_at is not None and utc(last_activity_at) > utc(now) - quiet_for
 
 
 def shared_live_window(
@@ -132,18 +169,13 @@ def shared_live_window(
     if active_within <= timedelta(0) or period <= timedelta(0):
         raise ValueError(f"active_within and period must be positive, got {active_within} and {period}")
     check_span(waking)
-    now = _utc(now)
-    if last_suggested_at is not None and now - _utc(last_suggested_at) < period:
+    now = utc(now)
+    if last_suggested_at is not None and now - utc(last_suggested_at) < period:
         return False
     return all(
         p.last_active_at is not None
-        and _utc(p.last_active_at) >= now - active_within
+        and utc(p.last_active_at) >= now - active_within
         and reachable(now, p.clock, waking=waking)
         for p in (a, b)
     )
 
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
-    return moment.astimezone(UTC)

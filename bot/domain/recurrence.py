@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.domain.timezones import format_minutes, in_quiet_hours
+from bot.domain.timezones import first_reading, format_minutes, in_quiet_hours, utc
 from bot.errors import Invalid
 
 CadenceKind = Literal["daily", "weekdays", "weekly", "every_n_weeks", "cron"]
@@ -37,7 +37,6 @@ _OPTION_NAMES = {
 }
 _TIME = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*$")
 _TICK = timedelta(microseconds=1)
-_MINUTE = timedelta(minutes=1)
 # Any moment will do to sample a crontab's rhythm: it repeats every (leap) year.
 _SAMPLE_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 _UTC_ZONE = ZoneInfo("UTC")
@@ -223,7 +222,7 @@ def occurrences_between(
     cadence: Cadence, zone: str, start: datetime, end: datetime, quiet: tuple[int, int] | None = None
 ) -> list[MemberOccurrence]:
     """Return a member's occurrences with ``start < scheduled_for <= end``, in order."""
-    end = _utc(end)
+    end = utc(end)
     return list(takewhile(lambda o: o.scheduled_for <= end, _occurrences(cadence, zone, start, quiet)))
 
 
@@ -238,7 +237,7 @@ def next_occurrence(
 
 def shift_out_of_quiet(moment: datetime, zone: str, quiet: tuple[int, int] | None) -> datetime:
     """Move a moment inside quiet hours to the moment they end; return any other moment as is (in UTC)."""
-    moment, tz = _utc(moment), ZoneInfo(zone)
+    moment, tz = utc(moment), ZoneInfo(zone)
     if quiet is None:
         return moment
     if quiet[0] == quiet[1]:
@@ -253,7 +252,7 @@ def shift_out_of_quiet(moment: datetime, zone: str, quiet: tuple[int, int] | Non
 def _occurrences(
     cadence: Cadence, zone: str, after: datetime, quiet: tuple[int, int] | None
 ) -> Iterator[MemberOccurrence]:
-    for round_date, moment in _fire_moments(_trigger(cadence), ZoneInfo(zone), _utc(after), repeats=False):
+    for round_date, moment in _fire_moments(_trigger(cadence), ZoneInfo(zone), utc(after), repeats=False):
         if _in_its_week(cadence, round_date):
             yield MemberOccurrence(round_date, moment, shift_out_of_quiet(moment, zone, quiet))
 
@@ -270,9 +269,19 @@ def _trigger(cadence: Cadence) -> CronTrigger:
 
 
 def _in_its_week(cadence: Cadence, day: date) -> bool:
-    if cadence.kind != "every_n_weeks" or cadence.anchor is None:
-        return True
-    return (day - _monday(cadence.anchor)).days // 7 % cadence.every_weeks == 0
+    return cadence.kind != "every_n_weeks" or cadence.anchor is None or in_cadence_week(
+        day, cadence.anchor, cadence.every_weeks
+    )
+
+
+def in_cadence_week(day: date, anchor: date, every_weeks: int) -> bool:
+    """Return whether ``day`` is in one of the weeks of every ``every_weeks`` weeks from ``anchor``'s week.
+
+    Weeks start on Monday; a rhythm that falls on one weekday counts from its anchor day's week.
+    """
+    if every_weeks < 1:
+        raise ValueError(f"every_weeks must be at least 1, got {every_weeks}")
+    return (_monday(day) - _monday(anchor)).days // 7 % every_weeks == 0
 
 
 def _monday(day: date) -> date:
@@ -304,16 +313,7 @@ def _moments_of(wall: datetime, tz: ZoneInfo, *, repeats: bool) -> tuple[datetim
         return (first, second) if repeats else (first,)
     if first == second:
         return (first,)
-    # It does not exist (02:30 on the night Denver jumps from 02:00 to 03:00). zoneinfo reads it with the
-    # old offset, as far past the jump as it is past 02:00 (03:30 MDT); APScheduler in the zone itself
-    # returns the same. A check-in belongs at the first valid moment after the gap: walk back to the jump.
-    offset = first.astimezone(tz).utcoffset()
-    while (first - _MINUTE).astimezone(tz).utcoffset() == offset:
-        first -= _MINUTE
-    return (first,)
+    # It does not exist (02:30 on the night Denver jumps from 02:00 to 03:00): a check-in belongs at the
+    # first moment after the gap, the jump itself.
+    return (first_reading(wall.date(), wall.hour * 60 + wall.minute, tz),)
 
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
-    return moment.astimezone(UTC)

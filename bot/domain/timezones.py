@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from difflib import get_close_matches
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import Invalid
 
+_MINUTE = timedelta(minutes=1)
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–to ]+\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -108,3 +109,25 @@ def in_quiet_hours(local: datetime, quiet: tuple[int, int] | None) -> bool:
     start, end = quiet
     minute = local.hour * 60 + local.minute
     return start <= minute < end if start < end else minute >= start or minute < end
+
+
+def utc(moment: datetime) -> datetime:
+    """Return ``moment`` in UTC; a naive datetime is a bug, not a time in some zone."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"expected a timezone-aware datetime, got {moment!r}")
+    return moment.astimezone(UTC)
+
+
+def first_reading(day: date, minute: int, tz: ZoneInfo) -> datetime:
+    """Return the first UTC moment the clock of ``tz`` reads ``minute`` of ``day`` or later.
+
+    A time the clocks go back over is its first pass; a time they skip (02:30 on the night Denver
+    jumps from 02:00 to 03:00) is the jump itself.
+    """
+    wall = datetime.combine(day, time(minute // 60, minute % 60))
+    # The earlier reading is the first pass of a repeated time, or a moment before a skipped one: walk on
+    # from there to when the clocks jump past it.
+    moment = min(wall.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1))
+    while moment.astimezone(tz).replace(tzinfo=None) < wall:
+        moment += _MINUTE
+    return moment

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.domain.text import clip
 from bot.services.reports import GroupSeries, ProgramReport, StepFigures
 
 # More lines than this make a tangle on a phone; the chart then shows all groups together.
@@ -93,7 +94,7 @@ def render_chart(report: ProgramReport, title: str) -> bytes:
     if handles:
         figure.legend(
             handles,
-            [name if len(name) <= 32 else name[:31] + "…" for name in labels],
+            [clip(name, 32) for name in labels],
             loc="outside lower center",
             ncols=2,
             fontsize=11,

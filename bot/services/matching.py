@@ -14,6 +14,7 @@ from bot.db.models import GroupMember, MatchOptIn, MatchProposal, MemberProfile
 from bot.db.upsert import locked_row
 from bot.domain.groups import NAME_MAX
 from bot.domain.matching import Candidate, Mode, Proposal, suggest
+from bot.domain.text import clip
 from bot.errors import Conflict, Invalid, NotFound
 from bot.services.actors import Actor
 from bot.services.groups import GroupService, GroupView
@@ -176,7 +177,7 @@ def _candidate(optin: MatchOptIn, profile: MemberProfile | None, settings: Progr
 def _group_name(members: list[int], names: Mapping[int, str]) -> str:
     labels = [names.get(m, f"member {m}") for m in members]
     text = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " & " + labels[-1]
-    return text if len(text) <= NAME_MAX else text[: NAME_MAX - 1] + "…"
+    return clip(text, NAME_MAX)
 
 
 __all__ = ["WANTS", "MatchingService", "Mode", "ProposalView"]

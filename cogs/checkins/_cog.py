@@ -10,11 +10,12 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITY_LABELS
+from bot.domain.text import clip
 from bot.services.checkins import AnswerView, ScheduleView
 from cogs._ui import (
     SUCCESS_COLOR,
+    Pager,
     ReportingModal,
-    ReportingView,
     actor,
     card,
     group_choices,
@@ -57,36 +58,11 @@ def history_embed(answers: list[AnswerView], page: int, pages: int) -> discord.E
         seen_by = VISIBILITY_LABELS[answer.visibility]
         embed.add_field(
             name=f"{answer.round_date:%d %b %Y} · {answer.group_name} · {seen_by}",
-            value=(text if len(text) <= 1024 else text[:1023] + "…") or "—",
+            value=clip(text, 1024) or "—",
             inline=False,
         )
     embed.set_footer(text=f"Page {page + 1} of {pages} · only you see this")
     return embed
-
-
-class HistoryPager(ReportingView):
-    """Previous / next buttons over the member's answers."""
-
-    def __init__(self, bot: MentorBot, guild_id: int, user_id: int, page: int, pages: int) -> None:
-        super().__init__(timeout=600)
-        self.bot, self.guild_id, self.user_id, self.page, self.pages = bot, guild_id, user_id, page, pages
-        self.previous.disabled = page <= 0
-        self.next.disabled = page >= pages - 1
-
-    async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        answers, pages = await self.bot.services.checkin_answers.history(self.guild_id, self.user_id, page)
-        view = HistoryPager(self.bot, self.guild_id, self.user_id, page, pages)
-        await interaction.response.edit_message(embed=history_embed(answers, page, pages), view=view)
-
-    @discord.ui.button(label="Newer", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        """Show newer answers."""
-        await self._show(interaction, self.page - 1)
-
-    @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        """Show older answers."""
-        await self._show(interaction, self.page + 1)
 
 
 class QuestionSetModal(ReportingModal, title="New check-in questions"):
@@ -215,7 +191,7 @@ class CheckinsCog(
             or "No check-ins scheduled: add one with `/checkin schedule`."
         )
         title = f"Check-ins · {views[0].group_name}" if views else "Check-ins"
-        await reply(interaction, card(title, text[:4000]))
+        await reply(interaction, card(title, clip(text, 4000, at="\n")))
 
     @app_commands.command(
         name="edit", description="Change a check-in schedule's time, days, visibility or questions"
@@ -333,11 +309,14 @@ class CheckinsCog(
     async def history(self, interaction: discord.Interaction) -> None:
         """Your own check-in answers (only you see them)."""
         assert interaction.guild_id is not None
-        answers, pages = await self.bot.services.checkin_answers.history(
-            interaction.guild_id, interaction.user.id
-        )
-        pager = HistoryPager(self.bot, interaction.guild_id, interaction.user.id, 0, pages)
-        await reply(interaction, history_embed(answers, 0, pages), view=pager)
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        answers_of = self.bot.services.checkin_answers
+
+        async def page_of(_: discord.Interaction, page: int) -> tuple[discord.Embed, int]:
+            answers, pages = await answers_of.history(guild_id, user_id, page)
+            return history_embed(answers, page, pages), pages
+
+        await Pager.send(interaction, page_of)
 
     @app_commands.command(
         name="summary", description="Response rate and shared answers of a group's latest round"

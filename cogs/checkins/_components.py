@@ -9,6 +9,7 @@ import discord
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITIES, VISIBILITY_LABELS
+from bot.domain.text import clip
 from bot.services.checkins import AnswerView, OpenCheckin
 from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, timestamp
 
@@ -26,7 +27,7 @@ class AnswerModal(ReportingModal):
     def __init__(self, checkin: OpenCheckin, *, from_dm: bool) -> None:
         title = f"Check-in · {checkin.group_name}"
         super().__init__(
-            title=title if len(title) <= 45 else title[:44] + "…",
+            title=clip(title, 45),
             custom_id=f"checkin:form:{checkin.delivery_id}",
         )
         self.checkin, self.from_dm = checkin, from_dm

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.db.models import ModerationRecord
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, agree_all, final
+from tests.e2e.conftest import World, agree_all, button_id, final
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import DEFAULT_BOT, P
 from tests.support.waiting import eventually
@@ -142,6 +142,35 @@ async def test_warnings_reach_the_member_privately_and_are_logged(fake, world, b
     await eventually(told)
     log = await fake.slash(circle.carol, world.guild, "facilitate log", group="Circle")
     assert "warned" in embed_text(log.message) and "Please let others finish" in embed_text(log.message)
+
+
+async def test_a_long_log_is_read_a_page_at_a_time(fake, world, circle):
+    for n in range(11):  # ten entries a page
+        await final(
+            await fake.slash(
+                circle.carol,
+                world.guild,
+                "facilitate warn",
+                group="Circle",
+                reason=f"Reminder {n}",
+                options={"user": world.bob},
+            )
+        )
+    first = (await fake.slash(circle.carol, world.guild, "facilitate log", group="Circle")).message
+    assert "Page 1 of 2" in embed_text(first) and "Reminder 10" in embed_text(first)
+    assert "Reminder 0" not in embed_text(first)
+    assert disabled(first) == {"Newer": True, "Older": False}
+    older = await fake.click(circle.carol, first, button_id(first, "Older"))
+    assert "Page 2 of 2" in embed_text(older.message) and "Reminder 0" in embed_text(older.message)
+    assert disabled(older.message) == {"Newer": False, "Older": True}
+    newer = await fake.click(circle.carol, older.message, button_id(older.message, "Newer"))
+    assert "Page 1 of 2" in embed_text(newer.message)
+
+
+def disabled(message: dict) -> dict[str, bool]:
+    return {
+        c["label"]: c.get("disabled", False) for row in message["components"] for c in row["components"]
+    }
 
 
 async def test_removing_a_message_from_the_context_menu(fake, world, bot, circle):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.cadence import due_occurrence, first_day, is_cadence_day, next_occurrence
+from bot.domain.cadence import due_occurrence, first_day, next_occurrence
 from bot.domain.discussions import (
     PROMPT_MAX,
     Prompt,
@@ -23,6 +23,7 @@ from bot.domain.discussions import (
     silent_members,
 )
 from bot.domain.goals import Clock
+from bot.domain.recurrence import in_cadence_week
 from bot.errors import Invalid
 
 # -- the prompt library ---------------------------------------------------------------------
@@ -111,9 +112,9 @@ def test_round_bounds_are_explained():
 
 def test_cadence_days_fall_every_n_weeks_from_the_anchor():
     anchor = date(2026, 11, 24)  # a Tuesday
-    assert is_cadence_day(anchor, anchor, 3)
-    assert not is_cadence_day(anchor + timedelta(days=7), anchor, 3)
-    assert is_cadence_day(anchor + timedelta(days=21), anchor, 3)
+    assert in_cadence_week(anchor, anchor, 3)
+    assert not in_cadence_week(anchor + timedelta(days=7), anchor, 3)
+    assert in_cadence_week(anchor + timedelta(days=21), anchor, 3)
     assert first_day(1, date(2026, 11, 22)) == anchor
     assert first_day(1, anchor) == anchor
 

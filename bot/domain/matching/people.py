@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, time
 from itertools import combinations
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.moments import MINUTES_PER_DAY, awake_mask
 from bot.errors import Invalid
 
 Role = Literal["mentor", "mentee", "peer"]
 Mode = Literal["one_to_one", "near_peer", "peer"]
 
-MINUTES_PER_DAY = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ def waking_overlap_minutes(a: Candidate, b: Candidate, on: date) -> int:
     """Return how many minutes of the UTC day ``on`` both candidates are awake (DST-correct)."""
     for candidate in (a, b):
         _check_clock(candidate)
-    mine, theirs = (_awake_mask(c.timezone, tuple(c.waking), on) for c in (a, b))
+    mine, theirs = (awake_mask(c.timezone, tuple(c.waking), on) for c in (a, b))
     return (mine & theirs).bit_count()
 
 
@@ -72,7 +71,7 @@ def _prepare(candidates: Iterable[Candidate], on: date) -> list[_Person]:
     stage_slots: dict[int | None, int] = {}
     people = []
     for index, candidate in enumerate(ordered):
-        awake = _awake_mask(candidate.timezone, tuple(candidate.waking), on)
+        awake = awake_mask(candidate.timezone, tuple(candidate.waking), on)
         people.append(
             _Person(
                 candidate=candidate,
@@ -112,27 +111,6 @@ def _check_clock(candidate: Candidate) -> None:
             f"User {candidate.user_id} has waking hours {candidate.waking!r}; they must be two different "
             "times given as minutes after midnight (0-1439)."
         )
-
-
-@lru_cache(maxsize=4096)
-def _awake_mask(zone: str, waking: tuple[int, int], on: date) -> int:
-    # Bit m is set when the person is awake during minute m of the UTC day ``on``. Windows are built
-    # on the person's own calendar, so each day's DST offset applies; local days from two before to
-    # one after reach into that UTC day for every offset between UTC-12 and UTC+14 (with wrapping).
-    tz = ZoneInfo(zone)
-    day_start = datetime.combine(on, time(), tzinfo=UTC)
-    start, end = waking
-    mask = 0
-    for shift in (-2, -1, 0, 1):
-        local_day = on + timedelta(days=shift)
-        opens = datetime.combine(local_day, _clock(start), tzinfo=tz)
-        closes_day = local_day + timedelta(days=1) if end <= start else local_day
-        closes = datetime.combine(closes_day, _clock(end), tzinfo=tz)
-        first = max(0, (opens - day_start) // timedelta(minutes=1))
-        last = min(MINUTES_PER_DAY, (closes - day_start) // timedelta(minutes=1))
-        if first < last:
-            mask |= ((1 << (last - first)) - 1) << first
-    return mask
 
 
 def _clock(minutes: int) -> time:

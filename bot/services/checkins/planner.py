@@ -33,6 +33,7 @@ from bot.db.models import (
 from bot.db.upsert import insert_ignore
 from bot.domain.checkin_questions import DEFAULT_QUESTIONS, Question, questions_from_json
 from bot.domain.recurrence import Cadence, MemberOccurrence, occurrences_between, shift_out_of_quiet
+from bot.domain.text import clip
 from bot.messaging import OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue, outbox_row
 from bot.scheduling.engine import SchedulingEngine
@@ -444,6 +445,6 @@ def _first_text(answers: list[dict[str, Any]]) -> str:
     for answer in answers:
         if answer["kind"] != "scale" and answer["value"]:
             value = answer["value"].replace("\n", " ")
-            return value if len(value) <= 120 else value[:119] + "…"
+            return clip(value, 120)
     scale = next((a["value"] for a in answers if a["kind"] == "scale" and a["value"]), None)
     return f"feeling {scale}/5" if scale else "checked in"

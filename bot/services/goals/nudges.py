@@ -30,6 +30,7 @@ from bot.domain.goals import (
     nudge_moment,
     select_weekly_wins,
 )
+from bot.domain.text import clip
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
@@ -266,7 +267,7 @@ def wins_message(group_name: str, wins: WeeklyWins) -> OutgoingMessage:
 
 def _lines(items: Sequence[str] | object) -> str:
     text = "\n".join(items)  # type: ignore[arg-type]
-    return text if len(text) <= 1024 else text[:1020].rsplit("\n", 1)[0] + "\n…"
+    return clip(text, 1024, at="\n")
 
 
 def _buttons(goal_id: int) -> tuple[Button, ...]:
