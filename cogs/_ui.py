@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 import discord
@@ -22,11 +21,6 @@ WEEKDAY_CHOICES = [discord.app_commands.Choice(name=day, value=index) for index,
 def card(title: str, description: str | None = None, *, color: int = BRAND_COLOR) -> discord.Embed:
     """Return an embed in the bot's style."""
     return discord.Embed(title=title, description=description, color=color)
-
-
-def timestamp(moment: datetime, style: str = "F") -> str:
-    """Return Discord's ``<t:…>`` markup, which every reader sees in their own time zone."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
 
 
 def member_actor(member: discord.Member) -> Actor:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.services.coffee import EVERY_WEEKS_MAX, PAUSE_WEEKS_MAX, MemberStatus, ProgramView
@@ -21,7 +22,6 @@ from cogs._ui import (
     card,
     reply,
     server_member,
-    timestamp,
 )
 
 
@@ -143,7 +143,7 @@ class CoffeeCog(
         """Sit out coffee rounds for a few weeks."""
         assert interaction.guild_id is not None
         until = await self.bot.services.coffee.pause(interaction.guild_id, interaction.user.id, weeks)
-        text = f"No pairings until {timestamp(until, 'D')}; then you're back in by yourself."
+        text = f"No pairings until {format_dt(until, 'D')}; then you're back in by yourself."
         await reply(interaction, card("Paused", text, color=SUCCESS_COLOR))
 
     @app_commands.command(name="skip", description="Sit out the next coffee round only")
@@ -152,7 +152,7 @@ class CoffeeCog(
         assert interaction.guild_id is not None
         when = await self.bot.services.coffee.skip_next(interaction.guild_id, interaction.user.id)
         text = (
-            f"You'll sit out the round of {timestamp(when, 'D')}."
+            f"You'll sit out the round of {format_dt(when, 'D')}."
             if when
             else "You'll sit out the next round."
         )
@@ -176,7 +176,7 @@ class CoffeeCog(
             with_ = ", ".join(f"<@{user}>" for user in entry.partners) or "nobody"
             met = {True: "✅ met", False: "didn't meet", None: "no answer"}[entry.met]
             where = f" · <#{entry.thread_id}>" if entry.thread_id else ""
-            lines.append(f"{timestamp(day, 'D')}: {with_} · {met}{where}")
+            lines.append(f"{format_dt(day, 'D')}: {with_} · {met}{where}")
         text = "\n".join(lines) or "No pairings yet."
         await reply(interaction, card("Your coffee history", text[:4000]))
 
@@ -232,7 +232,8 @@ def program_embed(title: str, view: ProgramView, text: str) -> discord.Embed:
     embed = card(title, text, color=SUCCESS_COLOR)
     if view.next_round_at:
         embed.add_field(
-            name="Next round", value=f"{timestamp(view.next_round_at)} ({timestamp(view.next_round_at, 'R')})"
+            name="Next round",
+            value=f"{format_dt(view.next_round_at, 'F')} ({format_dt(view.next_round_at, 'R')})",
         )
     embed.add_field(name="Repeats", value=f"not within {view.no_repeat_rounds} rounds")
     return embed
@@ -244,7 +245,7 @@ def status_embed(title: str, status: MemberStatus, text: str | None = None) -> d
     if not status.joined:
         state = "You're not in: `/coffee join` to take part."
     elif status.paused_until:
-        state = f"Paused until {timestamp(status.paused_until, 'D')}."
+        state = f"Paused until {format_dt(status.paused_until, 'D')}."
     elif status.skip_next:
         state = "In, but sitting out the next round."
     else:
@@ -254,7 +255,7 @@ def status_embed(title: str, status: MemberStatus, text: str | None = None) -> d
         embed.add_field(name="You", value=state, inline=False)
     embed.add_field(name="How often", value=_cadence(program), inline=True)
     if program.next_round_at:
-        embed.add_field(name="Next round", value=timestamp(program.next_round_at), inline=True)
+        embed.add_field(name="Next round", value=format_dt(program.next_round_at, "F"), inline=True)
     elif not program.active:
         embed.add_field(name="Next round", value="Paused by the coordinators", inline=True)
     embed.add_field(name="Taking part", value=str(program.participants), inline=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.conversation import EVERY_DAYS_MAX
@@ -12,7 +13,7 @@ from bot.domain.timezones import format_minutes
 from bot.services.conversation_prompts import PromptScheduleView
 from bot.services.groups.homes import BotLacksPermission
 from cogs._prompts import PromptModal, conversation_prompt_choices, library_embed
-from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply, timestamp
+from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
 
 
 def describe(view: PromptScheduleView) -> str:
@@ -25,7 +26,7 @@ def describe(view: PromptScheduleView) -> str:
         f"skipped after activity in the last {view.quiet_for_hours} h."
     )
     if view.next_at:
-        text += f" Next: {timestamp(view.next_at)}."
+        text += f" Next: {format_dt(view.next_at, 'F')}."
     return text
 
 

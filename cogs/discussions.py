@@ -7,6 +7,7 @@ import re
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX
@@ -24,7 +25,6 @@ from cogs._ui import (
     card,
     group_choices,
     reply,
-    timestamp,
 )
 
 
@@ -217,7 +217,7 @@ class DiscussionsCog(
         order = " → ".join(f"<@{user}>" for user in view.order)
         text = (
             f"The spotlight goes round <#{view.thread_id}>: {order}.\n"
-            f"On {timestamp(view.nudge_at)} members who have not spoken get one private nudge, "
+            f"On {format_dt(view.nudge_at, 'F')} members who have not spoken get one private nudge, "
             "and you get the participation counts."
         )
         await reply(interaction, card("Round started", text[:4000], color=SUCCESS_COLOR))
@@ -251,7 +251,7 @@ class DiscussionsCog(
         )
         text = (
             f"{_cadence(view.every_weeks, view.weekday)}, at the hour most members are awake. "
-            f"Next: {timestamp(view.next_at)} ({timestamp(view.next_at, 'R')}).\n"
+            f"Next: {format_dt(view.next_at, 'F')} ({format_dt(view.next_at, 'R')}).\n"
             "Each takes the next prompt from the group's queue (`/discuss queue add`), "
             "or the next one from the library that the group has not discussed yet."
         )
@@ -276,7 +276,7 @@ class DiscussionsCog(
         )
         text = (
             f"{_cadence(view.every_weeks, view.weekday)}, with the ground rules. "
-            f"Next: {timestamp(view.next_at)} ({timestamp(view.next_at, 'R')})."
+            f"Next: {format_dt(view.next_at, 'F')} ({format_dt(view.next_at, 'R')})."
         )
         await reply(interaction, card("Reminders scheduled", text, color=SUCCESS_COLOR))
 
@@ -432,7 +432,7 @@ def rituals_embed(rituals: Rituals) -> discord.Embed:
     embed = card(f"Schedules · {rituals.group_name}")
     names = {"discussion": "Discussions", "reminder": "Confidentiality reminders"}
     for view in rituals.schedules:
-        text = f"{_cadence(view.every_weeks, view.weekday)}. Next: {timestamp(view.next_at)}"
+        text = f"{_cadence(view.every_weeks, view.weekday)}. Next: {format_dt(view.next_at, 'F')}"
         if view.duration_hours:
             text += f", open for {view.duration_hours} h"
         embed.add_field(name=names[view.kind], value=text, inline=False)

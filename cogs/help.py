@@ -40,15 +40,12 @@ def visible_commands(
     return sections
 
 
-def _chunks(lines: list[str], limit: int = 1000) -> list[str]:
-    """Group lines into field values under Discord's 1,024-character limit."""
-    chunks, current = [], ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > limit:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    return [*chunks, current] if current else chunks
+def _fields(items: list[str], separator: str = "\n") -> list[str]:
+    """Group items into field values within Discord's 1,024-character limit."""
+    paginator = commands.Paginator(prefix=None, suffix=None, max_size=1024, linesep=separator)
+    for item in items:
+        paginator.add_line(item)
+    return paginator.pages
 
 
 WHO_SEES_WHAT = (
@@ -68,8 +65,7 @@ def overview_embed(sections: dict[str, list[app_commands.Command]]) -> discord.E
     embed = card("How I can help", INTRO)
     embed.add_field(name="Who sees what", value=WHO_SEES_WHAT, inline=False)
     for name, commands_ in sections.items():
-        names = " · ".join(f"`/{c.qualified_name}`" for c in commands_)
-        for value in _chunks([names]):
+        for value in _fields([f"`/{c.qualified_name}`" for c in commands_], " · "):
             embed.add_field(name=f"/{name}", value=value, inline=False)
     embed.set_footer(
         text="/help topic:<feature> explains each command. Personal replies are visible only to you."
@@ -80,7 +76,7 @@ def overview_embed(sections: dict[str, list[app_commands.Command]]) -> discord.E
 def topic_embed(name: str, commands_: list[app_commands.Command]) -> discord.Embed:
     """One feature's commands with what each does."""
     embed = card(f"/{name}")
-    for index, value in enumerate(_chunks([f"`/{c.qualified_name}` — {c.description}" for c in commands_])):
+    for index, value in enumerate(_fields([f"`/{c.qualified_name}` — {c.description}" for c in commands_])):
         embed.add_field(name="Commands" if index == 0 else "More", value=value, inline=False)
     return embed
 

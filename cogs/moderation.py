@@ -7,6 +7,7 @@ import re
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import escape_markdown, format_dt
 
 from bot.app import MentorBot
 from bot.domain.text import clip
@@ -22,7 +23,6 @@ from cogs._ui import (
     member_actor,
     reply,
     server_member,
-    timestamp,
 )
 
 MESSAGE_LINK = re.compile(r"https?://(?:\w+\.)?discord(?:app)?\.com/channels/(\d+)/(\d+)/(\d+)")
@@ -43,7 +43,7 @@ def log_embed(group_name: str, entries: list[LogEntry], page: int, pages: int) -
         embed.add_field(
             name=f"{entry.action.replace('_', ' ')} · {entry.at:%d %b %Y %H:%M} UTC",
             value=f"<@{entry.actor_id}> {ACTION_LABELS[entry.action]}{target}{extra}"
-            + (f"\n*{clip(entry.reason, 900)}*" if entry.reason else ""),
+            + (f"\n*{escape_markdown(clip(entry.reason, 900))}*" if entry.reason else ""),
             inline=False,
         )
     embed.set_footer(text=f"Page {page + 1} of {pages}")
@@ -216,7 +216,8 @@ class ModerationCog(
             interaction.guild_id, actor(interaction), group, target, minutes, reason
         )
         await reply(
-            interaction, card("Timed out", f"{user.mention} until {timestamp(until)}.", color=SUCCESS_COLOR)
+            interaction,
+            card("Timed out", f"{user.mention} until {format_dt(until, 'F')}.", color=SUCCESS_COLOR),
         )
 
     @app_commands.command(name="untimeout", description="Lift a member's timeout")

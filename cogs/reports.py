@@ -8,6 +8,7 @@ import io
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.reports.charts import render_chart
@@ -24,7 +25,7 @@ def _percent(rate: float | None) -> str:
 def summary(title: str, report: ProgramReport) -> discord.Embed:
     """Return the report's headline figures (the CSV has the rest)."""
     total = report.total
-    embed = card(title, f"From <t:{int(report.start.timestamp())}:D> to <t:{int(report.end.timestamp())}:D>.")
+    embed = card(title, f"From {format_dt(report.start, 'D')} to {format_dt(report.end, 'D')}.")
     embed.add_field(name="Members", value=str(total.members))
     embed.add_field(
         name="Check-in response",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.timezones import search_zones
 from bot.services.delivery_problems import Problem
 from bot.services.settings import STAGE_MAX, STAGES_MAX, ProgramSettings
-from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, reply, timestamp
+from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, reply
 
 
 def settings_embed(
@@ -32,7 +33,7 @@ def settings_embed(
     )
     if problems:
         lines = [
-            f"<#{p.channel_id}>: {p.explanation} (since {timestamp(p.first_seen_at, 'R')}, first a {p.what})"
+            f"<#{p.channel_id}>: {p.explanation} (since {format_dt(p.first_seen_at, 'R')}, first a {p.what})"
             for p in problems[:5]
         ]
         if len(problems) > 5:

@@ -7,6 +7,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import escape_markdown, format_dt
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITY_LABELS
@@ -20,7 +21,6 @@ from cogs._ui import (
     card,
     group_choices,
     reply,
-    timestamp,
 )
 from cogs.checkins._components import AnswerModal
 
@@ -37,7 +37,9 @@ VisibilityChoice = Literal["private", "facilitators", "group"]
 def schedule_line(view: ScheduleView) -> str:
     """Describe a schedule in one line, with its next run at the viewer's local time."""
     when = (
-        "paused" if view.paused else (f"next {timestamp(view.next_run)}" if view.next_run else "no next run")
+        "paused"
+        if view.paused
+        else (f"next {format_dt(view.next_run, 'F')}" if view.next_run else "no next run")
     )
     reminder = f", reminder after {view.reminder_hours} h" if view.reminder_hours else ""
     seen_by = VISIBILITY_LABELS[view.default_visibility]  # type: ignore[index]
@@ -49,8 +51,9 @@ def history_embed(answers: list[AnswerView], page: int, pages: int) -> discord.E
     """Render one page of the member's own answers."""
     embed = card("Your check-ins", None if answers else "You haven't answered a check-in yet.")
     for answer in answers:
-        lines = [
-            f"*{a['question']}* {a['value'] + ' / 5' if a['kind'] == 'scale' else a['value']}"
+        lines = [  # shown as written: a * or _ in an answer is not markdown
+            f"*{escape_markdown(a['question'])}* "
+            + (f"{a['value']} / 5" if a["kind"] == "scale" else escape_markdown(a["value"]))
             for a in answer.answers
             if a["value"]
         ]

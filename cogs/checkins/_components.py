@@ -6,12 +6,13 @@ import re
 from typing import Any
 
 import discord
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITIES, VISIBILITY_LABELS
 from bot.domain.text import clip
 from bot.services.checkins import AnswerView, OpenCheckin
-from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, timestamp
+from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card
 
 SCALE = [discord.SelectOption(label=str(n), value=str(n)) for n in range(1, 6)]
 
@@ -129,7 +130,7 @@ class SnoozeButton(
             interaction.user.id, self.delivery_id, self.how
         )
         embed = card(
-            "Snoozed", f"I'll bring this check-in back {timestamp(until, 'R')} ({timestamp(until, 'f')})."
+            "Snoozed", f"I'll bring this check-in back {format_dt(until, 'R')} ({format_dt(until, 'f')})."
         )
         await interaction.response.edit_message(embed=embed, view=None)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.discord.meetings import missing_event_permission
@@ -30,7 +31,6 @@ from cogs._ui import (
     card,
     group_choices,
     reply,
-    timestamp,
 )
 from cogs.meetings._components import (
     AttendanceView,
@@ -173,7 +173,7 @@ class MeetCog(commands.GroupCog, group_name="meet", group_description="Meetings 
             voice_channel_id=voice.id if voice else None,
         )
         meeting = plan.meeting
-        listed = "\n".join(f"• {timestamp(slot.at)}" for slot in plan.slots)
+        listed = "\n".join(f"• {format_dt(slot.at, 'F')}" for slot in plan.slots)
         how = (
             "I picked times that weigh least on the members' clocks, sparing whoever had awkward hours before"
             if plan.suggested
@@ -224,8 +224,8 @@ class MeetCog(commands.GroupCog, group_name="meet", group_description="Meetings 
         assert meeting.starts_at is not None
         row = confirmed.row
         text = (
-            f"**{meeting.title}** is on {timestamp(meeting.starts_at)} "
-            f"({timestamp(meeting.starts_at, 'R')}); "
+            f"**{meeting.title}** is on {format_dt(meeting.starts_at, 'F')} "
+            f"({format_dt(meeting.starts_at, 'R')}); "
             f"{len(row.attendees)} of {confirmed.invited} said this time works.\n"
             "It is announced in the group's home with **Going** / **Can't make it**, and members get a "
             "DM a day and an hour before (never in their quiet hours)."
@@ -277,7 +277,7 @@ class MeetCog(commands.GroupCog, group_name="meet", group_description="Meetings 
         view, problem = await services(interaction).meetings.cancel(
             interaction.guild_id, actor(interaction), group, _id(meeting, "meeting")
         )
-        what = f"{timestamp(view.starts_at)}" if view.starts_at else "the open poll"
+        what = format_dt(view.starts_at, "F") if view.starts_at else "the open poll"
         text = f"**{view.title}** ({what}) is cancelled; the group was told and reminders are off."
         if view.event_id and not problem:
             text += " Its server event is cancelled too."
@@ -381,7 +381,7 @@ def ranking_embed(ranking: Ranking) -> discord.Embed:
     )
     embed = card("📊 Poll results", text)
     for index, row in enumerate(ranking.rows[:10], start=1):
-        lines = [timestamp(row.at)]
+        lines = [format_dt(row.at, "F")]
         if row.absent:
             lines.append("Can't: " + ", ".join(f"<@{u}>" for u in row.absent))
         if row.awkward:
@@ -408,8 +408,9 @@ def overview_embed(overview: Overview) -> discord.Embed:
     for line in overview.upcoming[:5]:
         meeting = line.meeting
         assert meeting.starts_at is not None
+        when = f"{format_dt(meeting.starts_at, 'F')} ({format_dt(meeting.starts_at, 'R')})"
         value = (
-            f"{timestamp(meeting.starts_at)} ({timestamp(meeting.starts_at, 'R')}) · {line.going} going, "
+            f"{when} · {line.going} going, "
             f"{line.not_going} can't · you: {GOING_LABELS.get(line.my_rsvp, 'no answer yet')}"
         )
         if meeting.event_url:
@@ -420,7 +421,7 @@ def overview_embed(overview: Overview) -> discord.Embed:
         for line in overview.past:
             assert line.meeting.starts_at is not None
             came = f"{line.attended} came" if line.attended is not None else "attendance not recorded"
-            lines.append(f"{timestamp(line.meeting.starts_at, 'D')} · {line.meeting.title} · {came}")
+            lines.append(f"{format_dt(line.meeting.starts_at, 'D')} · {line.meeting.title} · {came}")
         embed.add_field(name="Recent", value="\n".join(lines)[:1024], inline=False)
     if overview.series and overview.series.active:
         next_day = f" · next: {overview.series.next_day:%a %d %b}" if overview.series.next_day else ""

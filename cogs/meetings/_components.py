@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import discord
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.services.meetings import AttendanceForm, AttendanceSummary, MemberPoll, Ranking
-from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingView, actor, card, timestamp
+from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingView, actor, card
 
 MENU_TIMEOUT = 900.0  # an interaction token lasts 15 minutes; the menus with it
 
@@ -129,7 +130,7 @@ class RsvpButton(
         meeting = await services(interaction).meetings.rsvp(self.meeting_id, interaction.user.id, going)
         assert meeting.starts_at is not None
         if going:
-            when = f"{timestamp(meeting.starts_at, 'R')}, {timestamp(meeting.starts_at)}"
+            when = f"{format_dt(meeting.starts_at, 'R')}, {format_dt(meeting.starts_at, 'F')}"
             text = f"See you {when}. I'll remind you."
         else:
             text = "Thanks for letting the group know. No reminders for this one; you can change your mind."
@@ -178,7 +179,7 @@ def attendance_embed(form: AttendanceForm) -> discord.Embed:
     assert meeting.starts_at is not None
     ticked = "who came last time you recorded it" if form.recorded else "who said they were going"
     text = (
-        f"**{meeting.title}**, {timestamp(meeting.starts_at)}. Pick everyone who came "
+        f"**{meeting.title}**, {format_dt(meeting.starts_at, 'F')}. Pick everyone who came "
         f"(I've ticked {ticked}), then press **Save**. Everyone else in the group counts as absent."
     )
     if len(form.members) > 25:

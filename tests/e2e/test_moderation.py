@@ -152,16 +152,17 @@ async def test_a_long_log_is_read_a_page_at_a_time(fake, world, circle):
                 world.guild,
                 "facilitate warn",
                 group="Circle",
-                reason=f"Reminder {n}",
+                reason=f"Reminder *{n}*",
                 options={"user": world.bob},
             )
         )
     first = (await fake.slash(circle.carol, world.guild, "facilitate log", group="Circle")).message
-    assert "Page 1 of 2" in embed_text(first) and "Reminder 10" in embed_text(first)
-    assert "Reminder 0" not in embed_text(first)
+    # Ten a page, newest first, each reason as written (its asterisks are not markdown).
+    assert "Page 1 of 2" in embed_text(first) and "Reminder \\*10\\*" in embed_text(first)
+    assert "Reminder \\*0\\*" not in embed_text(first)
     assert disabled(first) == {"Newer": True, "Older": False}
     older = await fake.click(circle.carol, first, button_id(first, "Older"))
-    assert "Page 2 of 2" in embed_text(older.message) and "Reminder 0" in embed_text(older.message)
+    assert "Page 2 of 2" in embed_text(older.message) and "Reminder \\*0\\*" in embed_text(older.message)
     assert disabled(older.message) == {"Newer": False, "Older": True}
     newer = await fake.click(circle.carol, older.message, button_id(older.message, "Newer"))
     assert "Page 1 of 2" in embed_text(newer.message)

@@ -23,10 +23,33 @@ def files(*parts: str) -> list[Path]:
     return found
 
 
-def test_domain_services_scheduling_and_data_never_import_discord():
-    for folder in ("domain", "services", "scheduling", "messaging", "db"):
+def discord_imports(path: Path) -> set[str]:
+    """Return the discord modules a file imports, in full ("discord.utils")."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names if alias.name.split(".")[0] == "discord")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "discord":
+                names.update(f"discord.{alias.name}" for alias in node.names)
+            elif node.module.split(".")[0] == "discord":
+                names.add(node.module)
+    return names
+
+
+def test_domain_scheduling_and_data_never_import_discord():
+    for folder in ("domain", "scheduling", "messaging", "db"):
         for path in files("bot", folder):
             assert "discord" not in imported_modules(path), f"{path.relative_to(ROOT)} imports discord"
+
+
+def test_services_use_discord_only_for_its_pure_formatting():
+    # Services write their messages in Discord's markdown, so Discord's own helpers for it
+    # (discord.utils: format_dt for <t:…> markup, escape_markdown for what people typed) are
+    # theirs to use. Anything else of discord (clients, models, HTTP) belongs in bot/discord/.
+    for path in files("bot", "services"):
+        other = discord_imports(path) - {"discord.utils"}
+        assert not other, f"{path.relative_to(ROOT)} imports {sorted(other)}"
 
 
 def test_cogs_never_import_sqlalchemy():

@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from discord.utils import format_dt
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -322,7 +323,7 @@ class CoffeeRounds:
         fields.append(Field("To start", icebreaker(number, index)))
         text = (
             f"Meet {names}! Find 20 minutes for a call or a chat before "
-            f"<t:{int(follow_up_at.timestamp())}:D>. This thread is private to you."
+            f"{format_dt(follow_up_at, 'D')}. This thread is private to you."
         )
         return OutgoingMessage(
             content=f"☕ {names}",
@@ -400,7 +401,7 @@ def _moments_field(moments: Moments, deadline: datetime, size: int) -> Field:
     """Say when the pair could meet: moments that suit everyone, or plainly that none does."""
     everyone = "you both" if size == 2 else "all of you"
     if moments.suited:
-        times = "\n".join(f"• <t:{int(at.timestamp())}:F>" for at in moments.suited)
+        times = "\n".join(f"• {format_dt(at, 'F')}" for at in moments.suited)
         return Field(
             f"Times that suit {everyone}",
             f"{times}\nInside everyone's waking hours ({_waking()}) and outside quiet hours; "
@@ -408,12 +409,12 @@ def _moments_field(moments: Moments, deadline: datetime, size: int) -> Field:
         )
     if moments.least_awkward is None:
         return Field("When to meet", "The round is nearly over: say hello here and find a moment that suits.")
-    at = int(moments.least_awkward.timestamp())
     awkward = ", ".join(f"{local} for <@{user}>" for user, local in moments.awkward_for)
     return Field(
         "No time suits everyone",
-        f"Before <t:{int(deadline.timestamp())}:D> there is no moment inside everyone's waking hours "
-        f"({_waking()}, outside quiet hours). The least awkward is <t:{at}:F> ({awkward}); "
+        f"Before {format_dt(deadline, 'D')} there is no moment inside everyone's waking hours "
+        f"({_waking()}, outside quiet hours). The least awkward is "
+        f"{format_dt(moments.least_awkward, 'F')} ({awkward}); "
         "or trade voice notes here instead.",
     )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from discord.utils import format_dt
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -428,7 +429,7 @@ def opening_message(prompt: str, rules: tuple[str, ...], ends_at: datetime | Non
     """Build a discussion's opening post: the prompt, the ground rules, the reminder."""
     fields = [rules_field(rules), Field("🔒 Confidential", CONFIDENTIALITY_REMINDER)]
     if ends_at is not None:
-        fields.append(Field("Open until", f"<t:{int(ends_at.timestamp())}:F>"))
+        fields.append(Field("Open until", format_dt(ends_at, "F")))
     return OutgoingMessage(cards=(Card(title="Discussion", description=prompt, fields=tuple(fields)),))
 
 

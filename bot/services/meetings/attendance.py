@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from discord.utils import format_dt
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -195,7 +196,7 @@ class Attendance(MeetingServiceBase):
         if meeting.status != CONFIRMED or view.starts_at is None:
             raise Invalid("Attendance is recorded for confirmed meetings.")
         if view.starts_at > now:
-            when = f"<t:{int(view.starts_at.timestamp())}:R>"
+            when = format_dt(view.starts_at, "R")
             raise Invalid(f"That meeting hasn't started yet ({when}); record who came afterwards.")
         return view, group
 

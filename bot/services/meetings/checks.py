@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from discord.utils import format_dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,9 +33,7 @@ async def _require_invited(session: AsyncSession, group: Group, user_id: int, ac
 
 def _require_polling(meeting: Meeting) -> None:
     if meeting.status == CONFIRMED and meeting.starts_at is not None:
-        raise Conflict(
-            f"This poll is closed: the meeting is set for <t:{int(meeting.starts_at.timestamp())}:F>."
-        )
+        raise Conflict(f"This poll is closed: the meeting is set for {format_dt(meeting.starts_at, 'F')}.")
     if meeting.status != POLLING:
         raise Conflict("This poll is closed.")
 

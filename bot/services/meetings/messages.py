@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from discord.utils import format_dt
+
 from bot.messaging import Button, Card, Field, OutgoingMessage
 
 MEETING_COLOR = 0x5B8DEF
@@ -30,11 +32,6 @@ class Where:
         return f"{place} · [event]({self.event_url})" if self.event_url else place
 
 
-def stamp(moment: datetime, style: str = "F") -> str:
-    """Return Discord's ``<t:…>`` markup: every reader sees their own clock."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
 def rsvp_buttons(meeting_id: int) -> tuple[Button, ...]:
     """Return Going / Can't make it, handled by persistent buttons in the meetings cog."""
     return (
@@ -47,7 +44,7 @@ def poll_message(
     meeting_id: int, title: str, slots: Sequence[datetime], duration_minutes: int
 ) -> OutgoingMessage:
     """Return the poll for the group's home: the candidate times and a button to mark one's own."""
-    times = "\n".join(f"• {stamp(slot)}" for slot in slots)
+    times = "\n".join(f"• {format_dt(slot, 'F')}" for slot in slots)
     text = (
         f"When can you meet for **{title}** ({duration_minutes} min)? These times show in your own "
         f"time zone:\n{times}\n\nPress **Mark my times** and pick every time that works for you; "
@@ -76,7 +73,7 @@ def announcement(
     else:
         how = f"{marked} of {invited} said this time works."
     text = (
-        f"**{stamp(starts_at)}** ({stamp(starts_at, 'R')}) · {duration_minutes} min\n"
+        f"**{format_dt(starts_at, 'F')}** ({format_dt(starts_at, 'R')}) · {duration_minutes} min\n"
         f"Where: {where.describe()}\n{how}\n\n"
         "Reminders come by DM a day and an hour before (never in your quiet hours). "
         "Let the group know whether you'll come:"
@@ -93,7 +90,7 @@ def reminder(
     """Return a reminder DM, a day or an hour before."""
     when = "tomorrow" if kind == "day" else "soon"
     text = (
-        f"**{title}** with {group_name} starts {stamp(starts_at, 'R')}, at {stamp(starts_at)}.\n"
+        f"**{title}** with {group_name} starts {format_dt(starts_at, 'R')}, at {format_dt(starts_at, 'F')}.\n"
         f"Where: {where.describe()}"
     )
     return OutgoingMessage(
@@ -105,7 +102,7 @@ def reminder(
 def attendance_prompt(meeting_id: int, title: str, group_name: str, starts_at: datetime) -> OutgoingMessage:
     """Return the DM asking the facilitators, once the meeting is over, who came."""
     text = (
-        f"**{title}** ({group_name}, {stamp(starts_at)}) is over. Who came? It takes a few seconds "
+        f"**{title}** ({group_name}, {format_dt(starts_at, 'F')}) is over. Who came? It takes a few seconds "
         "and keeps the group's attendance honest (or use `/meet attendance`)."
     )
     return OutgoingMessage(
@@ -119,15 +116,15 @@ def cancelled_notice(title: str, starts_at: datetime | None, by: int) -> Outgoin
     if starts_at is None:
         text = f"The poll for **{title}** is closed without a meeting (<@{by}> cancelled it)."
     else:
-        text = f"**{title}** on {stamp(starts_at)} is cancelled (by <@{by}>). Reminders are off."
+        text = f"**{title}** on {format_dt(starts_at, 'F')} is cancelled (by <@{by}>). Reminders are off."
     return OutgoingMessage(cards=(Card(title="📅 Cancelled", description=text, color=CANCELLED_COLOR),))
 
 
 def event_failed(title: str, starts_at: datetime, why: str) -> OutgoingMessage:
     """Return the DM telling whoever confirmed that the meeting stands but its server event failed."""
     text = (
-        f"**{title}** on {stamp(starts_at)} is confirmed and the group was told, with reminders, but I "
-        f"couldn't put it on the server's calendar:\n{why[:800]}"
+        f"**{title}** on {format_dt(starts_at, 'F')} is confirmed and the group was told, with reminders, "
+        f"but I couldn't put it on the server's calendar:\n{why[:800]}"
     )
     return OutgoingMessage(
         cards=(
