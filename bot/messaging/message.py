@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import TypeAdapter
+
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
 
@@ -49,36 +51,14 @@ class OutgoingMessage:
     mention_user_ids: tuple[int, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
-        """Return a JSON-serialisable form (built by hand: asdict deep-copies and is slow in bulk)."""
-        return {
-            "content": self.content,
-            "cards": [
-                {
-                    "title": c.title,
-                    "description": c.description,
-                    "fields": [{"name": f.name, "value": f.value, "inline": f.inline} for f in c.fields],
-                    "footer": c.footer,
-                    "color": c.color,
-                }
-                for c in self.cards
-            ],
-            "buttons": [
-                {"custom_id": b.custom_id, "label": b.label, "style": b.style, "emoji": b.emoji}
-                for b in self.buttons
-            ],
-            "mention_user_ids": list(self.mention_user_ids),
-        }
+        """Return the message as JSON-ready data (what the outbox stores)."""
+        return _JSON.dump_python(self, mode="json")
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OutgoingMessage:
-        """Rebuild a message stored with :meth:`to_json`."""
-        cards = tuple(
-            Card(**{**card, "fields": tuple(Field(**f) for f in card.get("fields", ()))})
-            for card in data.get("cards", ())
-        )
-        return cls(
-            content=data.get("content"),
-            cards=cards,
-            buttons=tuple(Button(**b) for b in data.get("buttons", ())),
-            mention_user_ids=tuple(data.get("mention_user_ids", ())),
-        )
+        """Rebuild a message stored with :meth:`to_json`; raise ValueError if it is not one."""
+        return _JSON.validate_python(data)
+
+
+# pydantic reads the dataclasses above: one definition of the stored JSON, checked when read back.
+_JSON: TypeAdapter[OutgoingMessage] = TypeAdapter(OutgoingMessage)

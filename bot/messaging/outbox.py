@@ -259,9 +259,10 @@ class OutboxDispatcher:
         return await self._send(row, target)
 
     async def _send(self, row: OutboxMessage, target: Target) -> str:
-        message = OutgoingMessage.from_json(row.payload)
         async with self._limit:
             try:
+                # Validated: a row that is not a message is retried, then failed, never half sent.
+                message = OutgoingMessage.from_json(row.payload)
                 result = await self._notifier.send(target, message, nonce=nonce_for(row.dedupe_key))
             except RecipientUnreachable as exc:
                 log.info(

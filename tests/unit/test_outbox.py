@@ -51,6 +51,40 @@ async def test_due_messages_are_sent_once_and_marked(db, clock):
     assert (first.status, first.message_id, later.status) == ("sent", 1, "pending")
 
 
+async def test_a_message_is_stored_as_plain_json(db, clock):
+    await put(db, clock, "k1")
+    [row] = await rows(db)
+    assert row.payload == {
+        "content": "Hi",
+        "cards": [
+            {
+                "title": "Check-in",
+                "description": None,
+                "fields": [{"name": "Q", "value": "A", "inline": False}],
+                "footer": None,
+                "color": None,
+            }
+        ],
+        "buttons": [{"custom_id": "checkin:answer:1", "label": "Answer", "style": "primary", "emoji": None}],
+        "mention_user_ids": [],
+    }
+
+
+async def test_a_stored_row_that_is_not_a_message_is_never_sent(db, clock, caplog):
+    notifier = RecordingNotifier()
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+    await put(db, clock, "k1")
+    async with db.transaction() as session:
+        row = (await session.scalars(select(OutboxMessage))).one()
+        row.payload = {**row.payload, "buttons": [{"custom_id": "x", "label": "Go", "style": "pink"}]}
+    for _ in range(5):
+        await dispatcher.dispatch_due()
+        clock.advance(hours=1)
+    [row] = await rows(db)
+    assert (row.status, notifier.sent) == ("failed", [])
+    assert "unexpected error while sending" in caplog.text
+
+
 async def test_closed_dms_fail_without_retry(db, clock):
     notifier = RecordingNotifier()
     notifier.closed_dms.add(42)
