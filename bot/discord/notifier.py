@@ -7,6 +7,7 @@ import discord
 
 from bot.db.engine import Database
 from bot.db.models import DmChannel
+from bot.db.upsert import insert_ignore
 from bot.discord import lookup
 from bot.discord.rendering import render_message
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
@@ -97,7 +98,9 @@ class DiscordNotifier:
         data = await self._client.http.start_private_message(target.id)
         channel_id = int(data["id"])
         async with self._db.transaction() as session:
-            await session.merge(DmChannel(user_id=target.id, channel_id=channel_id))
+            # Two sends to one member can open the channel at once: the first to record it wins.
+            row = {"user_id": target.id, "channel_id": channel_id}
+            await insert_ignore(session, DmChannel.__table__, row)
         return channel_id
 
     async def _forget_dm_channel(self, user_id: int) -> None:
