@@ -18,6 +18,7 @@ from bot.services.checkins import CheckinService
 from bot.services.coffee import CoffeeService
 from bot.services.coffee_rounds import CoffeeRounds
 from bot.services.conversation_prompts import ConversationPrompts
+from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
 from bot.services.discussion_rounds import DiscussionRounds
@@ -74,6 +75,7 @@ class Services:
     reports: ReportService
     delivery_problems: DeliveryProblems
     departures: Departures
+    dashboard: DashboardService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -99,7 +101,7 @@ class Services:
             program=program,
             profiles=ProfileService(db, clock, program),
             groups=groups,
-            matching=MatchingService(db, clock, program, groups),
+            matching=MatchingService(db, clock, program, groups, scheduler),
             checkins=CheckinService(
                 db,
                 clock,
@@ -153,6 +155,7 @@ class Services:
             reports=ReportService(db, clock, program, groups),
             delivery_problems=DeliveryProblems(db, clock),
             departures=Departures(db, clock),
+            dashboard=DashboardService(db, clock, program, groups),
             rescue=GroupRescue(
                 db,
                 clock,
