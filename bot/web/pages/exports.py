@@ -82,7 +82,8 @@ async def research(request: web.Request) -> web.Response:
 
 
 def _period(request: web.Request) -> Period:
-    end = request.app[CONTEXT].services.clock.now()
+    # [start, end) includes this very moment, as the report service's own periods do.
+    end = request.app[CONTEXT].services.clock.now() + timedelta(microseconds=1)
     return Period(end - timedelta(days=days_of(request)), end)
 
 
