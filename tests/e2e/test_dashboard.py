@@ -65,7 +65,8 @@ async def test_a_coordinator_confirms_a_proposal_on_the_dashboard_and_it_is_logg
     fake, world, bot, database_url
 ):
     modlog = world.guild.add_text_channel("mod-log")
-    await final(await fake.slash(world.owner, world.guild, "setup modlog-channel", options={"channel": modlog}))
+    chosen = await fake.slash(world.owner, world.guild, "setup modlog-channel", options={"channel": modlog})
+    await final(chosen)
     await final(await fake.slash(world.alice, world.guild, "match optin", wants="mentor"))
     await final(await fake.slash(world.bob, world.guild, "match optin", wants="mentee"))
     async with dashboard(fake, bot, database_url) as client:

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.errors import Invalid
-from bot.report_export import Period, export_reports
+from bot.reports.export import Period, export_reports
 from bot.services.reports import report_csv
 from bot.web.access import PERIODS, days_of, viewer
 from bot.web.context import CONTEXT

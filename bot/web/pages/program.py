@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 
 from bot.domain.groups import KIND_LABELS
-from bot.report_charts import render_chart
+from bot.reports.charts import render_chart
 from bot.web.access import PERIODS, days_of, viewer
 from bot.web.context import CONTEXT
 
