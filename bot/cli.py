@@ -248,9 +248,8 @@ def _web(settings: Settings) -> int:
     except DataKeyError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except OSError as exc:  # the address is taken, or not ours to listen on
-        print(f"mentorbot: the dashboard cannot listen on {settings.web.host}:{settings.web.port}: {exc}",
-              file=sys.stderr)
+    except OSError as exc:  # mostly: the address is taken, or not ours to listen on
+        print(f"mentorbot: the dashboard could not start: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         pass
