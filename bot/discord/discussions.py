@@ -7,7 +7,7 @@ import discord
 from bot.discord.rendering import render_message
 from bot.errors import NotFound
 from bot.messaging import OutgoingMessage
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 
 
 class DiscordDiscussionSpaces:

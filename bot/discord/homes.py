@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import discord
 
 from bot.errors import Invalid, NotFound
-from bot.services.homes import BotLacksPermission, Home, HomeGone
+from bot.services.groups.homes import BotLacksPermission, Home, HomeGone
 
 MEMBER_ACCESS = discord.PermissionOverwrite(view_channel=True, send_messages=True, read_message_history=True)
 BOT_ACCESS = discord.PermissionOverwrite(

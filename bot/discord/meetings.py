@@ -7,8 +7,8 @@ import logging
 import discord
 
 from bot.errors import Invalid, NotFound
-from bot.services.homes import BotLacksPermission
-from bot.services.meeting_calendar import EventRequest
+from bot.services.groups.homes import BotLacksPermission
+from bot.services.meetings.calendar import EventRequest
 
 log = logging.getLogger(__name__)
 

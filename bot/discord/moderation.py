@@ -7,7 +7,7 @@ from datetime import datetime
 import discord
 
 from bot.errors import Invalid, NotFound
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 
 
 class DiscordModeration:

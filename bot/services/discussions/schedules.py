@@ -28,9 +28,9 @@ from bot.messaging.outbox import enqueue
 from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
-from bot.services.discussions import DiscussionService, reminder_message
-from bot.services.ground_rules import rules_of
+from bot.services.discussions.service import DiscussionService, reminder_message
 from bot.services.groups import GroupService, GroupView
+from bot.services.groups.ground_rules import rules_of
 from bot.services.profiles import group_clocks
 from bot.services.prompt_library import prompts_in, resolve_in
 from bot.services.settings import SettingsService

@@ -26,7 +26,7 @@ from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
-from bot.services.discussions import counts_in, discussion_in
+from bot.services.discussions.service import counts_in, discussion_in
 from bot.services.groups import GroupService
 from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService

@@ -38,8 +38,8 @@ from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.scheduling.engine import SchedulingEngine
 from bot.scheduling.shards import ShardScope
 from bot.services.actors import Actor
-from bot.services.ground_rules import rules_of
 from bot.services.groups import GroupService, GroupView
+from bot.services.groups.ground_rules import rules_of
 from bot.services.prompt_library import resolve_in
 
 

@@ -32,18 +32,27 @@ from bot.db.models import (
     CoffeeProgram,
     CoffeeSitOut,
     GroupMember,
-    MemberProfile,
 )
 from bot.domain.cadence import candidate_days, due_occurrence
 from bot.domain.coffee import CoffeeMember, PastPairing, pair_for_coffee
-from bot.domain.coffee_intro import Introduced, describe, follow_up_after, icebreaker, shared_interests
+from bot.domain.coffee_intro import (
+    Introduced,
+    Moments,
+    describe,
+    follow_up_after,
+    icebreaker,
+    propose_moments,
+    shared_interests,
+)
+from bot.domain.moments import WAKING
+from bot.domain.timezones import format_minutes
 from bot.errors import DomainError
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
-from bot.services.discussions import DiscussionSpaces
-from bot.services.profiles import member_clock, member_clocks
+from bot.services.discussions.service import DiscussionSpaces
+from bot.services.profiles import member_clocks, profiles_of
 from bot.services.settings import SettingsService
 
 log = logging.getLogger(__name__)
@@ -289,24 +298,24 @@ class CoffeeRounds:
         index: int,
         follow_up_at: datetime,
     ) -> OutgoingMessage:
-        people = []
-        for user_id in members:
-            zone, _ = await member_clock(session, self._settings, guild_id, user_id)
-            profile = await session.get(MemberProfile, (guild_id, user_id))
-            people.append(
-                Introduced(
-                    user_id,
-                    zone,
-                    profile.bio if profile else None,
-                    tuple(profile.interests if profile else ()),
-                )
+        clocks = await member_clocks(session, self._settings, guild_id, members)
+        profiles = await profiles_of(session, guild_id, members)
+        people = [
+            Introduced(
+                user_id,
+                clocks[user_id].zone,
+                profiles[user_id].bio if user_id in profiles else None,
+                tuple(profiles[user_id].interests if user_id in profiles else ()),
             )
+            for user_id in members
+        ]
         now = self._clock.now()
         names = " and ".join(f"<@{user}>" for user in members)
         fields = [Field(f"About <@{p.user_id}>"[:256], describe(p, now)[:1024]) for p in people]
         shared = shared_interests(people)
         if shared:
             fields.append(Field("You both listed", ", ".join(shared)[:1024]))
+        fields.append(_moments_field(propose_moments(clocks, now, follow_up_at), follow_up_at, len(members)))
         fields.append(Field("To start", icebreaker(number, index)))
         text = (
             f"Meet {names}! Find 20 minutes for a call or a chat before "
@@ -382,6 +391,32 @@ async def _match_members(session: AsyncSession, match_id: int) -> list[int]:
         .order_by(CoffeeMatchMember.user_id)
     )
     return list(rows.all())
+
+
+def _moments_field(moments: Moments, deadline: datetime, size: int) -> Field:
+    """Say when the pair could meet: moments that suit everyone, or plainly that none does."""
+    everyone = "you both" if size == 2 else "all of you"
+    if moments.suited:
+        times = "\n".join(f"• <t:{int(at.timestamp())}:F>" for at in moments.suited)
+        return Field(
+            f"Times that suit {everyone}",
+            f"{times}\nInside everyone's waking hours ({_waking()}) and outside quiet hours; "
+            "each shows on your own clock.",
+        )
+    if moments.least_awkward is None:
+        return Field("When to meet", "The round is nearly over: say hello here and find a moment that suits.")
+    at = int(moments.least_awkward.timestamp())
+    awkward = ", ".join(f"{local} for <@{user}>" for user, local in moments.awkward_for)
+    return Field(
+        "No time suits everyone",
+        f"Before <t:{int(deadline.timestamp())}:D> there is no moment inside everyone's waking hours "
+        f"({_waking()}, outside quiet hours). The least awkward is <t:{at}:F> ({awkward}); "
+        "or trade voice notes here instead.",
+    )
+
+
+def _waking() -> str:
+    return "–".join(format_minutes(minute) for minute in WAKING)
 
 
 def _sit_out_message(reason: str) -> OutgoingMessage:

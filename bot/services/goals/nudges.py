@@ -19,9 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group
-from bot.domain.goals import (
-    Clock as MemberClock,
-)
+from bot.domain.goals import Clock as MemberClock
 from bot.domain.goals import (
     GoalFact,
     WeeklyWins,
