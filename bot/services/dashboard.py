@@ -30,8 +30,8 @@ from bot.domain.groups import Role
 from bot.errors import NotAllowed
 from bot.services.actors import Actor
 from bot.services.groups import GroupService, GroupView
+from bot.services.privacy.research import research_csv, research_rows
 from bot.services.profiles import member_clocks, profiles_of
-from bot.services.research import research_csv, research_rows
 from bot.services.settings import SettingsService
 
 PARTICIPATION_DAYS = 90
