@@ -74,10 +74,9 @@ class World:
     gateway hub; ``guild_id`` routes the event to the shard owning the guild (DMs go to shard 0).
     """
 
-    #: Discord keeps message nonces for a few minutes.
-    NONCE_WINDOW = 300.0
-
-    def __init__(self, *, bot_name: str = "TestBot") -> None:
+    def __init__(self, *, bot_name: str = "TestBot", nonce_memory: float = 300.0) -> None:
+        #: Discord keeps message nonces for a few minutes (seconds).
+        self.nonce_memory = nonce_memory
         self.ids = SnowflakeGenerator()
         self.emit: EmitFn = lambda *a, **k: None
         self.users: dict[int, FakeUser] = {}
@@ -698,7 +697,7 @@ class World:
         if hit is None:
             return None
         created, message_id = hit
-        if time.monotonic() - created > self.NONCE_WINDOW:
+        if time.monotonic() - created > self.nonce_memory:
             return None
         return chan.messages.get(message_id)
 
