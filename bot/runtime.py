@@ -84,6 +84,7 @@ class BotRunner:
             services.outbox.on_outcome("modnote:", services.moderation.on_note_outcome)
             services.outbox.on_outcome("", services.delivery_problems.on_outcome)  # every channel post
             services.outbox.on_outcome("", services.departures.on_outcome)  # every refused DM
+            services.outbox.send_only_if_wanted("meeting-remind:", services.meetings.reminders_still_wanted)
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )
