@@ -235,7 +235,8 @@ class OutboxDispatcher:
         now = self._clock.now()
         due = or_(
             and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-            # A claim whose process died before marking it: send again, the nonce prevents a double.
+            # A claim whose process died before marking it: send again (its nonce, or a look first,
+            # prevents a double).
             and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= now - self._stale_after),
         )
         async with self._db.transaction() as session:
