@@ -46,3 +46,8 @@ def test_every_cog_module_is_loaded_by_the_bot():
 def test_the_dashboard_reads_through_the_services_never_the_database():
     for path in files("bot", "web"):
         assert "sqlalchemy" not in imported_modules(path), f"{path.relative_to(ROOT)} imports sqlalchemy"
+
+
+def test_the_runtime_never_imports_the_cogs():
+    for path in files("bot"):
+        assert "cogs" not in imported_modules(path), f"{path.relative_to(ROOT)} imports cogs"
