@@ -1,5 +1,14 @@
 """Route handlers, registered in :data:`tests.fake_discord.rest.ROUTES` on import."""
 
-from . import channels, commands, guilds, interactions, messages, misc, scheduled_events
+from . import channels, commands, guilds, interactions, messages, misc, scheduled_events, threads
 
-__all__ = ["channels", "commands", "guilds", "interactions", "messages", "misc", "scheduled_events"]
+__all__ = [
+    "channels",
+    "commands",
+    "guilds",
+    "interactions",
+    "messages",
+    "misc",
+    "scheduled_events",
+    "threads",
+]
