@@ -18,25 +18,9 @@ from bot.domain.goals import (
     streak,
 )
 from bot.errors import Invalid
+from tests.support.local_time import at, minutes, utc, wall
 
 TOKYO, DENVER, LONDON = "Asia/Tokyo", "America/Denver", "Europe/London"
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
-
-
-def at(zone, *args):
-    """A wall-clock moment in ``zone`` (first pass if repeated), as UTC."""
-    return datetime(*args, tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def wall(moment, zone):
-    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-
-
-def minutes(hours, mins=0):
-    return hours * 60 + mins
 
 
 # -- gentle nudges ---------------------------------------------------------------------------------

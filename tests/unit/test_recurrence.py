@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,16 +14,9 @@ from bot.domain.recurrence import (
     shift_out_of_quiet,
 )
 from bot.errors import Invalid
+from tests.support.local_time import local, utc
 
 QUIET_NIGHTS = (22 * 60, 7 * 60)
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
-
-
-def local(moment, zone):
-    return moment.astimezone(ZoneInfo(zone))
 
 
 def scheduled(occurrences):

@@ -8,14 +8,7 @@ from hypothesis import strategies as st
 
 from bot.domain.recurrence import make_cadence, next_occurrence, occurrences_between, shift_out_of_quiet
 from bot.domain.timezones import format_minutes, in_quiet_hours
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
-
-
-def local(moment, zone):
-    return moment.astimezone(ZoneInfo(zone))
+from tests.support.local_time import local, utc
 
 
 def scheduled(occurrences):
