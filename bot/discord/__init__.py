@@ -10,6 +10,10 @@ their discord.py implementations, which ``bot/runtime.py`` wires in:
 - ``moderation.py``: ``ModerationActions`` (``bot.services.moderation``): locks, slowmode, timeouts.
 - ``members.py``: ``MemberDirectory`` (``bot.services.departures``): who is still in a server.
 
+Each port finds servers and channels through ``lookup.py``: it waits until the gateway has sent
+the servers (the scheduler starts before that), fetches what is not cached, and takes a channel
+for gone only on Discord's own word (404 Unknown Channel/Message, or 403).
+
 and the glue that every interaction goes through:
 
 - ``rendering.py``: plain ``OutgoingMessage``/``Card`` descriptions as embeds and views.

@@ -7,6 +7,7 @@ import discord
 
 from bot.db.engine import Database
 from bot.db.models import DmChannel
+from bot.discord import lookup
 from bot.discord.rendering import render_message
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
 from bot.messaging.pacing import Pacer
@@ -16,7 +17,8 @@ from bot.messaging.ports import DeliveryError
 _CANNOT_DM = 50007
 _MISSING_ACCESS = 50001
 _MISSING_PERMISSIONS = 50013
-_UNKNOWN_CHANNEL = 10003
+# Only Discord's own 404s mean a channel, message or account is gone; another 404 is retried.
+_GONE = lookup.GONE | {lookup.UNKNOWN_USER}
 
 
 class DiscordNotifier:
@@ -47,7 +49,9 @@ class DiscordNotifier:
             if exc.code == _CANNOT_DM:
                 raise RecipientUnreachable("dm_closed") from None
             raise RecipientUnreachable("missing_permissions") from None
-        except discord.NotFound:
+        except discord.NotFound as exc:
+            if exc.code not in _GONE:  # not Discord's word that the channel is gone (a proxy, a route)
+                raise DeliveryError(f"not_found_{exc.code}") from None
             if target.kind == "dm":
                 await self._forget_dm_channel(target.id)
             raise RecipientUnreachable("channel_missing") from None
@@ -69,8 +73,10 @@ class DiscordNotifier:
         await self._paced()
         try:
             await self._client.http.delete_message(channel_id, message_id)
-        except discord.NotFound:
-            return
+        except discord.NotFound as exc:
+            if exc.code in _GONE:
+                return
+            raise DeliveryError(f"not_found_{exc.code}") from None
         except discord.Forbidden:
             raise RecipientUnreachable("missing_permissions") from None
         except discord.HTTPException:

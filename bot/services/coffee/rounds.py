@@ -46,7 +46,7 @@ from bot.domain.coffee_intro import (
 )
 from bot.domain.moments import WAKING
 from bot.domain.timezones import format_minutes
-from bot.errors import DomainError
+from bot.errors import DomainError, Unavailable
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.claims import claim_day
@@ -200,6 +200,9 @@ class CoffeeRounds:
                 thread_id = await self._spaces().open_thread(
                     program.guild_id, program.channel_id, "☕ Coffee", intro, members, private=True
                 )
+            except Unavailable as error:
+                log.info("coffee threads of guild %s wait for Discord: %s", program.guild_id, error)
+                return  # the next sweep opens them; nobody is told anything is gone
             except DomainError as error:
                 failed[program.guild_id] = str(error)
                 await self._give_up(match_id, program, str(error))

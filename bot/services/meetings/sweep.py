@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Group, GroupMember, Meeting, MeetingSeries
 from bot.domain.meeting_plans import best_slot, day_slots, next_series_day
+from bot.errors import Unavailable
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.meetings.confirmation import CLAIM_STALE, lock_in
 from bot.services.meetings.queries import group_burden, invited_ids
@@ -68,6 +69,8 @@ class MeetingSweep:
         for meeting_id in await self._unpublished():
             try:
                 await self._meetings.publish(meeting_id)  # wakes the outbox for the announcement
+            except Unavailable as error:
+                log.info("meeting %s waits for Discord to be published: %s", meeting_id, error)
             except Exception:
                 log.exception("publishing meeting %s failed; it will be retried", meeting_id)
         if made:
