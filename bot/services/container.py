@@ -153,6 +153,7 @@ class Services:
                 scheduler,
                 quiet_days=settings.rescue.quiet_days,
                 step_days=settings.rescue.step_days,
+                settings=program,
             ),
         )
 

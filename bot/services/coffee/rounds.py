@@ -44,6 +44,7 @@ from bot.domain.coffee_intro import (
     propose_moments,
     shared_interests,
 )
+from bot.domain.goals import nudge_moment
 from bot.domain.moments import WAKING
 from bot.domain.timezones import format_minutes
 from bot.errors import DomainError, Unavailable
@@ -153,6 +154,7 @@ class CoffeeRounds:
             session.add(match)
             await session.flush()
             session.add_all(CoffeeMatchMember(match_id=match.id, user_id=user) for user in group.members)
+        clocks = {member.user_id: member.clock for member in eligible}
         for left_out in result.unpaired:
             session.add(CoffeeSitOut(draw_id=draw.id, user_id=left_out.user_id, reason=left_out.reason))
             await enqueue(
@@ -161,6 +163,7 @@ class CoffeeRounds:
                 target=Target("dm", left_out.user_id),
                 message=_sit_out_message(left_out.reason),
                 now=now,
+                not_before=nudge_moment(now, clocks[left_out.user_id]),  # in their daytime
                 guild_id=guild_id,
             )
         # The members who skipped this round are back in the next one.
@@ -220,6 +223,7 @@ class CoffeeRounds:
             assert match is not None
             match.failure = why[:200]
             members = await _match_members(session, match_id)
+            daytime = await self._daytime(session, program.guild_id, members, now)
             for user_id in members:
                 others = ", ".join(f"<@{other}>" for other in members if other != user_id)
                 text = (
@@ -232,6 +236,7 @@ class CoffeeRounds:
                     target=Target("dm", user_id),
                     message=OutgoingMessage(cards=(Card(title="☕ Your coffee pairing", description=text),)),
                     now=now,
+                    not_before=daytime[user_id],
                     guild_id=program.guild_id,
                 )
             await enqueue(
@@ -282,15 +287,25 @@ class CoffeeRounds:
                             guild_id=draw.guild_id,
                         )
                         continue
-                    for user_id in await _match_members(session, match.id):
+                    members = await _match_members(session, match.id)
+                    daytime = await self._daytime(session, draw.guild_id, members, now)
+                    for user_id in members:
                         await enqueue(
                             session,
                             key=f"coffee-followup:{match.id}:{user_id}",
                             target=Target("dm", user_id),
                             message=message,
                             now=now,
+                            not_before=daytime[user_id],
                             guild_id=draw.guild_id,
                         )
+
+    async def _daytime(
+        self, session: AsyncSession, guild_id: int, user_ids: list[int], now: datetime
+    ) -> dict[int, datetime]:
+        """Return when each member may get a DM: the first moment of their daytime, outside quiet hours."""
+        clocks = await member_clocks(session, self._settings, guild_id, user_ids)
+        return {user_id: nudge_moment(now, clock) for user_id, clock in clocks.items()}
 
     async def _intro(
         self,

@@ -11,7 +11,8 @@ group. Coordinators and facilitators get no exception — private means private.
 """
 
 from bot.services.goals.nudges import GoalNudges
+from bot.services.goals.partners import GoalIsPrivate
 from bot.services.goals.service import GoalService
 from bot.services.goals.views import GoalView, MilestoneView
 
-__all__ = ["GoalNudges", "GoalService", "GoalView", "MilestoneView"]
+__all__ = ["GoalIsPrivate", "GoalNudges", "GoalService", "GoalView", "MilestoneView"]

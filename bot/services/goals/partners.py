@@ -20,11 +20,31 @@ from bot.services.goals.views import GoalView, _view
 PARTNERS_MAX = 5
 
 
+class GoalIsPrivate(Conflict):
+    """A partner was named on a goal only its owner sees: nothing changed, and nobody was told."""
+
+    title = "This goal is seen by only you"
+
+    def __init__(self, goal_id: int, partner_id: int) -> None:
+        super().__init__(
+            f"A partner sees the goal and hears of its progress, so I haven't told <@{partner_id}> "
+            "anything. To name a partner, first make the goal visible to you and your partners."
+        )
+        self.goal_id = goal_id
+        self.partner_id = partner_id
+
+
 class GoalPartners(GoalAccess):
     """Add partners, cheer, tell partners (a part of :class:`GoalService`)."""
 
-    async def add_partner(self, guild_id: int, owner: Actor, goal_ref: str, partner_id: int) -> GoalView:
-        """Name an accountability partner from the goal's group; they are told."""
+    async def add_partner(
+        self, guild_id: int, owner: Actor, goal_ref: str, partner_id: int, *, show_to_partners: bool = False
+    ) -> GoalView:
+        """Name an accountability partner from the goal's group; they are told.
+
+        A goal seen by only its owner gets no partner (:class:`GoalIsPrivate`) unless the owner
+        chose ``show_to_partners``: then it becomes visible to them and their partners first.
+        """
         now = self._clock.now()
         async with self._db.transaction() as session:
             goal = await self._own_goal(session, guild_id, owner, goal_ref)
@@ -50,6 +70,10 @@ class GoalPartners(GoalAccess):
                 raise Conflict(f"<@{partner_id}> is already a partner on this goal.")
             if len(partners) >= PARTNERS_MAX:
                 raise Invalid(f"A goal can have at most {PARTNERS_MAX} partners.")
+            if goal.visibility == "private":
+                if not show_to_partners:
+                    raise GoalIsPrivate(goal.id, partner_id)
+                goal.visibility = "partners"
             session.add(GoalPartner(goal_id=goal.id, user_id=partner_id, guild_id=guild_id))
             await enqueue(
                 session,
@@ -106,6 +130,8 @@ class GoalPartners(GoalAccess):
         return view
 
     async def _tell_partners(self, session: AsyncSession, goal: Goal, what: str, now: datetime) -> None:
+        if goal.visibility == "private":
+            return  # nobody else hears of a goal only its owner sees (partners named before it was hidden)
         await session.flush()  # the update just added gets its id, which names this news
         occasion = await session.scalar(select(func.max(GoalUpdate.id)).where(GoalUpdate.goal_id == goal.id))
         partners = list(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Group, GroupMember
@@ -51,3 +51,17 @@ async def _membership(session: AsyncSession, group_id: int, user_id: int) -> Gro
             )
         )
     ).first()
+
+
+async def still_taking_part(session: AsyncSession, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Return the (group, member) pairs whose member is still in the group and not paused."""
+    if not pairs:
+        return set()
+    rows = await session.execute(
+        select(GroupMember.group_id, GroupMember.user_id).where(
+            tuple_(GroupMember.group_id, GroupMember.user_id).in_(pairs),
+            GroupMember.left_at.is_(None),
+            GroupMember.paused_at.is_(None),
+        )
+    )
+    return {(group_id, user_id) for group_id, user_id in rows.all()}

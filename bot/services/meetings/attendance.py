@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Meeting, MeetingAttendance, OutboxMessage
+from bot.db.models import GroupMember, Meeting, MeetingAttendance, OutboxMessage
 from bot.db.upsert import locked_row
 from bot.domain.goals import Clock as MemberClock
 from bot.domain.meeting_plans import reminder_times
@@ -70,6 +70,29 @@ class Attendance(MeetingServiceBase):
             else:
                 await _cancel_pending(session, keys)
         return view
+
+    async def reminders_still_wanted(self, keys: list[str]) -> set[str]:
+        """Return which meeting reminders (outbox keys) still go to a member of the meeting's group.
+
+        Reminders are planned when the time is confirmed; a member paused or removed since then, or
+        who left, is no longer coming and gets none (restored before the reminder's time, they do).
+        """
+        wanted_for: dict[tuple[int, int], list[str]] = {}
+        for key in keys:
+            _, meeting_id, user_id, _ = key.split(":")
+            wanted_for.setdefault((int(meeting_id), int(user_id)), []).append(key)
+        async with self._db.reading() as session:
+            current = await session.execute(
+                select(Meeting.id, GroupMember.user_id)
+                .join(GroupMember, GroupMember.group_id == Meeting.group_id)
+                .where(
+                    Meeting.id.in_({meeting_id for meeting_id, _ in wanted_for}),
+                    GroupMember.user_id.in_({user_id for _, user_id in wanted_for}),
+                    GroupMember.left_at.is_(None),
+                    GroupMember.paused_at.is_(None),
+                )
+            )
+            return {key for pair in current.all() for key in wanted_for.get(tuple(pair), ())}
 
     async def attendance_form(
         self,
