@@ -70,6 +70,9 @@ async def test_a_send_still_rate_limited_after_discord_py_gave_up_is_retried_lat
     # discord.py tries a request five times, then raises the 429: the message must stay due.
     storm = fake.inject_faults(*SEND, share=1.0, kinds=("429",), retry_after=0.01)
     [member] = await start_round(bot, fake, world, clock, 1, dm_channels_known=True)
+    # Sent now, not by the background wake: on a loaded machine the outbox job may still be busy with
+    # its previous run, and APScheduler then skips the wake (max_instances=1) until the next interval.
+    await bot.services.outbox.dispatch_due()
     await fake.hub.wait_for(lambda: storm.injected["429"] >= 5, 5, "discord.py's five tries")
     await bot.services.outbox.dispatch_due()
     assert (await outbox_statuses(bot.services.db)) == {"pending": 1}

@@ -8,8 +8,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Small modules are easy to read and change; this keeps "about 500 lines at most" true.
 MAX_LINES = 550
-# The runtime's own modules may speak discord.py; everything else that does lives in bot/discord/.
+# Besides bot/discord/, only the runtime's own modules and the web dashboard (an adapter, like the
+# cogs) may speak discord.py.
 RUNTIME = {"bot/app.py", "bot/runtime.py", "bot/cli.py"}
+ADAPTERS = ("bot/discord/", "bot/web/")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -65,10 +67,10 @@ def test_domain_services_scheduling_and_data_never_import_discord(folder):
         assert not found, f"{path.relative_to(ROOT)} imports {found}: reach Discord through a port"
 
 
-def test_discord_py_is_spoken_only_in_bot_discord_and_the_runtime():
+def test_discord_py_is_spoken_only_in_bot_discord_the_adapters_and_the_runtime():
     for path in files("bot"):
         name = path.relative_to(ROOT).as_posix()
-        if name.startswith("bot/discord/") or name in RUNTIME:
+        if name.startswith(ADAPTERS) or name in RUNTIME:
             continue
         found = imports(path, "discord")
         assert not found, f"{name} imports {found}: Discord implementations belong in bot/discord/"
@@ -97,3 +99,9 @@ def test_every_cog_module_is_loaded_by_the_bot():
     modules = {f"cogs.{p.stem}" for p in cogs.glob("*.py") if not p.stem.startswith("_")}
     modules |= {f"cogs.{p.parent.name}" for p in cogs.glob("*/__init__.py")}
     assert modules == set(EXTENSIONS)
+
+
+def test_the_dashboard_reads_through_the_services_never_the_database():
+    for path in files("bot", "web"):
+        found = imports(path, "sqlalchemy")
+        assert not found, f"{path.relative_to(ROOT)} imports {found}: ask a service instead"

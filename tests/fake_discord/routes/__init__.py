@@ -1,6 +1,6 @@
 """Route handlers, registered in :data:`tests.fake_discord.rest.ROUTES` on import."""
 
-from . import channels, commands, guilds, interactions, messages, misc, scheduled_events, threads
+from . import channels, commands, guilds, interactions, messages, misc, oauth2, scheduled_events, threads
 
 __all__ = [
     "channels",
@@ -9,6 +9,7 @@ __all__ = [
     "interactions",
     "messages",
     "misc",
+    "oauth2",
     "scheduled_events",
     "threads",
 ]
