@@ -110,4 +110,4 @@ def test_the_dashboard_reads_through_the_services_never_the_database():
 def test_the_runtime_never_imports_the_cogs():
     for path in files("bot"):
         found = imports(path, "cogs")
-        assert not found, f"{path.relative_to(ROOT)} imports {found}: the cogs depend on the runtime, not back"
+        assert not found, f"{path.relative_to(ROOT)} imports {found}: cogs depend on the runtime, not back"
