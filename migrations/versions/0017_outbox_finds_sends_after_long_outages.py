@@ -1,8 +1,8 @@
 """the outbox keeps each claim's first moment and a digest of what was sent, to find a message
 made before a long outage instead of sending it twice
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 23:40:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = '0016'
-down_revision: str | None = '0015'
+revision: str = '0017'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
