@@ -9,6 +9,7 @@ import discord
 
 from bot.discord.interaction_deadline import answering
 from bot.discord.interaction_errors import report_error
+from bot.discord.members import member_actor
 from bot.discord.rendering import BRAND_COLOR
 from bot.errors import Invalid
 from bot.services.actors import Actor
@@ -21,16 +22,6 @@ WEEKDAY_CHOICES = [discord.app_commands.Choice(name=day, value=index) for index,
 def card(title: str, description: str | None = None, *, color: int = BRAND_COLOR) -> discord.Embed:
     """Return an embed in the bot's style."""
     return discord.Embed(title=title, description=description, color=color)
-
-
-def member_actor(member: discord.Member) -> Actor:
-    """Return the facts about a member that the services check rights against."""
-    permissions = member.guild_permissions
-    return Actor(
-        member.id,
-        is_admin=permissions.administrator or permissions.manage_guild,
-        role_ids=frozenset(role.id for role in member.roles),
-    )
 
 
 def actor(interaction: discord.Interaction) -> Actor:

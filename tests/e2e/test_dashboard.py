@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.db.models import ModerationRecord
-from tests.e2e.conftest import final
+from tests.e2e.conftest import button_id, final
 from tests.e2e.dashboard_support import csrf_of, dashboard, link_id, make_circle, sign_in
+from tests.e2e.test_checkins import TOKYO_NINE, Circle, checkins_for
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -128,3 +129,92 @@ async def test_the_exports_are_the_reports_csvs_and_charts(fake, world, bot, dat
 
         research = await client.get(f"/guilds/{world.guild.id}/exports/research.csv")
         assert research.status == 400 and "MENTORBOT_RESEARCH_KEY" in await research.text()
+
+
+async def test_a_private_check_in_answer_shows_as_a_count_never_as_its_words(
+    fake, world, bot, database_url, clock
+):
+    circle = Circle(bot, world)
+    await circle.arrange(clock)
+    await circle.at(clock, TOKYO_NINE)
+    [dm] = checkins_for(fake, world.alice)
+    form = await fake.click(world.alice, dm, button_id(dm, "Answer"))
+    words = "Drafted the specific aims, privately."
+    answers = {"How are you doing? (1 low – 5 great)": ["4"], "Progress since last time?": words}
+    saved = await fake.submit_modal(world.alice, form, answers)
+    assert "Seen by **only me**" in embed_text(saved.message)
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, world.owner)
+        group = f"/guilds/{world.guild.id}/groups/{circle.group.id}"
+        page = html.unescape(await (await client.get(group)).text())
+        assert re.search(r"Alice.*?Asia/Tokyo.*?1/1", page, re.S)  # answered one of one
+        downloads = [
+            await (await client.get(path)).read()
+            for path in (f"{group}/report.csv", f"/guilds/{world.guild.id}/exports/program.csv")
+        ]
+        zipped = await (await client.get(f"/guilds/{world.guild.id}/exports/reports.zip")).read()
+        archive = zipfile.ZipFile(io.BytesIO(zipped))
+        downloads += [archive.read(name) for name in archive.namelist()]
+        for path in (f"/guilds/{world.guild.id}", group, f"/guilds/{world.guild.id}/exports"):
+            downloads.append((await (await client.get(path)).text()).encode())
+    assert all(b"specific aims" not in body for body in downloads)
+
+
+async def test_a_dashboard_running_alone_has_the_bot_confirm_the_proposal(fake, world, bot, database_url):
+    await final(await fake.slash(world.alice, world.guild, "match optin", wants="mentor"))
+    await final(await fake.slash(world.bob, world.guild, "match optin", wants="mentee"))
+    await (await fake.slash(world.owner, world.guild, "match suggest", mode="one_to_one")).wait_followup()
+    async with dashboard(fake, bot, database_url, alone=True) as client:
+        await sign_in(client, fake, world.owner)
+        matching = f"/guilds/{world.guild.id}/matching"
+        page = await (await client.get(matching)).text()
+        confirm = re.search(r'action="(/guilds/\d+/matching/\d+/confirm)"', page)[1]
+        token = await csrf_of(client, matching)
+        asked = html.unescape(await (await client.post(confirm, data={"csrf": token})).text())
+        assert "Confirmation sent to the bot" in asked and "the bot is creating the groups" in asked
+
+        async def created() -> bool:
+            return "Alice &amp; Bob" in await (await client.get(f"/guilds/{world.guild.id}")).text()
+
+        await eventually(created, within=15)  # the bot's sweep, woken by the request
+        after = await (await client.get(matching)).text()
+        assert "Confirmed " in after and confirm not in after
+    async with bot.services.db.reading() as session:
+        records = (await session.scalars(select(ModerationRecord).order_by(ModerationRecord.id))).all()
+    assert [(r.action, r.actor_id, r.details["via"]) for r in records][-1] == (
+        "confirm_matches",
+        world.owner.id,
+        "web",
+    )
+
+
+async def test_the_bot_checks_the_rights_again_and_says_why_it_could_not_confirm(
+    fake, world, bot, database_url
+):
+    role = world.guild.add_role("Program team")
+    await final(await fake.slash(world.owner, world.guild, "setup coordinator-role", role=role))
+    world.guild.update_member(world.bob, roles=[role])
+    carol, dan = fake.add_user("carol", global_name="Carol"), fake.add_user("dan", global_name="Dan")
+    for user, wants in ((carol, "mentor"), (dan, "mentee")):
+        world.guild.add_member(user)
+        await final(await fake.slash(user, world.guild, "match optin", wants=wants))
+    async with dashboard(fake, bot, database_url, alone=True) as client:
+        await sign_in(client, fake, world.bob)
+        matching = f"/guilds/{world.guild.id}/matching"
+        token = await csrf_of(client, matching)
+        form = {"csrf": token, "mode": "one_to_one"}
+        proposed = await (await client.post(f"{matching}/propose", data=form)).text()
+        confirm = re.search(r'action="(/guilds/\d+/matching/\d+/confirm)"', proposed)[1]
+        world.guild.update_member(world.bob, roles=[])  # his role goes while the page is open
+        await client.post(confirm, data={"csrf": token})
+        await fake.settle()
+
+        async def refused() -> bool:
+            return "The bot could not confirm it" in await (await client.get(matching)).text()
+
+        await eventually(refused, within=15)
+        page = html.unescape(await (await client.get(matching)).text())
+        assert "Only coordinators can confirm matches" in page
+        assert confirm in page  # it can be confirmed again, by someone who may
+    program = await (await _program_page(fake, world, bot, database_url)).text()
+    assert "Carol &amp; Dan" not in program
