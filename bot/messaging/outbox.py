@@ -12,6 +12,7 @@ channel, by a digest of what was sent kept with the claim, and sent only if it i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -256,18 +257,23 @@ class OutboxDispatcher:
                 if row.first_claimed_at is None:
                     row.first_claimed_at = now
                 if row.sent_digest is None:
-                    row.sent_digest = self._notifier.fingerprint(OutgoingMessage.from_json(row.payload))
+                    with contextlib.suppress(ValueError):  # not a message: _dispatch fails it
+                        row.sent_digest = self._notifier.fingerprint(OutgoingMessage.from_json(row.payload))
             return rows, await _blocked_dms(session, rows)
 
     async def _dispatch(self, row: OutboxMessage, blocked: dict[tuple[int, int], str]) -> str:
         target = Target(kind=row.target_kind, id=row.target_id)  # type: ignore[arg-type]
+        message = _message_of(row)
+        if message is None:
+            await self._finish(row, target, status="failed", failure="invalid_message")
+            return "failed"
         now = self._clock.now()
         expired = row.expires_at is not None and now > row.expires_at
         first = row.first_claimed_at
         if row.attempts > 1 and first is not None and (expired or now - first >= self._nonce_memory):
             # An earlier attempt may have made the message, and Discord no longer knows its nonce
             # (or it is too late to send: then it was either sent or expired).
-            settled = await self._look_for_earlier(row, target, since=first - CLOCK_SKEW)
+            settled = await self._look_for_earlier(row, target, message, since=first - CLOCK_SKEW)
             if settled is not None:
                 return settled
         if expired:
@@ -277,15 +283,17 @@ class OutboxDispatcher:
             # Every refused DM counts toward Discord's invalid-request ban line: don't ask again.
             await self._finish(row, target, status="failed", failure=reason)
             return "failed"
-        return await self._send(row, target)
+        return await self._send(row, target, message)
 
-    async def _look_for_earlier(self, row: OutboxMessage, target: Target, *, since: datetime) -> str | None:
+    async def _look_for_earlier(
+        self, row: OutboxMessage, target: Target, message: OutgoingMessage, *, since: datetime
+    ) -> str | None:
         """Read the target once for the message an earlier attempt may have made; record it if there.
 
         Return the outcome when the row is settled or rescheduled, None when it is still to send.
         """
         # The digest kept with the claim, and today's: a new version may render it differently.
-        fingerprints = {self._notifier.fingerprint(OutgoingMessage.from_json(row.payload))}
+        fingerprints = {self._notifier.fingerprint(message)}
         if row.sent_digest is not None:
             fingerprints.add(row.sent_digest)
         async with self._limit:
@@ -325,11 +333,9 @@ class OutboxDispatcher:
             )
             return set(found.all())  # type: ignore[arg-type]
 
-    async def _send(self, row: OutboxMessage, target: Target) -> str:
+    async def _send(self, row: OutboxMessage, target: Target, message: OutgoingMessage) -> str:
         async with self._limit:
             try:
-                # Validated: a row that is not a message is retried, then failed, never half sent.
-                message = OutgoingMessage.from_json(row.payload)
                 result = await self._notifier.send(target, message, nonce=nonce_for(row.dedupe_key))
             except RecipientUnreachable as exc:
                 log.info(
@@ -414,3 +420,12 @@ async def _blocked_dms(session: AsyncSession, rows: list[OutboxMessage]) -> dict
         elif p.dm_blocked_at is not None:
             blocked[(p.guild_id, p.user_id)] = "dm_blocked"
     return blocked
+
+
+def _message_of(row: OutboxMessage) -> OutgoingMessage | None:
+    """Return the row's message, or None (logged) when what is stored is not one: it is never sent."""
+    try:
+        return OutgoingMessage.from_json(row.payload)
+    except ValueError:
+        log.exception("outbox %s: what is stored is not a message; it fails unsent", row.id)
+        return None

@@ -77,12 +77,14 @@ async def test_a_stored_row_that_is_not_a_message_is_never_sent(db, clock, caplo
     async with db.transaction() as session:
         row = (await session.scalars(select(OutboxMessage))).one()
         row.payload = {**row.payload, "buttons": [{"custom_id": "x", "label": "Go", "style": "pink"}]}
-    for _ in range(5):
-        await dispatcher.dispatch_due()
-        clock.advance(hours=1)
-    [row] = await rows(db)
-    assert (row.status, notifier.sent) == ("failed", [])
-    assert "unexpected error while sending" in caplog.text
+    await put(db, clock, "k2")  # and the rest of the outbox goes on
+
+    report = await dispatcher.dispatch_due()
+    assert (report.failed, report.sent) == (1, 1)
+    broken, fine = await rows(db)
+    assert (broken.status, broken.failure, fine.status) == ("failed", "invalid_message", "sent")
+    assert [message for _, message, _ in notifier.sent] == [HELLO]
+    assert "is not a message" in caplog.text
 
 
 async def test_closed_dms_fail_without_retry(db, clock):
