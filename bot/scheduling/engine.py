@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,14 @@ class SchedulingEngine:
         self._owner: dict[str, str] = {}  # job id -> source name
         self._periodic: dict[str, tuple[float, Callable[[], Awaitable[Any]]]] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
+        # Per APScheduler job id: runs started and finished, runs in progress, and wake-ups that
+        # came during a run (APScheduler drops a wake-up while a run is under way: max_instances).
+        self._started: Counter[str] = Counter()
+        self._finished: Counter[str] = Counter()
+        self._running: set[str] = set()
+        self._again: set[str] = set()
+        self._ran = asyncio.Condition()
+        self._stopping = False
         # UTC explicitly: the default is the host's zone. Each trigger carries its own zone.
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
@@ -131,7 +140,10 @@ class SchedulingEngine:
         """Stop waking jobs and let runs in progress commit (APScheduler would cancel them)."""
         if not self._scheduler.running:
             return
+        self._stopping = True
         self._scheduler.pause()
+        async with self._ran:
+            self._ran.notify_all()  # nothing runs any more: whoever waits in wake_all stops waiting
         pending = self._inflight - {asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=grace)
@@ -184,9 +196,33 @@ class SchedulingEngine:
             await self.reload(name)
 
     def run_soon(self, name: str) -> None:
-        """Wake a periodic job now instead of at its next interval (e.g. after enqueuing sends)."""
-        if self._scheduler.running and self._scheduler.get_job(f"periodic:{name}"):
-            self._scheduler.modify_job(f"periodic:{name}", next_run_time=datetime.now(UTC))
+        """Wake a periodic job now instead of at its next interval (e.g. after enqueuing sends).
+
+        During a run of that job it runs once more right after: the run under way may have read
+        the database before what asked for the wake-up was written.
+        """
+        self._wake(f"periodic:{name}")
+
+    async def wake_all(self) -> None:
+        """Wake every job now and return once each has run since.
+
+        For a clock that jumps: the tests move their clock and let the bot's own scheduler do
+        what became due. (APScheduler wakes on the wall clock; the jobs read the engine's clock.)
+        """
+        if self._stopping or not self._scheduler.running:
+            return
+        marks = {job.id: self._started[job.id] for job in self._scheduler.get_jobs()}
+        for job_id in marks:
+            self._wake(job_id)
+
+        def all_ran() -> bool:
+            if self._stopping:
+                return True
+            live = {job.id for job in self._scheduler.get_jobs()}
+            return all(self._finished[job_id] > mark for job_id, mark in marks.items() if job_id in live)
+
+        async with self._ran:
+            await self._ran.wait_for(all_ran)
 
     # -- running --------------------------------------------------------------------------
 
@@ -251,7 +287,7 @@ class SchedulingEngine:
             # never drop a late wake-up (its default grace is 1 s); a backlog of wake-ups
             # collapses into one run, which finds the latest due occurrence itself.
             self._scheduler.add_job(
-                self._tracked(self.run_job),
+                self._tracked(job_id, self.run_job),
                 trigger=spec.trigger,
                 args=[job_id],
                 id=job_id,
@@ -264,7 +300,7 @@ class SchedulingEngine:
     def _schedule_periodic(self, name: str) -> None:
         seconds, run = self._periodic[name]
         self._scheduler.add_job(
-            self._tracked(_logged(name, run)),
+            self._tracked(f"periodic:{name}", _logged(name, run)),
             trigger=IntervalTrigger(seconds=seconds, timezone=UTC),
             id=f"periodic:{name}",
             replace_existing=True,
@@ -274,16 +310,36 @@ class SchedulingEngine:
             next_run_time=datetime.now(UTC),
         )
 
-    def _tracked(self, run: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def _wake(self, job_id: str) -> None:
+        """Run an APScheduler job now, or once more right after the run under way."""
+        if self._stopping or not self._scheduler.running or self._scheduler.get_job(job_id) is None:
+            return
+        if job_id in self._running:
+            self._again.add(job_id)
+        else:
+            self._scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+    def _tracked(self, job_id: str, run: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def wrapper(*args: Any) -> Any:
             task = asyncio.current_task()
             if task is not None:
                 self._inflight.add(task)
+            self._running.add(job_id)
+            self._started[job_id] += 1
             try:
                 with background_work():  # members' commands write before scheduled work
                     return await run(*args)
             finally:
+                self._running.discard(job_id)
                 self._inflight.discard(task)  # type: ignore[arg-type]
+                if job_id in self._again and task is not None:
+                    self._again.discard(job_id)
+                    # After APScheduler's own done callback has counted this run as finished:
+                    # a wake-up before that would be dropped as a second instance.
+                    task.add_done_callback(lambda _: self._wake(job_id))
+                self._finished[job_id] += 1
+                async with self._ran:
+                    self._ran.notify_all()
 
         return wrapper
 

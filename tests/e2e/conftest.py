@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from types import SimpleNamespace
 
 import pytest
 
-from bot.config import DatabaseSettings, DiscordSettings, Settings
-from bot.runtime import BotRunner
 from bot.services.actors import Actor
 from tests.fake_discord import FakeDiscord
-
-# Shaped like a real token (the bot refuses malformed ones); the fake accepts only this one.
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.fake-token-for-tests-0123456789abcdef"
+from tests.support.bot import TOKEN, running_bot, settings_for
 
 
 @pytest.fixture
@@ -41,45 +35,6 @@ class World:
 @pytest.fixture
 def world(fake) -> World:
     return World(fake)
-
-
-def settings_for(fake: FakeDiscord, database_url: str) -> Settings:
-    return Settings(
-        discord=DiscordSettings(token=TOKEN, api_base_url=fake.api_base_url),
-        database=DatabaseSettings(url=database_url),
-    )
-
-
-@contextlib.asynccontextmanager
-async def running_bot(fake: FakeDiscord, settings: Settings, clock):
-    """Run the bot as `mentorbot run` does, with the test's clock, until the block ends."""
-    runner = BotRunner(settings, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    ready = asyncio.create_task(_ready(fake, fake.hub.identified_count))
-    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        ready.cancel()
-        task.result()  # the bot failed to start: show why
-    await ready
-    try:
-        yield runner
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=10)
-        finally:
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-
-async def _ready(fake: FakeDiscord, identified: int) -> None:
-    # This bot's own session, not just the fake's: with a bot already connected (a restart test)
-    # the fake is ready at once, before this one has even migrated the database.
-    await fake.hub.wait_for(lambda: fake.hub.identified_count > identified, 15, "the bot to identify")
-    await fake.wait_until_ready()
 
 
 @pytest.fixture

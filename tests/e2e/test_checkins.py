@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from bot.db.models import CheckinAnswer, CheckinDelivery
 from bot.services.actors import Actor
-from tests.e2e.conftest import World, agree_all, button_id, final, running_bot, settings_for
+from tests.e2e.conftest import World, agree_all, button_id, final
 from tests.e2e.test_foundation import embed_text
+from tests.support.bot import running_bot, settings_for
 from tests.support.waiting import eventually
 
 MONDAY_EARLY = datetime(2026, 11, 23, 23, 50, tzinfo=UTC)  # 08:50 Tuesday in Tokyo

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import TOKEN
+from tests.support.bot import TOKEN
 
 MENTORBOT = Path(sys.executable).with_name("mentorbot")
 

@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -191,3 +192,43 @@ def test_a_long_outage_of_a_frequent_job_is_found_quickly():
     due = latest_due(trigger, last=anchor, anchor=anchor, now=now)
     assert due.scheduled_for == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     assert due.skipped > 2_000
+
+
+async def test_a_wake_up_during_a_run_runs_the_job_once_more_right_after(db, clock):
+    # APScheduler drops a wake-up while the job runs (max_instances=1): what asked for it, e.g.
+    # a command that queued a DM just after the outbox read its rows, would wait a whole interval.
+    engine = make_engine(db, clock, Source(), Recorder())
+    inside, release = asyncio.Event(), asyncio.Event()
+    runs = []
+
+    async def dispatch():
+        runs.append(len(runs) + 1)
+        if len(runs) == 1:
+            inside.set()
+            await release.wait()
+
+    engine.add_periodic("outbox", 3600, dispatch)
+    await engine.start()
+    try:
+        await inside.wait()  # the first run (at start) is under way
+        engine.run_soon("outbox")
+        release.set()
+        await engine.wake_all()  # returns once the outbox ran again since
+        assert len(runs) >= 2
+    finally:
+        await engine.shutdown()
+
+
+async def test_wake_all_runs_what_the_moved_clock_made_due_and_waits_for_it(db, clock):
+    recorder = Recorder()
+    engine = make_engine(db, clock, Source(JobSpec("demo:x", "record", nine_am("UTC"))), recorder)
+    await engine.start()
+    try:
+        await engine.wake_all()
+        assert recorder.runs == []  # 08:00: nothing due yet
+        clock.set(datetime(2026, 11, 23, 9, 0, 30, tzinfo=UTC))
+        await engine.wake_all()
+        assert [o.scheduled_for for o in recorder.runs] == [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]
+    finally:
+        await engine.shutdown()
+    await engine.wake_all()  # stopped: returns at once
