@@ -8,8 +8,8 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot import interaction_deadline as deadline
-from bot.interaction_errors import report_error
+from bot.discord import interaction_deadline as deadline
+from bot.discord.interaction_errors import report_error
 from bot.services.container import Services
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from bot.db.encryption import DataKeyError, KeyRing
 from bot.logs import configure_logging
 
 if TYPE_CHECKING:
-    from bot.report_export import Period
+    from bot.reports.export import Period
 
 EXIT_CONFIG = 2
 
@@ -158,7 +158,7 @@ async def _data_async(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.report_export import Period  # matplotlib and the models only for this command
+    from bot.reports.export import Period  # matplotlib and the models only for this command
 
     end = datetime.combine(args.until + timedelta(days=1), time(), UTC) if args.until else datetime.now(UTC)
     start = datetime.combine(args.since, time(), UTC) if args.since else end - timedelta(days=90)
@@ -193,7 +193,7 @@ async def _report_async(
     settings: Settings, args: argparse.Namespace, period: Period, key: str | None
 ) -> list[Path] | None:
     from bot.db.engine import Database
-    from bot.report_export import UnknownGuild, export_reports, export_research
+    from bot.reports.export import UnknownGuild, export_reports, export_research
 
     db = Database.from_url(settings.database.url, keys=settings.privacy.key_ring())
     try:

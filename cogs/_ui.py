@@ -7,10 +7,10 @@ from typing import Any
 
 import discord
 
+from bot.discord.interaction_deadline import answering
+from bot.discord.interaction_errors import report_error
+from bot.discord.rendering import BRAND_COLOR
 from bot.errors import Invalid
-from bot.interaction_deadline import answering
-from bot.interaction_errors import report_error
-from bot.rendering import BRAND_COLOR
 from bot.services.actors import Actor
 
 SUCCESS_COLOR = 0x3BA55C

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MentorBot
-from bot.report_charts import render_chart
+from bot.reports.charts import render_chart
 from bot.services.reports import ProgramReport, ReportService, report_csv
 from cogs._ui import actor, card, group_choices
 

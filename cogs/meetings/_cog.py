@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import MentorBot
-from bot.discord_meetings import missing_event_permission
+from bot.discord.meetings import missing_event_permission
 from bot.errors import DomainError, Invalid
 from bot.services.meetings import (
     DAYS_MAX,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from bot.db.base import Base
-from bot.interaction_errors import ERROR_COLOR
+from bot.discord.interaction_errors import ERROR_COLOR
 from tests.e2e.conftest import World, final
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2

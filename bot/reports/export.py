@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.db.engine import Database
 from bot.db.models import Group, GuildRecord
-from bot.report_charts import render_chart
+from bot.reports.charts import render_chart
 from bot.services.reports import compute_report, report_csv
 from bot.services.research import research_csv, research_rows
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import discord
 
+from bot.discord.rendering import render_message
 from bot.errors import NotFound
 from bot.messaging import OutgoingMessage
-from bot.rendering import render_message
 from bot.services.homes import BotLacksPermission
 
 

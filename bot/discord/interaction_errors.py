@@ -9,8 +9,8 @@ import discord
 import sqlalchemy.exc
 from discord import app_commands
 
+from bot.discord.interaction_deadline import answering
 from bot.errors import DomainError
-from bot.interaction_deadline import answering
 
 log = logging.getLogger(__name__)
 

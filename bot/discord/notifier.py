@@ -7,10 +7,10 @@ import discord
 
 from bot.db.engine import Database
 from bot.db.models import DmChannel
+from bot.discord.rendering import render_message
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
 from bot.messaging.pacing import Pacer
 from bot.messaging.ports import DeliveryError
-from bot.rendering import render_message
 
 # Discord's JSON error codes that no retry will fix.
 _CANNOT_DM = 50007

@@ -1,0 +1,21 @@
+"""Everything in the runtime that speaks discord.py, apart from the bot itself (``bot/app.py``).
+
+The services reach Discord only through small ports (``typing.Protocol``); this package holds
+their discord.py implementations, which ``bot/runtime.py`` wires in:
+
+- ``notifier.py``: ``Notifier`` (``bot.messaging.ports``): DMs and channel posts from the outbox.
+- ``homes.py``: ``GroupHomes`` (``bot.services.homes``): a group's private channel and its access.
+- ``discussions.py``: ``DiscussionSpaces`` (``bot.services.discussions``): discussion threads.
+- ``meetings.py``: ``MeetingCalendar`` (``bot.services.meeting_calendar``): scheduled events.
+- ``moderation.py``: ``ModerationActions`` (``bot.services.moderation``): locks, slowmode, timeouts.
+- ``members.py``: ``MemberDirectory`` (``bot.services.departures``): who is still in a server.
+
+and the glue that every interaction goes through:
+
+- ``rendering.py``: plain ``OutgoingMessage``/``Card`` descriptions as embeds and views.
+- ``interaction_deadline.py``: the safety net that defers a command before Discord's 3 seconds.
+- ``interaction_errors.py``: any error as a short private reply, logged with an error id.
+
+Inside this package ``import discord`` is the discord.py library (imports are absolute); our own
+modules are always named in full, ``bot.discord.…``.
+"""
