@@ -75,7 +75,9 @@ def server(fake: FakeDiscord) -> Server:
 
 
 @pytest.fixture
-async def bot(fake: FakeDiscord, server: Server, database_url: str, clock: FakeClock) -> AsyncIterator[BotRunner]:
+async def bot(
+    fake: FakeDiscord, server: Server, database_url: str, clock: FakeClock
+) -> AsyncIterator[BotRunner]:
     """The bot, run as `mentorbot run` runs it, with the test's clock."""
     async with running_bot(fake, settings_for(fake, database_url), clock) as runner:
         yield runner

@@ -59,7 +59,9 @@ def _button(message: dict[str, Any], label: str) -> str:
         if c.get("type") == 2 and c.get("label") == label and c.get("custom_id")
     ]
     if not found:
-        raise AssertionError(f"no button {label!r} in a message showing {labels(message)}:\n{text_of(message)}")
+        raise AssertionError(
+            f"no button {label!r} in a message showing {labels(message)}:\n{text_of(message)}"
+        )
     return found[0]
 
 

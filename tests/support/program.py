@@ -45,7 +45,9 @@ async def agree(person: Person, group: Group | str) -> Answer:
     return answer
 
 
-async def add_member(by: Person, group: Group | str, person: Person, role: str, *, agreed: bool = True) -> None:
+async def add_member(
+    by: Person, group: Group | str, person: Person, role: str, *, agreed: bool = True
+) -> None:
     """Add someone with ``/group add``; unless ``agreed=False`` they then agree to the ground rules."""
     name = group.name if isinstance(group, Group) else group
     answer = await by.run("group add", group=Typed(name), user=person, role=role)
