@@ -8,7 +8,9 @@ a form by its labels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.fake_discord import FakeChannel, FakeDiscord, FakeGuild, FakeUser, InteractionReply, P
@@ -28,6 +30,11 @@ def text_of(message: dict[str, Any] | None) -> str:
         parts.append((embed.get("footer") or {}).get("text", ""))
     parts += [c.get("content") or "" for c in components_of(message) if c.get("type") == 10]
     return "\n".join(part for part in parts if part)
+
+
+def moments(text: str) -> list[datetime]:
+    """Return the moments a text shows with Discord's ``<t:…>`` markup (each reader sees their clock)."""
+    return [datetime.fromtimestamp(int(seconds), UTC) for seconds in re.findall(r"<t:(\d+)(?::\w)?>", text)]
 
 
 def components_of(message: dict[str, Any]) -> Iterator[dict[str, Any]]:
