@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import aiohttp
 import discord
+from sqlalchemy import update
 
 from bot.db.engine import Database
 from bot.db.models import DmChannel
+from bot.db.upsert import insert_ignore
 from bot.discord.rendering import render_message
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
 from bot.messaging.pacing import Pacer
@@ -91,7 +93,13 @@ class DiscordNotifier:
         data = await self._client.http.start_private_message(target.id)
         channel_id = int(data["id"])
         async with self._db.transaction() as session:
-            await session.merge(DmChannel(user_id=target.id, channel_id=channel_id))
+            # Two sends to one person can open the DM at once: the second must not fail on the
+            # first one's row (a merge reads, then inserts: on PostgreSQL both insert).
+            row = {"user_id": target.id, "channel_id": channel_id}
+            if not await insert_ignore(session, DmChannel.__table__, row):
+                await session.execute(
+                    update(DmChannel).where(DmChannel.user_id == target.id).values(channel_id=channel_id)
+                )
         return channel_id
 
     async def _forget_dm_channel(self, user_id: int) -> None:

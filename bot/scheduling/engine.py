@@ -98,7 +98,7 @@ class SchedulingEngine:
         self._finished: Counter[str] = Counter()
         self._running: set[str] = set()
         self._again: set[str] = set()
-        self._ran = asyncio.Condition()
+        self._ran = asyncio.Event()  # set whenever a run ends
         self._stopping = False
         # UTC explicitly: the default is the host's zone. Each trigger carries its own zone.
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -142,8 +142,7 @@ class SchedulingEngine:
             return
         self._stopping = True
         self._scheduler.pause()
-        async with self._ran:
-            self._ran.notify_all()  # nothing runs any more: whoever waits in wake_all stops waiting
+        self._ran.set()  # nothing runs any more: whoever waits in wake_all stops waiting
         pending = self._inflight - {asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=grace)
@@ -221,8 +220,11 @@ class SchedulingEngine:
             live = {job.id for job in self._scheduler.get_jobs()}
             return all(self._finished[job_id] > mark for job_id, mark in marks.items() if job_id in live)
 
-        async with self._ran:
-            await self._ran.wait_for(all_ran)
+        while True:
+            self._ran.clear()
+            if all_ran():
+                return
+            await self._ran.wait()
 
     # -- running --------------------------------------------------------------------------
 
@@ -330,18 +332,23 @@ class SchedulingEngine:
                 with background_work():  # members' commands write before scheduled work
                     return await run(*args)
             finally:
-                self._running.discard(job_id)
                 self._inflight.discard(task)  # type: ignore[arg-type]
-                if job_id in self._again and task is not None:
-                    self._again.discard(job_id)
-                    # After APScheduler's own done callback has counted this run as finished:
-                    # a wake-up before that would be dropped as a second instance.
-                    task.add_done_callback(lambda _: self._wake(job_id))
-                self._finished[job_id] += 1
-                async with self._ran:
-                    self._ran.notify_all()
+                if task is None:
+                    self._ended(job_id)
+                else:
+                    # The run ends for APScheduler only in its own done callback (registered
+                    # first, so run first): a wake-up before that would be dropped.
+                    task.add_done_callback(lambda _: self._ended(job_id))
 
         return wrapper
+
+    def _ended(self, job_id: str) -> None:
+        self._running.discard(job_id)
+        self._finished[job_id] += 1
+        if job_id in self._again:
+            self._again.discard(job_id)
+            self._wake(job_id)
+        self._ran.set()
 
 
 def _logged(name: str, run: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:

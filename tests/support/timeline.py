@@ -9,6 +9,7 @@ Nothing waits a fixed time.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from bot.runtime import BotRunner
@@ -17,6 +18,8 @@ from tests.support.clock import FakeClock
 
 # A bot that keeps sending pass after pass is stuck in a loop: say so instead of hanging.
 MAX_PASSES = 12
+# A pass bounded only to fail clearly instead of hanging (a job stuck on a lock, say).
+PASS_LIMIT = 60.0
 
 
 class Timeline:
@@ -37,7 +40,10 @@ class Timeline:
         scheduler = self.runner.services.scheduler
         for passes in range(1, MAX_PASSES + 1):
             before = self._changes()
-            await scheduler.wake_all()
+            try:
+                await asyncio.wait_for(scheduler.wake_all(), PASS_LIMIT)
+            except TimeoutError:
+                raise AssertionError(f"the scheduled jobs did not all run within {PASS_LIMIT} s") from None
             # Two passes at least: a sweep may queue a message just after the outbox looked.
             if passes >= 2 and self._changes() == before:
                 return

@@ -232,3 +232,22 @@ async def test_wake_all_runs_what_the_moved_clock_made_due_and_waits_for_it(db, 
     finally:
         await engine.shutdown()
     await engine.wake_all()  # stopped: returns at once
+
+
+async def test_wake_all_right_after_a_run_ended_never_waits_for_the_next_interval(db, clock):
+    # A run has ended for the engine a moment before APScheduler counts it as ended: a wake-up in
+    # between would be dropped as a second instance and wait a whole interval (an hour here).
+    engine = make_engine(db, clock, Source(), Recorder())
+    runs = []
+
+    async def sweep():
+        runs.append(1)
+
+    engine.add_periodic("sweep", 3600, sweep)
+    await engine.start()
+    try:
+        for _ in range(10):
+            await asyncio.wait_for(engine.wake_all(), 10)
+        assert len(runs) >= 10
+    finally:
+        await engine.shutdown()
