@@ -33,3 +33,17 @@ class Conflict(DomainError):
     """The action clashes with the current state (already exists, already done)."""
 
     title = "Already done"
+
+
+class Unavailable(Exception):
+    """Discord cannot be reached, or has not sent the server yet: nothing changed, try again soon.
+
+    Deliberately not a :class:`DomainError`: scheduled work that meets it tries again at its next
+    run instead of recording a failure or telling anyone that something is gone.
+    """
+
+    title = "Just a moment"
+
+    def __init__(self, message: str = "I can't reach Discord for this right now.") -> None:
+        super().__init__(message)
+        self.message = message

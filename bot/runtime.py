@@ -83,6 +83,14 @@ class BotRunner:
             services.outbox.on_outcome("modnote:", services.moderation.on_note_outcome)
             services.outbox.on_outcome("", services.delivery_problems.on_outcome)  # every channel post
             services.outbox.on_outcome("", services.departures.on_outcome)  # every refused DM
+            # Messages planned for later (a reminder's time, a member's daytime) go only if still wanted.
+            for prefix, still_wanted in (
+                ("meeting-remind:", services.meetings.reminders_still_wanted),
+                ("rescue:", services.rescue.still_wanted),
+                ("round-nudge:", services.discussion_rounds.nudges_still_wanted),
+                ("goal-nudge:", services.goal_nudges.nudges_still_wanted),
+            ):
+                services.outbox.send_only_if_wanted(prefix, still_wanted)
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )

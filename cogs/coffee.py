@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.services.coffee import EVERY_WEEKS_MAX, PAUSE_WEEKS_MAX, MemberStatus, ProgramView
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 from cogs._ui import (
     SUCCESS_COLOR,
     WEEKDAY_CHOICES,

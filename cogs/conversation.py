@@ -10,7 +10,7 @@ from bot.app import MentorBot
 from bot.domain.conversation import EVERY_DAYS_MAX
 from bot.domain.timezones import format_minutes
 from bot.services.conversation_prompts import PromptScheduleView
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 from cogs._prompts import PromptModal, conversation_prompt_choices, library_embed
 from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply, timestamp
 

@@ -11,8 +11,8 @@ from discord.ext import commands
 from bot.app import MentorBot
 from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX
 from bot.errors import Invalid
-from bot.services.discussion_schedules import EVERY_WEEKS_MAX, Rituals
 from bot.services.discussions import ANONYMOUS_MAX
+from bot.services.discussions.schedules import EVERY_WEEKS_MAX, Rituals
 from cogs._prompts import PromptModal, discussion_prompt_choices, library_embed
 from cogs._ui import (
     SUCCESS_COLOR,

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import MentorBot
 from bot.errors import Invalid
 from bot.services.actors import Actor
-from bot.services.goals import GoalService, GoalView
+from bot.services.goals import GoalIsPrivate, GoalService, GoalView
 from cogs._ui import (
     SUCCESS_COLOR,
     ReportingItem,
@@ -79,6 +79,41 @@ class CheerButton(
             embed=card("Cheer sent 👏", f"<@{goal.owner_id}> will see it.", color=SUCCESS_COLOR),
             ephemeral=True,
         )
+
+
+class ShowToPartnerButton(
+    ReportingItem,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"goal:show-partner:(?P<goal>\d+):(?P<partner>\d+)",
+):
+    """The owner's choice, after a partner was refused on a private goal: show it to partners, add them."""
+
+    def __init__(self, goal_id: int, partner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Show it to my partners and add them",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"goal:show-partner:{goal_id}:{partner_id}",
+            )
+        )
+        self.goal_id, self.partner_id = goal_id, partner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ShowToPartnerButton:
+        """Rebuild from the button's id."""
+        return cls(int(match["goal"]), int(match["partner"]))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Make the goal visible to partners, name the partner, and show the goal."""
+        bot: MentorBot = interaction.client  # type: ignore[assignment]
+        assert interaction.guild_id is not None
+        owner, goal_ref = actor(interaction), str(self.goal_id)
+        view = await bot.services.goals.add_partner(
+            interaction.guild_id, owner, goal_ref, self.partner_id, show_to_partners=True
+        )
+        await reply(interaction, goal_embed(view))
 
 
 class ProgressModal(ReportingModal, title="Update your goal"):
@@ -313,7 +348,14 @@ class GoalsCog(
         """Name an accountability partner from the goal's group."""
         assert interaction.guild_id is not None
         member = server_member(user)
-        view = await self.goals.add_partner(interaction.guild_id, actor(interaction), goal, member.id)
+        try:
+            view = await self.goals.add_partner(interaction.guild_id, actor(interaction), goal, member.id)
+        except GoalIsPrivate as refused:
+            choice = discord.ui.View(timeout=None)
+            choice.add_item(ShowToPartnerButton(refused.goal_id, refused.partner_id))
+            choice.stop()  # the click is handled by the persistent ShowToPartnerButton
+            await reply(interaction, card(refused.title, refused.message), view=choice)
+            return
         await reply(interaction, goal_embed(view))
 
     @app_commands.command(name="cheer", description="Cheer a goal you're a partner on, with a short note")
@@ -388,5 +430,5 @@ class GoalsCog(
 
 async def setup(bot: MentorBot) -> None:
     """Load the cog and its persistent buttons."""
-    bot.add_dynamic_items(CheerButton, NudgeButton)
+    bot.add_dynamic_items(CheerButton, NudgeButton, ShowToPartnerButton)
     await bot.add_cog(GoalsCog(bot))

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.groups import KIND_LABELS, NAME_MAX, Seat, missing_for_complete
-from bot.services.goal_nudges import WEEKDAYS
+from bot.services.goals.nudges import WEEKDAYS
 from bot.services.groups import GroupService, GroupView
 from cogs._ui import (
     SUCCESS_COLOR,

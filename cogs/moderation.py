@@ -335,7 +335,7 @@ class ModerationCog(
             interaction,
             card(
                 "Paused",
-                f"{user.mention} has no access and no check-ins until restored.",
+                f"{user.mention} has no access, no check-ins and no meeting reminders until restored.",
                 color=SUCCESS_COLOR,
             ),
         )

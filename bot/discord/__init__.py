@@ -4,11 +4,15 @@ The services reach Discord only through small ports (``typing.Protocol``); this 
 their discord.py implementations, which ``bot/runtime.py`` wires in:
 
 - ``notifier.py``: ``Notifier`` (``bot.messaging.ports``): DMs and channel posts from the outbox.
-- ``homes.py``: ``GroupHomes`` (``bot.services.homes``): a group's private channel and its access.
-- ``discussions.py``: ``DiscussionSpaces`` (``bot.services.discussions``): discussion threads.
-- ``meetings.py``: ``MeetingCalendar`` (``bot.services.meeting_calendar``): scheduled events.
+- ``homes.py``: ``GroupHomes`` (``bot.services.groups.homes``): a group's private channel and its access.
+- ``discussions.py``: ``DiscussionSpaces`` (``bot.services.discussions.service``): discussion threads.
+- ``meetings.py``: ``MeetingCalendar`` (``bot.services.meetings.calendar``): scheduled events.
 - ``moderation.py``: ``ModerationActions`` (``bot.services.moderation``): locks, slowmode, timeouts.
 - ``members.py``: ``MemberDirectory`` (``bot.services.departures``): who is still in a server.
+
+Each port finds servers and channels through ``lookup.py``: it waits until the gateway has sent
+the servers (the scheduler starts before that), fetches what is not cached, and takes a channel
+for gone only on Discord's own word (404 Unknown Channel/Message, or 403).
 
 and the glue that every interaction goes through:
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import discord
 
+from bot.discord import lookup
 from bot.discord.rendering import render_message
 from bot.errors import NotFound
 from bot.messaging import OutgoingMessage
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 
 
 class DiscordDiscussionSpaces:
@@ -31,7 +32,7 @@ class DiscordDiscussionSpaces:
         A group's discussion is a public thread (the home is private, so only members see it); a
         coffee pair meets in a private thread of a shared channel.
         """
-        channel = self._channel(guild_id, channel_id)
+        channel = await self._channel(guild_id, channel_id)
         if not isinstance(channel, discord.TextChannel):
             raise NotFound(
                 "That channel no longer exists; a coordinator can choose another "
@@ -58,7 +59,7 @@ class DiscordDiscussionSpaces:
 
     async def close_thread(self, guild_id: int, thread_id: int, closing: OutgoingMessage) -> None:
         """Post the closing note, then archive and lock."""
-        thread = self._channel(guild_id, thread_id)
+        thread = await self._channel(guild_id, thread_id)
         if not isinstance(thread, discord.Thread):
             raise NotFound("That discussion thread no longer exists.")
         if not thread.permissions_for(thread.guild.me).manage_threads:
@@ -69,16 +70,15 @@ class DiscordDiscussionSpaces:
 
     async def post(self, guild_id: int, channel_id: int, message: OutgoingMessage) -> None:
         """Post a message now."""
-        channel = self._channel(guild_id, channel_id)
+        channel = await self._channel(guild_id, channel_id)
         content, embeds, view = render_message(message)
         try:
             await channel.send(content=content, embeds=embeds, view=view)  # type: ignore[union-attr]
         except discord.Forbidden:
             raise BotLacksPermission("Send Messages", f"in {channel.mention}") from None  # type: ignore[union-attr]
 
-    def _channel(self, guild_id: int, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
-        guild = self._client.get_guild(guild_id)
-        channel = guild.get_channel_or_thread(channel_id) if guild else None
+    async def _channel(self, guild_id: int, channel_id: int) -> lookup.Place:
+        channel = await lookup.place(await lookup.server(self._client, guild_id), channel_id)
         if channel is None:
             raise NotFound("That channel or thread no longer exists (or I can't see it).")
         return channel

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 
 import discord
 
+from bot.discord import lookup
 from bot.errors import Invalid, NotFound
-from bot.services.homes import BotLacksPermission, Home, HomeGone
+from bot.services.groups.homes import BotLacksPermission, Home, HomeGone
 
 MEMBER_ACCESS = discord.PermissionOverwrite(view_channel=True, send_messages=True, read_message_history=True)
 BOT_ACCESS = discord.PermissionOverwrite(
@@ -42,7 +43,7 @@ class DiscordGroupHomes:
         self, guild_id: int, name: str, category_id: int | None, member_ids: Iterable[int]
     ) -> Home:
         """Create a private text channel that only the members and the bot can see."""
-        guild = self._guild(guild_id)
+        guild = await lookup.server(self._client, guild_id)
         category = None
         if category_id is not None:
             category = guild.get_channel(category_id)
@@ -59,7 +60,7 @@ class DiscordGroupHomes:
             guild.me: BOT_ACCESS,
         }
         for user_id in member_ids:
-            overwrites[await self._member(guild, user_id)] = MEMBER_ACCESS
+            overwrites[await lookup.member(guild, user_id)] = MEMBER_ACCESS
         try:
             channel = await guild.create_text_channel(
                 channel_name(name),
@@ -74,8 +75,8 @@ class DiscordGroupHomes:
 
     async def link_home(self, guild_id: int, channel_id: int) -> Home:
         """Check that an existing channel or thread can be a group's home."""
-        guild = self._guild(guild_id)
-        channel = guild.get_channel_or_thread(channel_id)
+        guild = await lookup.server(self._client, guild_id)
+        channel = await lookup.place(guild, channel_id)
         if channel is None:
             raise NotFound(
                 "I can't see that channel. Pick a text channel or thread of this server that I can view."
@@ -92,8 +93,8 @@ class DiscordGroupHomes:
 
     async def grant(self, guild_id: int, home: Home, user_id: int) -> None:
         """Let a member see and talk in the home."""
-        guild = self._guild(guild_id)
-        member = await self._member(guild, user_id)
+        guild = await lookup.server(self._client, guild_id)
+        member = await lookup.member(guild, user_id)
         channel = await self._home_channel(guild, home)
         try:
             if isinstance(channel, discord.Thread):
@@ -111,11 +112,11 @@ class DiscordGroupHomes:
 
     async def revoke(self, guild_id: int, home: Home, user_id: int) -> None:
         """Take a member's access to the home away (they may already have left the server)."""
-        guild = self._guild(guild_id)
         try:
+            guild = await lookup.server(self._client, guild_id)
             channel = await self._home_channel(guild, home)
-        except HomeGone:
-            return  # nothing left to protect
+        except (HomeGone, NotFound):
+            return  # nothing left to protect (the channel, or the bot's place in the server, is gone)
         try:
             if isinstance(channel, discord.Thread):
                 await channel.remove_user(discord.Object(user_id))
@@ -139,28 +140,14 @@ class DiscordGroupHomes:
         with contextlib.suppress(discord.HTTPException):
             await self._client.http.delete_channel(home.channel_id, reason="undo a group creation")
 
-    def _guild(self, guild_id: int) -> discord.Guild:
-        guild = self._client.get_guild(guild_id)
-        if guild is None:
-            raise NotFound("I'm not connected to this server right now; try again in a minute.")
-        return guild
-
-    async def _member(self, guild: discord.Guild, user_id: int) -> discord.Member:
-        try:
-            return guild.get_member(user_id) or await guild.fetch_member(user_id)
-        except discord.NotFound:
-            raise Invalid(f"<@{user_id}> is not a member of this server.") from None
 
     async def _home_channel(self, guild: discord.Guild, home: Home) -> discord.TextChannel | discord.Thread:
-        channel = guild.get_channel_or_thread(home.channel_id)
+        channel = await lookup.place(guild, home.channel_id)
         if channel is None:
-            try:
-                channel = await guild.fetch_channel(home.channel_id)
-            except (discord.NotFound, discord.Forbidden):
-                raise HomeGone(
-                    "This group's channel was deleted or hidden from me. "
-                    "A coordinator can give the group a new home with `/group home`."
-                ) from None
+            raise HomeGone(
+                "This group's channel was deleted or hidden from me. "
+                "A coordinator can give the group a new home with `/group home`."
+            )
         return channel  # type: ignore[return-value]
 
 

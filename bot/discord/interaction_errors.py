@@ -10,7 +10,7 @@ import sqlalchemy.exc
 from discord import app_commands
 
 from bot.discord.interaction_deadline import answering
-from bot.errors import DomainError
+from bot.errors import DomainError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def describe(error: BaseException) -> tuple[str, str, bool]:
     original = getattr(error, "original", None) or error
     if isinstance(original, DomainError):
         return original.title, original.message, False
+    if isinstance(original, Unavailable):
+        return original.title, f"{original.message} Nothing was changed; please try again in a moment.", False
     if isinstance(error, app_commands.NoPrivateMessage):
         return "Server only", "This command works inside a server, not in DMs.", False
     if isinstance(error, app_commands.MissingPermissions):

@@ -6,9 +6,10 @@ import logging
 
 import discord
 
+from bot.discord import lookup
 from bot.errors import Invalid, NotFound
-from bot.services.homes import BotLacksPermission
-from bot.services.meeting_calendar import EventRequest
+from bot.services.groups.homes import BotLacksPermission
+from bot.services.meetings.calendar import EventRequest
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,7 @@ class DiscordMeetingCalendar:
 
     async def create_event(self, request: EventRequest) -> int:
         """Create the event (or return the one already made for this meeting)."""
-        guild = self._client.get_guild(request.guild_id)
-        if guild is None:
-            raise NotFound("I'm no longer in that server.")
+        guild = await lookup.server(self._client, request.guild_id)
         try:
             existing = await guild.fetch_scheduled_events()
         except discord.Forbidden:
@@ -88,9 +87,10 @@ class DiscordMeetingCalendar:
 
     async def cancel_event(self, guild_id: int, event_id: int) -> None:
         """Cancel the event (end it if it has started); an event already gone is fine."""
-        guild = self._client.get_guild(guild_id)
-        if guild is None:
-            return
+        try:
+            guild = await lookup.server(self._client, guild_id)
+        except NotFound:
+            return  # the bot left the server: its events went with it
         try:
             event = await guild.fetch_scheduled_event(event_id)
             if event.status is discord.EventStatus.scheduled:

@@ -6,8 +6,9 @@ from datetime import datetime
 
 import discord
 
-from bot.errors import Invalid, NotFound
-from bot.services.homes import BotLacksPermission
+from bot.discord import lookup
+from bot.errors import NotFound, Unavailable
+from bot.services.groups.homes import BotLacksPermission
 
 
 class DiscordModeration:
@@ -35,13 +36,10 @@ class DiscordModeration:
 
     async def timeout(self, guild_id: int, user_id: int, until: datetime | None, reason: str) -> None:
         """Time a member out, or lift it."""
-        guild = self._guild(guild_id)
+        guild = await lookup.server(self._client, guild_id)
         if not guild.me.guild_permissions.moderate_members:
             raise BotLacksPermission("Moderate Members", "in this server")
-        try:
-            member = guild.get_member(user_id) or await guild.fetch_member(user_id)
-        except discord.NotFound:
-            raise Invalid(f"<@{user_id}> is not a member of this server.") from None
+        member = await lookup.member(guild, user_id)
         try:
             await member.edit(timed_out_until=until, reason=reason)
         except discord.Forbidden:
@@ -55,25 +53,17 @@ class DiscordModeration:
         self._require(channel, "manage_messages", "Manage Messages")
         try:
             message = await channel.fetch_message(message_id)  # type: ignore[union-attr]
-        except discord.NotFound:
+        except discord.NotFound as error:
+            if error.code != lookup.UNKNOWN_MESSAGE:
+                raise Unavailable() from None
             raise NotFound("That message no longer exists.") from None
         await self._call(message.delete(), "Manage Messages", channel)
         return message.author.id
 
-    def _guild(self, guild_id: int) -> discord.Guild:
-        guild = self._client.get_guild(guild_id)
-        if guild is None:
-            raise NotFound("I'm not connected to this server right now; try again in a minute.")
-        return guild
-
-    async def _channel(self, guild_id: int, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
-        guild = self._guild(guild_id)
-        channel = guild.get_channel_or_thread(channel_id)
+    async def _channel(self, guild_id: int, channel_id: int) -> lookup.Place:
+        channel = await lookup.place(await lookup.server(self._client, guild_id), channel_id)
         if channel is None:
-            try:
-                channel = await guild.fetch_channel(channel_id)
-            except (discord.NotFound, discord.Forbidden):
-                raise NotFound("That channel or thread no longer exists (or I can't see it).") from None
+            raise NotFound("That channel or thread no longer exists (or I can't see it).")
         return channel
 
     def _require(

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from bot.db.engine import Database
 from bot.db.models import DmChannel
 from bot.db.upsert import insert_ignore
+from bot.discord import lookup
 from bot.discord.rendering import render_message
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
 from bot.messaging.pacing import Pacer
@@ -18,7 +19,8 @@ from bot.messaging.ports import DeliveryError
 _CANNOT_DM = 50007
 _MISSING_ACCESS = 50001
 _MISSING_PERMISSIONS = 50013
-_UNKNOWN_CHANNEL = 10003
+# Only Discord's own 404s mean a channel, message or account is gone; another 404 is retried.
+_GONE = lookup.GONE | {lookup.UNKNOWN_USER}
 
 
 class DiscordNotifier:
@@ -49,7 +51,9 @@ class DiscordNotifier:
             if exc.code == _CANNOT_DM:
                 raise RecipientUnreachable("dm_closed") from None
             raise RecipientUnreachable("missing_permissions") from None
-        except discord.NotFound:
+        except discord.NotFound as exc:
+            if exc.code not in _GONE:  # not Discord's word that the channel is gone (a proxy, a route)
+                raise DeliveryError(f"not_found_{exc.code}") from None
             if target.kind == "dm":
                 await self._forget_dm_channel(target.id)
             raise RecipientUnreachable("channel_missing") from None
@@ -71,8 +75,10 @@ class DiscordNotifier:
         await self._paced()
         try:
             await self._client.http.delete_message(channel_id, message_id)
-        except discord.NotFound:
-            return
+        except discord.NotFound as exc:
+            if exc.code in _GONE:
+                return
+            raise DeliveryError(f"not_found_{exc.code}") from None
         except discord.Forbidden:
             raise RecipientUnreachable("missing_permissions") from None
         except discord.HTTPException:

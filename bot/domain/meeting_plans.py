@@ -83,11 +83,11 @@ def suggest_slots(
 ) -> tuple[datetime, ...]:
     """Return up to ``count`` good times over the ``days`` after tomorrow's start, in time order.
 
-    Every half hour is ranked as if everyone could come, so the least inconvenient hours for the
-    group win, with the fairness weighting of :func:`rank_slots` (whoever carried awkward hours
-    before is spared). The picks are spread out: never two within three hours, at most two on
-    one day of ``zone``'s calendar, and an hour that is the middle of the night for someone is
-    only offered when nothing better is left.
+    Every half hour is ranked as if everyone could come: the hours awkward for the fewest members
+    first, then the least inconvenient for the group with the fairness weighting of
+    :func:`rank_slots` (whoever carried awkward hours before is spared). Among hours awkward for as
+    few, one that is the middle of the night for someone comes last. The picks are spread out:
+    never two within three hours, and at most two on one day of ``zone``'s calendar.
     """
     if not clocks:
         raise Invalid("The group has nobody to meet yet.")
@@ -96,21 +96,21 @@ def suggest_slots(
     start = _ceil(_utc(now) + SUGGEST_FROM, STEP)
     candidates = [start + i * STEP for i in range(int(timedelta(days=days) / STEP))]
     everyone = {member: candidates for member in clocks}
-    ranked = rank_slots(candidates, everyone, clocks, burden)
+    ranked = sorted(  # stable: the ranking's order stands within each tier
+        rank_slots(candidates, everyone, clocks, burden),
+        key=lambda slot: (len(slot.awkward), any(score >= NIGHT for score in slot.inconvenience.values())),
+    )
     tz = ZoneInfo(zone)
     picked: list[RankedSlot] = []
-    for nights_allowed in (False, True):
-        for slot in ranked:
-            if len(picked) >= count:
-                break
-            if not nights_allowed and any(score >= NIGHT for score in slot.inconvenience.values()):
-                continue
-            day = slot.at.astimezone(tz).date()
-            if any(abs(slot.at - p.at) < SPACING for p in picked):
-                continue
-            if sum(p.at.astimezone(tz).date() == day for p in picked) >= PER_DAY:
-                continue
-            picked.append(slot)
+    for slot in ranked:
+        if len(picked) >= count:
+            break
+        day = slot.at.astimezone(tz).date()
+        if any(abs(slot.at - p.at) < SPACING for p in picked):
+            continue
+        if sum(p.at.astimezone(tz).date() == day for p in picked) >= PER_DAY:
+            continue
+        picked.append(slot)
     return tuple(sorted(p.at for p in picked))
 
 

@@ -1,4 +1,4 @@
-"""Meetings across time zones: slots in each member's own time, ranked so the inconvenient hours rotate."""
+"""Meetings across time zones: slots in each member's own time, ranked so awkward hours are few and rotate."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ HOURLY_INCONVENIENCE: tuple[float, ...] = (
     5.0,  # 23:00
 )
 NIGHT = max(HOURLY_INCONVENIENCE)
+# From here on an hour is awkward (20:00 and later, 06:00 and earlier, quiet hours): the members it falls
+# on are named, and a time awkward for fewer members always ranks before one awkward for more.
+AWKWARD = 3.0
 # A weekend hour costs family or rest time even in the daytime; never more than the night, though.
 WEEKEND_EXTRA = 2.0
 # How much more a member's inconvenience weighs per night meeting's worth of burden they carry beyond the
@@ -58,6 +61,11 @@ class RankedSlot:
     absent: tuple[int, ...]  # invited members who did not mark it, by user id
     cost: float  # fairness-weighted inconvenience, summed over the attendees
     inconvenience: Mapping[int, float]  # each attendee's own score, unweighted
+
+    @property
+    def awkward(self) -> tuple[int, ...]:
+        """Return the attendees for whom this is an awkward hour, by user id."""
+        return tuple(sorted(m for m, score in self.inconvenience.items() if score >= AWKWARD))
 
 
 def local_slots(slots: Sequence[datetime], zone: str) -> tuple[LocalSlot, ...]:
@@ -96,11 +104,13 @@ def rank_slots(
     *,
     fairness: float = FAIRNESS_WEIGHT,
 ) -> tuple[RankedSlot, ...]:
-    """Rank ``slots``: the most attendees first, then the least fairness-weighted inconvenience, then time."""
+    """Rank ``slots``: most attendees, then fewest at an awkward hour, then least weighted cost, then time."""
     # ``clocks`` names everyone invited; ``availability`` the slots each marked (unmarked: cannot come).
     # Each attendee's inconvenience is weighted by 1 + fairness x (their burden - the least burden among the
     # invited) / BURDEN_UNIT: whoever has carried more of the awkward hours than the others counts for more,
     # so the next awkward hour goes to someone else and the burden rotates. Equal burdens weigh everyone 1.
+    # The weighting decides *who* carries an awkward hour, never makes more members carry one: a time
+    # awkward for one member ranks before a time awkward for three, however the burden lies.
     if fairness < 0:
         raise ValueError(f"fairness must not be negative, got {fairness}")
     unknown = sorted(set(availability) - set(clocks))
@@ -125,7 +135,7 @@ def rank_slots(
                 inconvenience=scores,
             )
         )
-    return tuple(sorted(ranked, key=lambda r: (-len(r.attendees), r.cost, r.at)))
+    return tuple(sorted(ranked, key=lambda r: (-len(r.attendees), len(r.awkward), r.cost, r.at)))
 
 
 def record_burden(

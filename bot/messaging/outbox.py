@@ -64,6 +64,8 @@ class Outcome:
 
 
 OutcomeListener = Callable[[Outcome], Awaitable[None]]
+# Given the keys of messages about to be sent, return those still wanted.
+WantedCheck = Callable[[list[str]], Awaitable[set[str]]]
 
 
 def outbox_row(
@@ -154,11 +156,20 @@ class OutboxDispatcher:
         self._stale_after = stale_after
         self._lock = asyncio.Lock()
         self._listeners: list[tuple[str, OutcomeListener]] = []
+        self._checks: list[tuple[str, WantedCheck]] = []
         self._pruned_at: datetime | None = None
 
     def on_outcome(self, key_prefix: str, listener: OutcomeListener) -> None:
         """Tell ``listener`` how each message whose key starts with ``key_prefix`` ended."""
         self._listeners.append((key_prefix, listener))
+
+    def send_only_if_wanted(self, key_prefix: str, check: WantedCheck) -> None:
+        """Send messages whose key starts with ``key_prefix`` only if ``check`` still wants them.
+
+        ``check`` is asked just before sending; the others are cancelled unsent (a reminder for
+        someone who has left or been paused since it was planned). One call per claimed batch.
+        """
+        self._checks.append((key_prefix, check))
 
     async def dispatch_due(self) -> DispatchReport:
         """Send every message whose time has come; safe to call concurrently and repeatedly."""
@@ -169,13 +180,14 @@ class OutboxDispatcher:
         async with self._lock:
             counts = {"sent": 0, "failed": 0, "retrying": 0, "expired": 0}
             while True:
-                batch, blocked = await self._claim()
-                if not batch:
+                claimed, blocked = await self._claim()
+                if not claimed:
                     break
+                batch = await self._drop_unwanted(claimed)
                 outcomes = await asyncio.gather(*(self._dispatch(row, blocked) for row in batch))
                 for outcome in outcomes:
                     counts[outcome] += 1
-                if len(batch) < CLAIM_BATCH:
+                if len(claimed) < CLAIM_BATCH:
                     break
             return DispatchReport(**counts)
 
@@ -193,6 +205,24 @@ class OutboxDispatcher:
                 )
             )
             return result.rowcount or 0
+
+    async def _drop_unwanted(self, rows: list[OutboxMessage]) -> list[OutboxMessage]:
+        """Cancel the claimed messages a feature no longer wants sent; return the rest."""
+        unwanted: set[str] = set()
+        for prefix, check in self._checks:
+            keys = [row.dedupe_key for row in rows if row.dedupe_key.startswith(prefix)]
+            if keys:
+                unwanted |= set(keys) - await check(keys)
+        if not unwanted:
+            return rows
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([r.id for r in rows if r.dedupe_key in unwanted]))
+                .values(status="cancelled", failure="not_wanted")
+            )
+        log.info("outbox: %d messages no longer wanted, cancelled unsent", len(unwanted))
+        return [row for row in rows if row.dedupe_key not in unwanted]
 
     async def _claim(self) -> tuple[list[OutboxMessage], dict[tuple[int, int], str]]:
         now = self._clock.now()

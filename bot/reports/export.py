@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.db.engine import Database
 from bot.db.models import Group, GuildRecord
 from bot.reports.charts import render_chart
+from bot.services.privacy.research import research_csv, research_rows
 from bot.services.reports import compute_report, report_csv
-from bot.services.research import research_csv, research_rows
 
 
 class UnknownGuild(Exception):

@@ -13,23 +13,17 @@ from bot.messaging.outbox import OutboxDispatcher
 from bot.scheduling.engine import SchedulingEngine
 from bot.scheduling.shards import ShardScope
 from bot.services.activity import ActivityService
-from bot.services.checkin_answers import CheckinAnswerService
-from bot.services.checkins import CheckinService
-from bot.services.coffee import CoffeeService
-from bot.services.coffee_rounds import CoffeeRounds
+from bot.services.checkins import CheckinAnswerService, CheckinService
+from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
-from bot.services.discussion_rounds import DiscussionRounds
-from bot.services.discussion_schedules import DiscussionSchedules
-from bot.services.discussions import DiscussionService
-from bot.services.goal_nudges import GoalNudges
-from bot.services.goals import GoalService
+from bot.services.discussions import DiscussionRounds, DiscussionSchedules, DiscussionService
+from bot.services.goals import GoalNudges, GoalService
 from bot.services.groups import GroupService
 from bot.services.guilds import GuildService
 from bot.services.matching import MatchingService
-from bot.services.meeting_sweep import MeetingSweep
-from bot.services.meetings import MeetingService
+from bot.services.meetings import MeetingService, MeetingSweep
 from bot.services.moderation import ModerationService
 from bot.services.privacy import PrivacyService
 from bot.services.profiles import ProfileService
@@ -159,6 +153,7 @@ class Services:
                 scheduler,
                 quiet_days=settings.rescue.quiet_days,
                 step_days=settings.rescue.step_days,
+                settings=program,
             ),
         )
 

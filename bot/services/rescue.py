@@ -2,11 +2,14 @@
 
 The sources' formal pairs failed mostly for lack of time: a quiet group should be noticed
 early and kindly. Only activity times are used (messages in the home, check-in answers, goal
-updates), never content. Any sign of life resets the rescue.
+updates), never content. Any sign of life resets the rescue. Each DM arrives in its reader's
+daytime and outside their quiet hours, and never to a member paused in the group: paused at the
+sweep, they are left out; paused before their DM's moment, it is cancelled unsent.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,9 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Group, GroupMember
+from bot.domain.goals import Clock as MemberClock
+from bot.domain.goals import nudge_moment
 from bot.messaging import Button, Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue_rows, outbox_row
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.groups.queries import still_taking_part
+from bot.services.profiles import member_clocks
+from bot.services.settings import SettingsService
 
 SWEEP_EVERY = timedelta(hours=1)
 GROUP_SLICE = 50  # groups moved along in one unit of work
@@ -35,10 +43,12 @@ class GroupRescue:
         *,
         quiet_days: int = 21,
         step_days: int = 7,
+        settings: SettingsService | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._scheduler = scheduler
+        self._settings = settings or SettingsService(db)
         self._quiet = timedelta(days=quiet_days)
         self._step = timedelta(days=step_days)
         # Periodic, in slices of groups: a program where thousands of groups went quiet at once
@@ -77,10 +87,13 @@ class GroupRescue:
         members_of: dict[int, list[GroupMember]] = {}
         for member in await session.scalars(
             select(GroupMember).where(
-                GroupMember.group_id.in_([g.id for g in groups]), GroupMember.left_at.is_(None)
+                GroupMember.group_id.in_([g.id for g in groups]),
+                GroupMember.left_at.is_(None),
+                GroupMember.paused_at.is_(None),  # a member on a pause hears nothing of the group
             )
         ):
             members_of.setdefault(member.group_id, []).append(member)
+        clocks = await self._clocks(session, groups, members_of)
         rows: list[dict[str, object]] = []
         for group in groups:
             quiet_since = group.last_activity_at or group.created_at
@@ -90,28 +103,69 @@ class GroupRescue:
             days = (now - quiet_since).days
             stage = group.rescue_stage + 1
             if stage == 1:
-                nudge = _members_nudge(group, days)
-                rows += [_dm(group, member.user_id, stage, now, nudge) for member in members]
+                told = {member.user_id: _members_nudge(group, days) for member in members}
             elif stage == 2:
                 facilitators = [m.user_id for m in members if m.role == "facilitator"] or [group.created_by]
-                note = _facilitator_note(group, days)
-                rows += [_dm(group, user_id, stage, now, note) for user_id in facilitators]
+                told = dict.fromkeys(facilitators, _facilitator_note(group, days))
             else:
-                rows += [
-                    _dm(group, member.user_id, stage, now, _rematch_offer(group, member.role))
+                told = {
+                    member.user_id: _rematch_offer(group, member.role)
                     for member in members
                     if member.role in ("mentor", "mentee", "peer")
-                ]
+                }
+            for user_id, message in told.items():
+                at = nudge_moment(now, clocks.get((group.guild_id, user_id), MemberClock("UTC")))
+                rows.append(_dm(group, user_id, stage, now, message, at))
             group.rescue_stage, group.rescue_at = stage, now
         await enqueue_rows(session, rows)
 
+    async def still_wanted(self, keys: list[str]) -> set[str]:
+        """Return which rescue DMs (outbox keys) are still worth sending.
 
-def _dm(group: Group, user_id: int, stage: int, now: datetime, message: OutgoingMessage) -> dict[str, object]:
+        A DM waits for its reader's daytime. Meanwhile the group may have come back to life
+        (which starts the rescue over) or its member been paused or left: then it is not sent.
+        The facilitator's note may go to the coordinator who created the group, who is no member.
+        """
+        parsed = {key: tuple(int(part) for part in key.split(":")[1:4]) for key in keys}
+        members = {(group_id, user_id) for group_id, user_id, stage in parsed.values() if stage != 2}
+        async with self._db.reading() as session:
+            taking_part = await still_taking_part(session, members)
+            found = await session.execute(
+                select(Group.id, Group.rescue_stage).where(
+                    Group.id.in_({group_id for group_id, _, _ in parsed.values()})
+                )
+            )
+            stages = dict(found.all())
+        return {
+            key
+            for key, (group_id, user_id, stage) in parsed.items()
+            if stages.get(group_id, 0) >= stage and (stage == 2 or (group_id, user_id) in taking_part)
+        }
+
+    async def _clocks(
+        self, session: AsyncSession, groups: Sequence[Group], members_of: dict[int, list[GroupMember]]
+    ) -> dict[tuple[int, int], MemberClock]:
+        """Return the clock of everyone these groups' DMs may go to, by (server, member)."""
+        people: dict[int, set[int]] = {}
+        for group in groups:
+            people.setdefault(group.guild_id, set()).add(group.created_by)
+            people[group.guild_id].update(m.user_id for m in members_of.get(group.id, []))
+        clocks: dict[tuple[int, int], MemberClock] = {}
+        for guild_id, user_ids in people.items():
+            found = await member_clocks(session, self._settings, guild_id, sorted(user_ids))
+            clocks.update(((guild_id, user_id), clock) for user_id, clock in found.items())
+        return clocks
+
+
+def _dm(
+    group: Group, user_id: int, stage: int, now: datetime, message: OutgoingMessage, at: datetime
+) -> dict[str, object]:
     return outbox_row(
         key=f"rescue:{group.id}:{user_id}:{stage}:{now:%Y%m%d}",
         target=Target("dm", user_id),
         message=message,
         now=now,
+        not_before=at,
         guild_id=group.guild_id,
     )
 

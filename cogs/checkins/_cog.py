@@ -10,8 +10,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITY_LABELS
-from bot.services.checkin_answers import AnswerView
-from bot.services.checkins import ScheduleView
+from bot.services.checkins import AnswerView, ScheduleView
 from cogs._ui import (
     SUCCESS_COLOR,
     ReportingModal,

@@ -9,7 +9,7 @@ import discord
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITIES, VISIBILITY_LABELS
-from bot.services.checkin_answers import AnswerView, OpenCheckin
+from bot.services.checkins import AnswerView, OpenCheckin
 from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, timestamp
 
 SCALE = [discord.SelectOption(label=str(n), value=str(n)) for n in range(1, 6)]

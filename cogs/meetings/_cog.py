@@ -375,8 +375,9 @@ def ranking_embed(ranking: Ranking) -> discord.Embed:
     invited = len(ranking.invited)
     text = (
         f"**{ranking.meeting.title}**: {len(ranking.responded)} of {invited} members have answered. "
-        "Times are ranked by how many can come, then by how inconvenient the hour is for each, weighing "
-        "more for whoever carried awkward hours before. Only you see this."
+        "Times are ranked by how many can come, then by how few would meet at an awkward hour, then by how "
+        "inconvenient the hour is for each, weighing more for whoever carried awkward hours before. "
+        "Only you see this."
     )
     embed = card("📊 Poll results", text)
     for index, row in enumerate(ranking.rows[:10], start=1):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from bot.errors import NotAllowed
 from tests.e2e.conftest import World, button_id, final
+from tests.e2e.people import moments_in, set_clock, text_of
 from tests.e2e.test_foundation import embed_text
 
 
@@ -141,3 +144,57 @@ async def test_only_coordinators_set_up_coffee_and_members_need_it_set_up(fake, 
     assert "aren't set up" in embed_text(await final(early))
     refused = await fake.slash(world.alice, world.guild, "coffee setup", options={"channel": world.general})
     assert "coordinator" in embed_text(await final(refused)).lower()
+
+
+async def round_drawn(fake, world, bot, clock, channel) -> list:
+    """The next round's moment as `/coffee status` shows it comes; the minute's sweep draws the round."""
+    status = text_of(await final(await fake.slash(world.owner, world.guild, "coffee status")))
+    next_round = moments_in(status)[0]
+    clock.set(next_round)
+    assert await bot.services.coffee_rounds.run_due() == 1
+    await bot.services.outbox.dispatch_due()
+    return [t for t in world.guild.threads if t.parent_id == channel.id]
+
+
+async def test_an_intro_proposes_moments_inside_both_members_waking_hours(fake, world, bot, clock, coffee):
+    channel, _ = coffee
+    await set_clock(fake, world.guild, world.alice, "Europe/Berlin", "22:00-07:00")
+    await set_clock(fake, world.guild, world.bob, "America/Los_Angeles", "21:00-09:00")
+    for person in (world.alice, world.bob):
+        await final(await fake.slash(person, world.guild, "coffee join"))
+
+    [thread] = await round_drawn(fake, world, bot, clock, channel)
+    [intro] = fake.channel_messages(thread)
+    shown = text_of(intro)
+    assert "Times that suit you both" in shown
+    proposed = moments_in(shown.split("Times that suit you both", 1)[1].split("To start", 1)[0])
+    assert 2 <= len(proposed) <= 3
+    assert len({m.date() for m in proposed}) == len(proposed)  # on different days
+    for moment in proposed:
+        berlin = moment.astimezone(ZoneInfo("Europe/Berlin"))
+        los_angeles = moment.astimezone(ZoneInfo("America/Los_Angeles"))
+        assert 8 <= berlin.hour < 21 and 9 <= los_angeles.hour < 21, (berlin, los_angeles)
+        assert moment > clock.now()
+
+
+async def test_an_intro_says_plainly_when_no_moment_suits_both_and_offers_the_least_awkward(
+    fake, world, bot, clock, coffee
+):
+    channel, _ = coffee
+    await set_clock(fake, world.guild, world.alice, "Pacific/Auckland", "19:00-09:00")
+    await set_clock(fake, world.guild, world.bob, "Europe/Berlin", "18:00-09:00")
+    for person in (world.alice, world.bob):
+        await final(await fake.slash(person, world.guild, "coffee join"))
+
+    [thread] = await round_drawn(fake, world, bot, clock, channel)
+    [intro] = fake.channel_messages(thread)
+    shown = text_of(intro)
+    assert "Times that suit" not in shown
+    assert "No time suits everyone" in shown and "there is no moment inside everyone's waking hours" in shown
+    _, least_awkward = moments_in(shown.split("No time suits everyone", 1)[1])
+    auckland = least_awkward.astimezone(ZoneInfo("Pacific/Auckland"))
+    berlin = least_awkward.astimezone(ZoneInfo("Europe/Berlin"))
+    awake = [9 <= auckland.hour < 19, 9 <= berlin.hour < 18]
+    assert awake.count(True) == 1  # awkward for one of them, not both
+    awkward_one, awkward_local = (world.bob, berlin) if awake[0] else (world.alice, auckland)
+    assert f"{awkward_local:%H:%M} for <@{awkward_one.id}>" in shown

@@ -6,6 +6,7 @@ import pytest
 
 from bot.services.actors import Actor
 from tests.e2e.conftest import World, button_id, final
+from tests.e2e.people import create_group, join_group
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -207,3 +208,35 @@ async def test_weekly_wins_celebrate_shared_goals_and_never_show_private_ones(
     body = embed_text(wins[0])
     assert "Specific aims" in body and "Submit the R01" in body
     assert "Secret side project" not in body
+
+
+async def test_a_goal_seen_by_only_its_owner_gets_no_partner_until_she_shows_it_to_partners(
+    fake, world, bot, clock
+):
+    await create_group(fake, world.guild, world.owner, "Pair", "peer")
+    for person in (world.alice, world.bob):
+        await join_group(fake, world.guild, world.owner, "Pair", person, "peer")
+    await set_goal(fake, world, title="Leave my *toxic* lab", group="Pair")  # only you, by default
+    goal = await my_goal_id(fake, world, world.alice, "lab")
+
+    asked = await fake.slash(world.alice, world.guild, "goal partner", goal=goal, options={"user": world.bob})
+    refused = await final(asked)
+    assert asked.ephemeral
+    said = embed_text(refused)
+    assert "seen by only you" in said.lower() and "haven't told" in said
+    await bot.services.outbox.dispatch_due()
+    assert not any("lab" in embed_text(m) for m in fake.dm_messages(world.bob))  # not a word to Bob
+    shown = await final(await fake.slash(world.alice, world.guild, "goal show", goal=goal))
+    assert "Seen by only you" in embed_text(shown) and f"<@{world.bob.id}>" not in embed_text(shown)
+    listed = await fake.slash(world.bob, world.guild, "goal list", options={"member": world.alice})
+    assert "lab" not in embed_text(await final(listed))
+
+    chose = await fake.click(world.alice, refused, button_id(refused, "Show it to my partners and add them"))
+    chosen = embed_text(await final(chose))
+    assert "Seen by you and your partners" in chosen and f"<@{world.bob.id}>" in chosen
+
+    async def bob_told() -> bool:
+        await bot.services.outbox.dispatch_due()
+        return bool(dms_with(fake, world.bob, "accountability partner"))
+
+    await eventually(bob_told)

@@ -32,7 +32,7 @@ def dms_with(fake, user, text: str) -> list[dict]:
 
 
 async def test_a_quiet_pair_is_helped_step_by_step(fake, world, bot, pair, clock):
-    clock.advance(days=20)
+    clock.advance(days=20, hours=4)  # noon on their clocks (UTC): the DMs go out in their daytime
     await sweep(bot)
     assert dms_with(fake, world.alice, "misses you") == []
 

@@ -170,6 +170,10 @@ class GatewayHub:
         self.resumed_count = 0
         self.identified_count = 0
         self.close_codes: list[int | None] = []
+        # While True, a new session gets READY (its guilds unavailable) but no GUILD_CREATE until
+        # release_guilds(): the first seconds after a start, when discord.py's cache is still empty.
+        self.holding_guilds = False
+        self._held: list[tuple[Session, Connection, list[FakeGuild]]] = []
         self._changed = asyncio.Event()
 
     # ----------------------------------------------------------------- waiting helpers
@@ -414,6 +418,13 @@ class GatewayHub:
                 "_trace": ['["fake-discord",{"micros":0}]'],
             },
         )
+        if self.holding_guilds:
+            self._held.append((session, conn, guilds))
+        else:
+            self._send_guilds(session, conn, guilds)
+        self._notify()
+
+    def _send_guilds(self, session: Session, conn: Connection, guilds: list[FakeGuild]) -> None:
         for guild in guilds:
             session.dispatch("GUILD_CREATE", self.guild_create_payload(session, guild, initial=True))
 
@@ -423,7 +434,16 @@ class GatewayHub:
             self._notify()
 
         conn.after_flush(mark_ready)
+
+    def release_guilds(self) -> int:
+        """Send the GUILD_CREATEs held back; return how many sessions got them."""
+        self.holding_guilds = False
+        held, self._held = self._held, []
+        for session, conn, guilds in held:
+            if session.conn is conn:
+                self._send_guilds(session, conn, guilds)
         self._notify()
+        return len(held)
 
     def _resume(self, conn: Connection, data: dict[str, Any]) -> None:
         self.resume_payloads.append(copy.deepcopy(data))

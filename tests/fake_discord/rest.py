@@ -221,6 +221,9 @@ class RateLimitRule:
 
 #: What :class:`FaultRule` can answer instead of the real thing.
 FAULT_KINDS = ("429", "429-shared", "429-global", "500", "502", "503", "500-after", "502-after")
+# Asked for by name only: a 404 that is not Discord's word on the resource (no code, as a proxy or a
+# routing hiccup answers), which a client must not take for "Unknown Channel".
+OTHER_FAULT_KINDS = ("404",)
 
 # Discord's own 500 is JSON; a 502 comes from Cloudflare as an HTML page; a 503 is the load
 # balancer's plain text ("upstream connect error ..."). discord.py retries 500/502/504/524 itself.
@@ -238,6 +241,7 @@ class FaultRule:
     Each faulty call gets one of ``kinds`` (see :data:`FAULT_KINDS`): ``429`` (the route's
     bucket, scope user), ``429-shared`` (a shared resource's bucket, scope shared),
     ``429-global`` (the bot's global limit), ``500``/``502``/``503`` before anything happened,
+    ``404`` without Discord's code (only when asked for: :data:`OTHER_FAULT_KINDS`),
     and ``500-after``/``502-after``: the call took effect but its answer was lost on the way
     (Discord then answers an error although the message exists; a nonce makes the retry safe).
     Draws come from ``random.Random(seed)``: the n-th matching call always gets the same fate.
@@ -423,6 +427,8 @@ class RestServer:
             return self._429(rule.retry_after, global_=True, scope="global", template=template)
         if kind == "500":
             return Reply(500, {"message": "500: Internal Server Error", "code": 0})
+        if kind == "404":
+            return Reply(404, {"message": "404: Not Found", "code": 0})
         if kind == "502":
             return Reply(502, headers={"Content-Type": "text/html"}, text=_CLOUDFLARE_502)
         return Reply(503, headers={"Content-Type": "text/plain"}, text=_UPSTREAM_503)

@@ -18,7 +18,16 @@ from .driver import DriverMixin
 from .gateway import GatewayHub
 from .interactions import FakeInteraction
 from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE
-from .rest import FAULT_KINDS, ROUTES, FaultRule, HeldAnswers, RateLimitRule, RecordedRequest, RestServer
+from .rest import (
+    FAULT_KINDS,
+    OTHER_FAULT_KINDS,
+    ROUTES,
+    FaultRule,
+    HeldAnswers,
+    RateLimitRule,
+    RecordedRequest,
+    RestServer,
+)
 from .scheduled_events import FakeScheduledEvent
 from .state import (
     INTENT_GUILD_MEMBERS,
@@ -407,8 +416,9 @@ class FakeDiscord(DriverMixin):
         method = method.upper()
         if not any(r.method == method and r.template == route for r in ROUTES):
             raise ValueError(f"{method} {route} is not a route of the fake")
-        if unknown := set(kinds) - set(FAULT_KINDS):
-            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+        known = FAULT_KINDS + OTHER_FAULT_KINDS
+        if unknown := set(kinds) - set(known):
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {known}")
         rule = FaultRule(method, route, share, tuple(kinds), retry_after, random.Random(seed))
         self.rest.fault_rules.append(rule)
         return rule
@@ -423,6 +433,16 @@ class FakeDiscord(DriverMixin):
         held = HeldAnswers(method, route)
         self.rest.holds.append(held)
         return held
+
+    def hold_guilds(self) -> None:
+        """From now on a session that identifies gets READY, its guilds unavailable, but their
+        GUILD_CREATEs wait for :meth:`release_guilds`: the bot's first second after a start, when
+        discord.py knows no server, channel or member yet (``get_guild`` answers None)."""
+        self.hub.holding_guilds = True
+
+    def release_guilds(self) -> int:
+        """Send the held GUILD_CREATEs (the servers arrive); return how many sessions were waiting."""
+        return self.hub.release_guilds()
 
     async def drop_gateway(self, *, resumable: bool = True, abrupt: bool = False, code: int = 4000) -> int:
         """Disconnect every live gateway session. ``resumable``: close (code 4000, or the TCP

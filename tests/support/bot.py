@@ -27,17 +27,23 @@ def settings_for(fake: FakeDiscord, database_url: str) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(fake: FakeDiscord, settings: Settings, clock) -> AsyncIterator[BotRunner]:
-    """Run the bot as `mentorbot run` does, with the test's clock, until the block ends."""
+async def running_bot(
+    fake: FakeDiscord, settings: Settings, clock, *, ready: bool = True
+) -> AsyncIterator[BotRunner]:
+    """Run the bot as `mentorbot run` does, with the test's clock, until the block ends.
+
+    ``ready=False`` enters the block as soon as the bot identified, before its servers arrived
+    (with ``fake.hold_guilds()``: its first second after a start).
+    """
     runner = BotRunner(settings, clock=clock)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
-    ready = asyncio.create_task(_ready(fake, fake.hub.identified_count))
-    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    started = asyncio.create_task(_ready(fake, fake.hub.identified_count, servers=ready))
+    await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
-        ready.cancel()
+        started.cancel()
         task.result()  # the bot failed to start: show why
-    await ready
+    await started
     try:
         yield runner
     finally:
@@ -51,8 +57,9 @@ async def running_bot(fake: FakeDiscord, settings: Settings, clock) -> AsyncIter
                     await task
 
 
-async def _ready(fake: FakeDiscord, identified: int) -> None:
+async def _ready(fake: FakeDiscord, identified: int, *, servers: bool = True) -> None:
     # This bot's own session, not just the fake's: with a bot already connected (a restart test)
     # the fake is ready at once, before this one has even migrated the database.
     await fake.hub.wait_for(lambda: fake.hub.identified_count > identified, 15, "the bot to identify")
-    await fake.wait_until_ready()
+    if servers:
+        await fake.wait_until_ready()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services.homes import BotLacksPermission, Home
+from bot.services.groups.homes import BotLacksPermission, Home
 
 
 class RecordingHomes:

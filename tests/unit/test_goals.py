@@ -2,9 +2,9 @@ from sqlalchemy import select
 
 from bot.db.models import OutboxMessage
 from bot.scheduling import SchedulingEngine
-from bot.services import goal_nudges
 from bot.services.actors import Actor
 from bot.services.goals import GoalService
+from bot.services.goals import nudges as goal_nudges
 from bot.services.groups import GroupService
 from bot.services.settings import SettingsService
 from tests.support.homes import RecordingHomes

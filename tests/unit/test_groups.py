@@ -8,7 +8,7 @@ from bot.errors import Conflict, Invalid, NotAllowed, NotFound
 from bot.scheduling import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
-from bot.services.homes import BotLacksPermission
+from bot.services.groups.homes import BotLacksPermission
 from bot.services.profiles import ProfileService
 from bot.services.settings import SettingsService
 from tests.support.homes import RecordingHomes

@@ -16,7 +16,7 @@ from bot.domain.meeting_plans import (
     reminder_times,
     suggest_slots,
 )
-from bot.domain.meetings import NIGHT, inconvenience
+from bot.domain.meetings import AWKWARD, NIGHT, inconvenience
 from bot.errors import Invalid
 
 LONDON, NEW_YORK, KOLKATA, SYDNEY = "Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"
@@ -118,6 +118,27 @@ def test_suggestions_spare_whoever_carried_the_awkward_hours():
 
     assert cost_for(1, london_carried) <= cost_for(1, fresh)
     assert cost_for(2, london_carried) >= cost_for(2, fresh)
+
+
+def test_suggestions_offer_the_times_awkward_for_the_fewest_members_first():
+    # Six zones: on weekdays, 22:00 UTC is 23:00 in Lagos and Berlin and 06:00 in Shanghai; 18:00 UTC
+    # is awkward for Shanghai alone. Whoever carried before, no suggestion is awkward for more than must be.
+    clocks = {
+        1: Clock("Africa/Lagos"),
+        2: Clock("America/Sao_Paulo"),
+        3: Clock("Asia/Shanghai"),
+        4: Clock("America/Los_Angeles"),
+        5: Clock("Europe/Berlin"),
+        6: Clock("Pacific/Auckland"),
+    }
+
+    def awkward(slot):
+        return sum(inconvenience(slot.astimezone(ZoneInfo(c.zone))) >= AWKWARD for c in clocks.values())
+
+    for burden in ({}, {3: NIGHT}, {3: 3 * NIGHT, 1: NIGHT}):
+        slots = suggest_slots(clocks, NOW, 3, burden, zone="UTC", count=3)
+        assert len(slots) == 3
+        assert max(awkward(slot) for slot in slots) == 1
 
 
 def test_quiet_hours_count_as_night_in_suggestions():

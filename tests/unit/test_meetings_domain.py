@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.domain.goals import Clock
 from bot.domain.meetings import (
+    AWKWARD,
     NIGHT,
     LocalSlot,
     RankedSlot,
@@ -186,6 +187,41 @@ def test_whoever_carried_the_awkward_hours_is_spared_the_next_one():
     assert unweighted[0].at == london_late
 
 
+def test_rotation_never_makes_more_members_carry_an_awkward_hour_than_must():
+    # Six zones on Wednesday 2 December 2026. 22:00 UTC is 23:00 in Lagos and Berlin and 06:00 in
+    # Shanghai: three awkward hours. 18:00 UTC is 02:00 in Shanghai and a fair hour everywhere else.
+    clocks = {
+        1: Clock("Africa/Lagos"),
+        2: Clock("America/Sao_Paulo"),
+        3: Clock("Asia/Shanghai"),
+        4: Clock("America/Los_Angeles"),
+        5: Clock("Europe/Berlin"),
+        6: Clock("Pacific/Auckland"),
+    }
+    three_awkward, one_awkward = utc(2026, 12, 2, 22), utc(2026, 12, 2, 18)
+    slots = [three_awkward, one_awkward]
+    shanghai_carried_one_night = {3: NIGHT}
+
+    ranked = rank_slots(slots, everyone_can_come(slots, clocks), clocks, shanghai_carried_one_night)
+
+    assert [r.at for r in ranked] == [one_awkward, three_awkward]
+    assert ranked[0].awkward == (3,) and ranked[1].awkward == (1, 3, 5)
+    # Weighted by Shanghai's burden alone, the three awkward hours would have cost less (20 against 22).
+    assert ranked[1].cost < ranked[0].cost
+
+
+def test_among_times_awkward_for_as_few_the_burden_decides_who_carries_it():
+    # 21:00 UTC: London 22:00 (awkward), New York 17:00. 07:00 UTC: London 08:00, New York 03:00 (awkward).
+    london_late, new_york_night = utc(2026, 6, 3, 21), utc(2026, 6, 3, 7)
+    slots = [london_late, new_york_night]
+
+    availability = everyone_can_come(slots, LONDON_AND_NEW_YORK)
+
+    ranked = rank_slots(slots, availability, LONDON_AND_NEW_YORK, {1: 3 * NIGHT})
+
+    assert ranked[0].at == new_york_night and ranked[0].awkward == (2,)
+
+
 def test_the_same_utc_slot_is_ranked_by_each_side_of_the_clock_change():
     # 08:00 UTC is London's 08:00 before 29 March 2026 and 09:00 after it.
     clocks = {1: Clock(LONDON)}
@@ -318,7 +354,7 @@ def test_every_slot_is_shown_once_with_a_label_of_its_own(slots, zone):
 
 @PROPERTY
 @given(clock_maps, st.lists(moments, min_size=1, max_size=6, unique=True), st.data())
-def test_slots_are_ranked_by_attendance_then_weighted_cost_then_time(clocks, slots, data):
+def test_slots_are_ranked_by_attendance_then_awkward_hours_then_weighted_cost_then_time(clocks, slots, data):
     members = sorted(clocks)
     availability = {m: data.draw(st.sets(st.sampled_from(slots))) for m in members}
     burden = {m: data.draw(st.floats(0, 50)) for m in members}
@@ -326,9 +362,10 @@ def test_slots_are_ranked_by_attendance_then_weighted_cost_then_time(clocks, slo
     ranked = rank_slots(slots, availability, clocks, burden)
 
     assert sorted(r.at for r in ranked) == sorted(slots)
-    keys = [(-len(r.attendees), r.cost, r.at) for r in ranked]
+    keys = [(-len(r.attendees), len(r.awkward), r.cost, r.at) for r in ranked]
     assert keys == sorted(keys)
     for r in ranked:
+        assert set(r.awkward) == {m for m in r.attendees if r.inconvenience[m] >= AWKWARD}
         assert set(r.attendees) == {m for m in members if r.at in availability[m]}
         assert set(r.absent) == set(members) - set(r.attendees)
         assert r.cost >= sum(r.inconvenience.values()) - 1e-6  # weights are never below 1

@@ -6,15 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import Meeting, MeetingAttendance, MeetingAvailability, MeetingBurden, OutboxMessage
-from bot.domain.meetings import NIGHT, inconvenience
+from bot.domain.meetings import AWKWARD, inconvenience
 from bot.errors import Invalid, NotAllowed
 from bot.scheduling import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.groups import GroupService
-from bot.services.homes import BotLacksPermission
-from bot.services.meeting_sweep import MeetingSweep
-from bot.services.meetings import MeetingService
-from bot.services.privacy_rules import Erasure, erase, new_tombstone
+from bot.services.groups.homes import BotLacksPermission
+from bot.services.meetings import MeetingService, MeetingSweep
+from bot.services.privacy.rules import Erasure, erase, new_tombstone
 from bot.services.profiles import ProfileService
 from bot.services.settings import SettingsService
 from tests.support.homes import RecordingHomes
@@ -177,14 +176,16 @@ async def test_recurring_meetings_rotate_the_awkward_hours_between_new_york_and_
             for user, zone in ((NEW_YORK, "America/New_York"), (KOLKATA, "Asia/Kolkata"))
         }
         worst.append(max(scores, key=lambda user: (scores[user], user)))
+        assert max(scores.values()) < AWKWARD  # a fair hour exists every week: nobody gets an awkward one
         clock.set(meeting.starts_at + timedelta(hours=2))
 
     # In winter 09:00 in New York is 19:30 in Kolkata: cheap, but always Kolkata's evening. Once Kolkata
-    # has carried enough of those, New York takes an early morning, and the ledger stays close.
+    # has carried enough of those, New York takes an early (not an awkward) morning: the turns rotate
+    # among the fair hours, and nobody is handed an awkward hour to even the ledger.
     assert Counter(worst)[NEW_YORK] >= 1 and Counter(worst)[KOLKATA] >= 1
     async with db.transaction() as session:
         ledger = {r.user_id: r.burden for r in (await session.scalars(select(MeetingBurden))).all()}
-    assert ledger[NEW_YORK] > 0 and abs(ledger[NEW_YORK] - ledger[KOLKATA]) <= NIGHT
+    assert ledger[NEW_YORK] > 0 and ledger[KOLKATA] > 0
     assert len(calendar.events) == 6
 
 

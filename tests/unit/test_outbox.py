@@ -182,3 +182,26 @@ async def test_settled_messages_are_pruned_after_thirty_days_and_pending_ones_ke
     clock.advance(days=2)
     assert await dispatcher.prune(clock.now()) == 1
     assert [row.dedupe_key for row in await rows(db)] == ["still waiting", "sent lately"]
+
+
+async def test_messages_a_feature_no_longer_wants_are_cancelled_unsent_with_one_check_per_batch(db, clock):
+    notifier = RecordingNotifier()
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+    asked: list[list[str]] = []
+
+    async def still_wanted(keys: list[str]) -> set[str]:
+        asked.append(sorted(keys))
+        return {key for key in keys if key.endswith(":kept")}
+
+    dispatcher.send_only_if_wanted("remind:", still_wanted)
+    for key in ("remind:1:kept", "remind:2:gone", "other:3:gone"):
+        await put(db, clock, key)
+
+    report = await dispatcher.dispatch_due()
+
+    assert report.sent == 2 and asked == [["remind:1:kept", "remind:2:gone"]]
+    assert sorted(nonce for _, _, nonce in notifier.sent) == sorted(
+        nonce_for(k) for k in ("remind:1:kept", "other:3:gone")
+    )
+    statuses = {row.dedupe_key: (row.status, row.failure) for row in await rows(db)}
+    assert statuses["remind:2:gone"] == ("cancelled", "not_wanted")

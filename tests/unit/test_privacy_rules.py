@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger
 from bot.db import models  # noqa: F401 - the whole schema
 from bot.db.base import Base
 from bot.services.privacy import EXPORT_SECTIONS
-from bot.services.privacy_rules import RECORDS, RULES, in_guild
+from bot.services.privacy.rules import RECORDS, RULES, in_guild
 
 # Names that say "a person": user_id, owner_id, author_id, created_by, muted_by, reporter_id, …
 PERSON = re.compile(
@@ -21,10 +21,10 @@ PERSON = re.compile(
 NOT_A_PERSON = re.compile(r"^(id|guild_id|(\w+_)?(channel|thread|message|role|category|event)_id)$")
 
 HOW_TO_FIX = """
-These columns look like they hold a Discord user id, but bot/services/privacy_rules.py does not say
+These columns look like they hold a Discord user id, but bot/services/privacy/rules.py does not say
 how they are exported and erased (STYLE rule 10):
 {missing}
-Add one line per table to RULES in bot/services/privacy_rules.py, for example:
+Add one line per table to RULES in bot/services/privacy/rules.py, for example:
     "meeting_rsvps": {{"user_id": delete_rows()}},       # the member's own rows go
     "meetings": {{"created_by": tombstone()}},            # counts and audit records keep a pseudonym
     "x": {{"other_id": keep("why it is nothing personal about that member")}},

@@ -19,9 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Goal, GoalMilestone, GoalUpdate, Group
-from bot.domain.goals import (
-    Clock as MemberClock,
-)
+from bot.domain.goals import Clock as MemberClock
 from bot.domain.goals import (
     GoalFact,
     WeeklyWins,
@@ -35,6 +33,7 @@ from bot.domain.goals import (
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import group_clocks, member_clock
 from bot.services.settings import SettingsService
 
@@ -126,6 +125,10 @@ class GoalNudges:
                 and not is_stale(goal.nudged_at, now, self._stale_days)
             ):
                 continue  # one nudge per stretch of silence
+            if goal.group_id is not None and not await still_taking_part(
+                session, {(goal.group_id, goal.owner_id)}
+            ):
+                continue  # paused in the goal's group (or gone from it): no nudges meanwhile
             clock = await self._clock_of(session, goal.guild_id, goal.owner_id)
             goal.nudged_at = now
             await enqueue(
@@ -137,6 +140,31 @@ class GoalNudges:
                 not_before=nudge_moment(now, clock),
                 guild_id=goal.guild_id,
             )
+
+    async def nudges_still_wanted(self, keys: list[str]) -> set[str]:
+        """Return which stale-goal nudges (outbox keys) are still worth sending.
+
+        A nudge waits for its owner's daytime; a goal updated, closed or paused meanwhile, or an
+        owner paused in (or gone from) the goal's group, gets none.
+        """
+        goal_of = {key: int(key.split(":")[1]) for key in keys}
+        async with self._db.reading() as session:
+            goals = {
+                goal.id: goal
+                for goal in await session.scalars(select(Goal).where(Goal.id.in_(set(goal_of.values()))))
+            }
+            taking_part = await still_taking_part(
+                session, {(g.group_id, g.owner_id) for g in goals.values() if g.group_id is not None}
+            )
+        return {
+            key
+            for key, goal_id in goal_of.items()
+            if (goal := goals.get(goal_id)) is not None
+            and goal.status == "active"
+            and goal.nudged_at is not None
+            and goal.last_activity_at <= goal.nudged_at
+            and (goal.group_id is None or (goal.group_id, goal.owner_id) in taking_part)
+        }
 
     async def _remind_due(self, session: AsyncSession, now: datetime, ids: list[int] | None = None) -> None:
         goals = (await session.scalars(_only(self._due(select(Goal)), Goal.id, ids))).all()

@@ -33,13 +33,13 @@ from bot.db.models import (
 )
 from bot.db.upsert import insert_ignore, locked_row
 from bot.domain.discussions import CONFIDENTIALITY_REMINDER, parse_rules, thread_name
-from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable
 from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.scheduling.engine import SchedulingEngine
 from bot.scheduling.shards import ShardScope
 from bot.services.actors import Actor
-from bot.services.ground_rules import rules_of
 from bot.services.groups import GroupService, GroupView
+from bot.services.groups.ground_rules import rules_of
 from bot.services.prompt_library import resolve_in
 
 
@@ -228,12 +228,24 @@ class DiscussionService:
                 )
                 if result.rowcount:
                     claimed.append((row.id, row.guild_id, row.thread_id, await counts_in(session, row.id)))
-        for _, guild_id, thread_id, counts in claimed:
+        closed = 0
+        for discussion_id, guild_id, thread_id, counts in claimed:
             try:
                 await self._spaces().close_thread(guild_id, thread_id, closing_message(counts))
+            except Unavailable:
+                # Not gone, only out of reach (Discord has not sent the server yet): close it next time.
+                log.info("discussion thread %s waits for Discord to be closed", thread_id)
+                async with self._db.transaction() as session:
+                    await session.execute(
+                        update(Discussion)
+                        .where(Discussion.id == discussion_id, Discussion.closed_at == now)
+                        .values(closed_at=None)
+                    )
+                continue
             except DomainError:
                 log.info("discussion thread %s could not be closed (gone or no permission)", thread_id)
-        return len(claimed)
+            closed += 1
+        return closed
 
     async def message_in(self, guild_id: int, channel_id: int, author_id: int) -> None:
         """Count a message in an open discussion thread (its text is never read)."""

@@ -30,10 +30,10 @@ from bot.errors import Invalid, NotFound
 from bot.messaging import Notifier, Target
 from bot.messaging.outbox import Outcome, cancel, enqueue
 from bot.scheduling.engine import SchedulingEngine
-from bot.services import checkin_messages as messages
 from bot.services.activity import record_group_activity
 from bot.services.actors import Actor
-from bot.services.checkins import latest_round, round_stats
+from bot.services.checkins import messages
+from bot.services.checkins.rounds import latest_round, round_stats
 from bot.services.groups import GroupService
 from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService

@@ -32,8 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import Base
 from bot.db.models import Group, GuildSettings
-from bot.services.discussions import author_hash
-from bot.services.homes import Home
+from bot.services.discussions.service import author_hash
+from bot.services.groups.homes import Home
 
 RECORDS = "records"
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Discussion, DiscussionRound, Group, GroupMember
+from bot.db.models import Discussion, DiscussionRound, Group, GroupMember, Participation
 from bot.domain.discussions import check_round, next_spotlight, silent_members
 from bot.domain.goals import Clock as MemberClock
 from bot.domain.goals import nudge_moment
@@ -26,8 +26,9 @@ from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
-from bot.services.discussions import counts_in, discussion_in
+from bot.services.discussions.service import counts_in, discussion_in
 from bot.services.groups import GroupService
+from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
 
@@ -197,14 +198,50 @@ class DiscussionRounds:
         ).all()
         summary = _summary_message(group.name, link, row.spotlight_order, counts)
         for user_id in dict.fromkeys([*facilitators, row.started_by]):
+            clock = MemberClock(*await member_clock(session, self._settings, row.guild_id, user_id))
             await enqueue(
                 session,
                 key=f"round-summary:{row.id}:{user_id}",
                 target=Target("dm", user_id),
                 message=summary,
                 now=now,
+                not_before=nudge_moment(now, clock),  # the counts can wait for their daytime too
                 guild_id=row.guild_id,
             )
+
+
+    async def nudges_still_wanted(self, keys: list[str]) -> set[str]:
+        """Return which nudges of quiet members (outbox keys) are still worth sending.
+
+        A nudge waits for its member's daytime; one who spoke meanwhile, or was paused or left the
+        group, gets none.
+        """
+        wanted_for = {key: (int(key.split(":")[1]), int(key.split(":")[2])) for key in keys}
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(DiscussionRound.id, Discussion.id, Discussion.group_id)
+                .join(Discussion, Discussion.id == DiscussionRound.discussion_id)
+                .where(DiscussionRound.id.in_({round_id for round_id, _ in wanted_for.values()}))
+            )
+            place = {round_id: (discussion_id, group_id) for round_id, discussion_id, group_id in rows.all()}
+            taking_part = await still_taking_part(
+                session,
+                {(place[r][1], user) for r, user in wanted_for.values() if r in place},
+            )
+            spoke = await session.execute(
+                select(Participation.discussion_id, Participation.user_id).where(
+                    Participation.discussion_id.in_({d for d, _ in place.values()}),
+                    Participation.messages > 0,
+                )
+            )
+            spoken = set(spoke.all())
+        return {
+            key
+            for key, (round_id, user_id) in wanted_for.items()
+            if round_id in place
+            and (place[round_id][1], user_id) in taking_part
+            and (place[round_id][0], user_id) not in spoken
+        }
 
 
 def _turn_over(row: DiscussionRound, now: datetime) -> bool:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -22,15 +22,15 @@ from bot.db.models import Discussion, DiscussionSchedule, Group, QueuedPrompt
 from bot.db.upsert import locked_row
 from bot.domain.cadence import candidate_days, due_occurrence, first_day, next_occurrence
 from bot.domain.discussions import next_in_rotation
-from bot.errors import DomainError, Invalid
+from bot.errors import DomainError, Invalid, Unavailable
 from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
-from bot.services.discussions import DiscussionService, reminder_message
-from bot.services.ground_rules import rules_of
+from bot.services.discussions.service import DiscussionService, reminder_message
 from bot.services.groups import GroupService, GroupView
+from bot.services.groups.ground_rules import rules_of
 from bot.services.profiles import group_clocks
 from bot.services.prompt_library import prompts_in, resolve_in
 from bot.services.settings import SettingsService
@@ -177,7 +177,7 @@ class DiscussionSchedules:
     async def run_due(self) -> int:
         """Run every schedule whose moment has come (a periodic job); return how many ran."""
         now = self._clock.now()
-        openings: list[tuple[DiscussionSchedule, tuple[int, str] | None]] = []
+        openings: list[tuple[DiscussionSchedule, tuple[int, str] | None, date | None]] = []
         ran = 0
         async with self._db.transaction() as session:
             rows = (
@@ -196,6 +196,7 @@ class DiscussionSchedules:
                 due = due_occurrence(
                     clocks, row.weekday, row.every_weeks, row.anchor_day, now, last_day=row.last_day
                 )
+                claimed_before = row.last_day
                 if due is None or not await claim_day(session, row, due[0]):
                     continue
                 ran += 1
@@ -203,14 +204,16 @@ class DiscussionSchedules:
                     await _post_reminder(session, group, due[0], now)
                 else:
                     queue = await _queue(session, group.id)
-                    openings.append((row, queue[0] if queue else None))
-        for row, queued in openings:
-            await self._open(row, queued)
+                    openings.append((row, queue[0] if queue else None, claimed_before))
+        for row, queued, claimed_before in openings:
+            await self._open(row, queued, claimed_before)
         if ran:
             self._scheduler.run_soon("outbox")
         return ran
 
-    async def _open(self, row: DiscussionSchedule, queued: tuple[int, str] | None) -> None:
+    async def _open(
+        self, row: DiscussionSchedule, queued: tuple[int, str] | None, claimed_before: date | None
+    ) -> None:
         try:
             group = await self._groups.view_of(row.guild_id, row.group_id)
             async with self._db.transaction() as session:
@@ -218,6 +221,20 @@ class DiscussionSchedules:
             if prompt is None:
                 raise Invalid("The prompt library is empty: add prompts with `/discuss prompts add`.")
             await self._discussions.open(group, prompt, row.duration_hours, started_by=row.created_by)
+        except Unavailable:
+            # Discord is out of reach (its servers not sent yet): give the day back, the next sweep opens it.
+            log.info("scheduled discussion of group %s waits for Discord", row.group_id)
+            async with self._db.transaction() as session:
+                await session.execute(
+                    update(DiscussionSchedule)
+                    .where(
+                        DiscussionSchedule.group_id == row.group_id,
+                        DiscussionSchedule.kind == row.kind,
+                        DiscussionSchedule.last_day == row.last_day,
+                    )
+                    .values(last_day=claimed_before)
+                )
+            return
         except DomainError as error:
             log.info("scheduled discussion of group %s did not open: %s", row.group_id, error)
             async with self._db.transaction() as session:

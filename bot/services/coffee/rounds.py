@@ -32,18 +32,28 @@ from bot.db.models import (
     CoffeeProgram,
     CoffeeSitOut,
     GroupMember,
-    MemberProfile,
 )
 from bot.domain.cadence import candidate_days, due_occurrence
 from bot.domain.coffee import CoffeeMember, PastPairing, pair_for_coffee
-from bot.domain.coffee_intro import Introduced, describe, follow_up_after, icebreaker, shared_interests
-from bot.errors import DomainError
+from bot.domain.coffee_intro import (
+    Introduced,
+    Moments,
+    describe,
+    follow_up_after,
+    icebreaker,
+    propose_moments,
+    shared_interests,
+)
+from bot.domain.goals import nudge_moment
+from bot.domain.moments import WAKING
+from bot.domain.timezones import format_minutes
+from bot.errors import DomainError, Unavailable
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.claims import claim_day
 from bot.scheduling.engine import SchedulingEngine
-from bot.services.discussions import DiscussionSpaces
-from bot.services.profiles import member_clock, member_clocks
+from bot.services.discussions.service import DiscussionSpaces
+from bot.services.profiles import member_clocks, profiles_of
 from bot.services.settings import SettingsService
 
 log = logging.getLogger(__name__)
@@ -144,6 +154,7 @@ class CoffeeRounds:
             session.add(match)
             await session.flush()
             session.add_all(CoffeeMatchMember(match_id=match.id, user_id=user) for user in group.members)
+        clocks = {member.user_id: member.clock for member in eligible}
         for left_out in result.unpaired:
             session.add(CoffeeSitOut(draw_id=draw.id, user_id=left_out.user_id, reason=left_out.reason))
             await enqueue(
@@ -152,6 +163,7 @@ class CoffeeRounds:
                 target=Target("dm", left_out.user_id),
                 message=_sit_out_message(left_out.reason),
                 now=now,
+                not_before=nudge_moment(now, clocks[left_out.user_id]),  # in their daytime
                 guild_id=guild_id,
             )
         # The members who skipped this round are back in the next one.
@@ -191,6 +203,9 @@ class CoffeeRounds:
                 thread_id = await self._spaces().open_thread(
                     program.guild_id, program.channel_id, "☕ Coffee", intro, members, private=True
                 )
+            except Unavailable as error:
+                log.info("coffee threads of guild %s wait for Discord: %s", program.guild_id, error)
+                return  # the next sweep opens them; nobody is told anything is gone
             except DomainError as error:
                 failed[program.guild_id] = str(error)
                 await self._give_up(match_id, program, str(error))
@@ -208,6 +223,7 @@ class CoffeeRounds:
             assert match is not None
             match.failure = why[:200]
             members = await _match_members(session, match_id)
+            daytime = await self._daytime(session, program.guild_id, members, now)
             for user_id in members:
                 others = ", ".join(f"<@{other}>" for other in members if other != user_id)
                 text = (
@@ -220,6 +236,7 @@ class CoffeeRounds:
                     target=Target("dm", user_id),
                     message=OutgoingMessage(cards=(Card(title="☕ Your coffee pairing", description=text),)),
                     now=now,
+                    not_before=daytime[user_id],
                     guild_id=program.guild_id,
                 )
             await enqueue(
@@ -270,15 +287,25 @@ class CoffeeRounds:
                             guild_id=draw.guild_id,
                         )
                         continue
-                    for user_id in await _match_members(session, match.id):
+                    members = await _match_members(session, match.id)
+                    daytime = await self._daytime(session, draw.guild_id, members, now)
+                    for user_id in members:
                         await enqueue(
                             session,
                             key=f"coffee-followup:{match.id}:{user_id}",
                             target=Target("dm", user_id),
                             message=message,
                             now=now,
+                            not_before=daytime[user_id],
                             guild_id=draw.guild_id,
                         )
+
+    async def _daytime(
+        self, session: AsyncSession, guild_id: int, user_ids: list[int], now: datetime
+    ) -> dict[int, datetime]:
+        """Return when each member may get a DM: the first moment of their daytime, outside quiet hours."""
+        clocks = await member_clocks(session, self._settings, guild_id, user_ids)
+        return {user_id: nudge_moment(now, clock) for user_id, clock in clocks.items()}
 
     async def _intro(
         self,
@@ -289,24 +316,24 @@ class CoffeeRounds:
         index: int,
         follow_up_at: datetime,
     ) -> OutgoingMessage:
-        people = []
-        for user_id in members:
-            zone, _ = await member_clock(session, self._settings, guild_id, user_id)
-            profile = await session.get(MemberProfile, (guild_id, user_id))
-            people.append(
-                Introduced(
-                    user_id,
-                    zone,
-                    profile.bio if profile else None,
-                    tuple(profile.interests if profile else ()),
-                )
+        clocks = await member_clocks(session, self._settings, guild_id, members)
+        profiles = await profiles_of(session, guild_id, members)
+        people = [
+            Introduced(
+                user_id,
+                clocks[user_id].zone,
+                profiles[user_id].bio if user_id in profiles else None,
+                tuple(profiles[user_id].interests if user_id in profiles else ()),
             )
+            for user_id in members
+        ]
         now = self._clock.now()
         names = " and ".join(f"<@{user}>" for user in members)
         fields = [Field(f"About <@{p.user_id}>"[:256], describe(p, now)[:1024]) for p in people]
         shared = shared_interests(people)
         if shared:
             fields.append(Field("You both listed", ", ".join(shared)[:1024]))
+        fields.append(_moments_field(propose_moments(clocks, now, follow_up_at), follow_up_at, len(members)))
         fields.append(Field("To start", icebreaker(number, index)))
         text = (
             f"Meet {names}! Find 20 minutes for a call or a chat before "
@@ -382,6 +409,32 @@ async def _match_members(session: AsyncSession, match_id: int) -> list[int]:
         .order_by(CoffeeMatchMember.user_id)
     )
     return list(rows.all())
+
+
+def _moments_field(moments: Moments, deadline: datetime, size: int) -> Field:
+    """Say when the pair could meet: moments that suit everyone, or plainly that none does."""
+    everyone = "you both" if size == 2 else "all of you"
+    if moments.suited:
+        times = "\n".join(f"• <t:{int(at.timestamp())}:F>" for at in moments.suited)
+        return Field(
+            f"Times that suit {everyone}",
+            f"{times}\nInside everyone's waking hours ({_waking()}) and outside quiet hours; "
+            "each shows on your own clock.",
+        )
+    if moments.least_awkward is None:
+        return Field("When to meet", "The round is nearly over: say hello here and find a moment that suits.")
+    at = int(moments.least_awkward.timestamp())
+    awkward = ", ".join(f"{local} for <@{user}>" for user, local in moments.awkward_for)
+    return Field(
+        "No time suits everyone",
+        f"Before <t:{int(deadline.timestamp())}:D> there is no moment inside everyone's waking hours "
+        f"({_waking()}, outside quiet hours). The least awkward is <t:{at}:F> ({awkward}); "
+        "or trade voice notes here instead.",
+    )
+
+
+def _waking() -> str:
+    return "–".join(format_minutes(minute) for minute in WAKING)
 
 
 def _sit_out_message(reason: str) -> OutgoingMessage:

@@ -1,4 +1,4 @@
-"""Check-in schedules and rounds: plan each member's delivery at their local time, send it once.
+"""The check-in planner: each member's delivery planned at their local time, sent once; rounds closed.
 
 The planner is one scheduled job. Each run extends every active schedule's plan a little into
 the future: for each member it computes the occurrences at their own local time (quiet hours
@@ -12,18 +12,15 @@ group's home gets a digest.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, String, and_, bindparam, cast, func, literal, select, union_all, update
+from sqlalchemy import Row, Select, and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import (
-    CheckinAnswer,
     CheckinDelivery,
     CheckinRound,
     CheckinSchedule,
@@ -34,30 +31,14 @@ from bot.db.models import (
     QuestionSet,
 )
 from bot.db.upsert import insert_ignore
-from bot.domain.checkin_questions import (
-    DEFAULT_QUESTIONS,
-    Question,
-    check_visibility,
-    parse_question_lines,
-    questions_from_json,
-)
-from bot.domain.recurrence import (
-    Cadence,
-    MemberOccurrence,
-    describe,
-    make_cadence,
-    next_occurrence,
-    occurrences_between,
-    shift_out_of_quiet,
-)
-from bot.errors import Conflict, Invalid, NotFound
+from bot.domain.checkin_questions import DEFAULT_QUESTIONS, Question, questions_from_json
+from bot.domain.recurrence import Cadence, MemberOccurrence, occurrences_between, shift_out_of_quiet
 from bot.messaging import OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue, outbox_row
 from bot.scheduling.engine import SchedulingEngine
-from bot.services import checkin_messages as messages
-from bot.services.actors import Actor
+from bot.services.checkins import messages
+from bot.services.checkins.rounds import round_stats
 from bot.services.groups import GroupService
-from bot.services.profiles import profiles_of
 from bot.services.settings import SettingsService
 
 PLAN_EVERY = timedelta(minutes=5)
@@ -66,35 +47,10 @@ PLAN_AHEAD = timedelta(minutes=15)
 OUTBOX_SLICE = 2_000
 SCHEDULE_SLICE = 50  # schedules planned in one unit of work: short, so commands wait little
 CHECKIN_ROLES = ("mentor", "mentee", "peer")
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # facilitators get the summary instead
 
 
-@dataclass(frozen=True)
-class ScheduleView:
-    """A schedule as shown to a facilitator."""
-
-    id: int
-    group_id: int
-    group_name: str
-    cadence: str
-    question_set: str
-    default_visibility: str
-    reminder_hours: int | None
-    paused: bool
-    next_run: datetime | None  # in UTC, at the viewer's own local time
-
-
-@dataclass(frozen=True)
-class SendNowReport:
-    """What ``/checkin now`` did."""
-
-    queued: int
-    already_had_one: int
-    on_break: int = 0
-
-
-class CheckinService:
-    """Question sets, schedules, the planner and round digests."""
+class CheckinPlanner:
+    """Plans and sends check-in deliveries, closes rounds with a digest, records how each DM ended."""
 
     def __init__(
         self,
@@ -135,245 +91,6 @@ class CheckinService:
                 await self._close_rounds(session, now, closed[first : first + SCHEDULE_SLICE])
         self._scheduler.run_soon("outbox")
         return planned
-
-    # -- question sets ------------------------------------------------------------------
-
-    async def create_question_set(
-        self, guild_id: int, actor: Actor, name: str, lines: str
-    ) -> tuple[Question, ...]:
-        """Save a server's own question set (coordinators)."""
-        await self._settings.require_coordinator(guild_id, actor, "create question sets")
-        name = " ".join(name.split())
-        if not 1 <= len(name) <= 60:
-            raise Invalid("A question set needs a name of at most 60 characters.")
-        if len(name.casefold()) > 60:  # the stored case-folded name; PostgreSQL refuses a longer one
-            raise Invalid(
-                "That name is too long once letters like “ß” are spelled out (“ss”); shorten it a little."
-            )
-        questions = parse_question_lines(lines)
-        async with self._db.transaction() as session:
-            inserted = await insert_ignore(
-                session,
-                QuestionSet.__table__,
-                {
-                    "guild_id": guild_id,
-                    "name": name,
-                    "name_key": name.casefold(),
-                    "questions": [q.to_json() for q in questions],
-                    "created_by": actor.user_id,
-                    "created_at": self._clock.now(),
-                },
-            )
-        if not inserted:
-            raise Conflict(f"A question set called “{name}” already exists.")
-        return questions
-
-    async def question_sets(self, guild_id: int, query: str = "") -> list[tuple[int, str]]:
-        """Return (id, name) of the server's question sets matching ``query``."""
-        async with self._db.transaction() as session:
-            rows = await session.execute(
-                select(QuestionSet.id, QuestionSet.name)
-                .where(
-                    QuestionSet.guild_id == guild_id,
-                    QuestionSet.name_key.contains(query.casefold(), autoescape=True),
-                )
-                .order_by(QuestionSet.name_key)
-                .limit(24)
-            )
-            return [(r.id, r.name) for r in rows]
-
-    # -- schedules ------------------------------------------------------------------------
-
-    async def create_schedule(
-        self,
-        guild_id: int,
-        actor: Actor,
-        group_ref: str | int,
-        *,
-        kind: str,
-        time: str | None,
-        weekdays: str | None = None,
-        every_weeks: int | None = None,
-        cron: str | None = None,
-        question_set: str | None = None,
-        visibility: str = "private",
-        reminder_hours: int | None = None,
-    ) -> ScheduleView:
-        """Schedule a group's check-ins (its facilitators and coordinators)."""
-        group = await self._groups.require_manager(guild_id, actor, group_ref, "schedule check-ins for")
-        if group.archived:
-            raise Invalid(f"“{group.name}” is archived.")
-        now = self._clock.now()
-        cadence = make_cadence(
-            kind, time=time, weekdays=weekdays, every_weeks=every_weeks, cron=cron, anchor=now.date()
-        )
-        first = next_occurrence(cadence, "UTC", now)
-        if next_occurrence(cadence, "UTC", first.scheduled_for).round_date == first.round_date:
-            raise Invalid("A check-in schedule can run at most once a day: give the cron one time per day.")
-        visibility = check_visibility(visibility)
-        if reminder_hours is not None and not 1 <= reminder_hours <= 72:
-            raise Invalid("A reminder can come 1 to 72 hours after the check-in.")
-        async with self._db.transaction() as session:
-            set_id = await self._question_set_id(session, guild_id, question_set)
-            row = CheckinSchedule(
-                guild_id=guild_id,
-                group_id=group.id,
-                cadence_kind=cadence.kind,
-                minute_of_day=cadence.minute_of_day,
-                weekdays=sorted(cadence.weekdays),
-                every_weeks=cadence.every_weeks,
-                anchor_date=cadence.anchor,
-                cron=cadence.cron,
-                question_set_id=set_id,
-                default_visibility=visibility,
-                reminder_hours=reminder_hours,
-                paused=False,
-                planned_until=now,
-                created_by=actor.user_id,
-                created_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            await self.plan(session, now, schedule_ids=[row.id])
-            view = await self._view(session, row, actor.user_id)
-        self._scheduler.run_soon("outbox")
-        return view
-
-    async def list_schedules(self, guild_id: int, viewer: Actor, group_ref: str | int) -> list[ScheduleView]:
-        """Return a group's schedules with the next run at the viewer's own local time."""
-        group = await self._groups.get(guild_id, viewer, group_ref)
-        async with self._db.transaction() as session:
-            rows = (
-                await session.scalars(
-                    select(CheckinSchedule)
-                    .where(CheckinSchedule.group_id == group.id)
-                    .order_by(CheckinSchedule.id)
-                )
-            ).all()
-            return [await self._view(session, row, viewer.user_id) for row in rows]
-
-    async def schedules_for_autocomplete(
-        self, guild_id: int, viewer: Actor, query: str
-    ) -> list[ScheduleView]:
-        """Return the schedules of the groups the viewer may see whose group name matches."""
-        groups = await self._groups.list_visible(guild_id, viewer, query)
-        found: list[ScheduleView] = []
-        async with self._db.transaction() as session:
-            for group in groups:
-                rows = await session.scalars(
-                    select(CheckinSchedule).where(CheckinSchedule.group_id == group.id)
-                )
-                found += [await self._view(session, row, viewer.user_id) for row in rows]
-        return found[:25]
-
-    async def update_schedule(
-        self,
-        guild_id: int,
-        actor: Actor,
-        schedule_id: int,
-        *,
-        time: str | None = None,
-        weekdays: str | None = None,
-        visibility: str | None = None,
-        reminder_hours: int | None = None,
-        question_set: str | None = None,
-    ) -> ScheduleView:
-        """Change a schedule's time, days, default visibility, reminder or questions."""
-        await self.require_schedule_manager(guild_id, actor, schedule_id)
-        async with self._db.transaction() as session:
-            row = await self._managed_schedule(session, guild_id, actor, schedule_id)
-            if time is not None or weekdays is not None:
-                old = _cadence(row)
-                cadence = make_cadence(
-                    old.kind,
-                    time=time or _hhmm(old.minute_of_day),
-                    weekdays=weekdays or ",".join(_DAY_NAMES[d] for d in sorted(old.weekdays)) or None,
-                    every_weeks=old.every_weeks if old.kind == "every_n_weeks" else None,
-                    cron=old.cron,
-                    anchor=old.anchor,
-                )
-                row.minute_of_day, row.weekdays = cadence.minute_of_day, sorted(cadence.weekdays)
-            if visibility is not None:
-                row.default_visibility = check_visibility(visibility)
-            if reminder_hours is not None:
-                if not 0 <= reminder_hours <= 72:
-                    raise Invalid("A reminder can come 1 to 72 hours after the check-in (0 turns it off).")
-                row.reminder_hours = reminder_hours or None
-            if question_set is not None:
-                row.question_set_id = await self._question_set_id(session, guild_id, question_set)
-            return await self._view(session, row, actor.user_id)
-
-    async def set_paused(self, guild_id: int, actor: Actor, schedule_id: int, paused: bool) -> ScheduleView:
-        """Pause or resume a schedule; resuming plans from now on (nothing missed is sent)."""
-        await self.require_schedule_manager(guild_id, actor, schedule_id)
-        async with self._db.transaction() as session:
-            row = await self._managed_schedule(session, guild_id, actor, schedule_id)
-            row.paused = paused
-            if not paused:
-                row.planned_until = max(row.planned_until, self._clock.now())
-            return await self._view(session, row, actor.user_id)
-
-    async def delete_schedule(self, guild_id: int, actor: Actor, schedule_id: int) -> None:
-        """Delete a schedule and cancel its deliveries that were not sent yet."""
-        await self.require_schedule_manager(guild_id, actor, schedule_id)
-        async with self._db.transaction() as session:
-            row = await self._managed_schedule(session, guild_id, actor, schedule_id)
-            # Its check-ins not sent yet, and the reminders of those already sent, are not to come.
-            of_schedule = CheckinDelivery.schedule_id == row.id
-            doomed = union_all(
-                select(literal("checkin:") + cast(CheckinDelivery.id, String)).where(
-                    of_schedule, CheckinDelivery.status == "scheduled"
-                ),
-                select(literal("checkin-reminder:") + cast(CheckinDelivery.id, String)).where(of_schedule),
-            )
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.dedupe_key.in_(doomed), OutboxMessage.status == "pending")
-                .values(status="cancelled")
-            )
-            await session.delete(row)
-
-    async def _managed_schedule(
-        self, session: AsyncSession, guild_id: int, actor: Actor, schedule_id: int
-    ) -> CheckinSchedule:
-        row = await session.get(CheckinSchedule, schedule_id, with_for_update=True)
-        if row is None or row.guild_id != guild_id:
-            raise NotFound("No such check-in schedule here; pick one from the list as you type.")
-        return row
-
-    async def require_schedule_manager(self, guild_id: int, actor: Actor, schedule_id: int) -> None:
-        """Raise unless ``actor`` may change this schedule (its group's facilitators, coordinators)."""
-        async with self._db.transaction() as session:
-            row = await session.get(CheckinSchedule, schedule_id)
-        if row is None or row.guild_id != guild_id:
-            raise NotFound("No such check-in schedule here; pick one from the list as you type.")
-        await self._groups.require_manager(guild_id, actor, row.group_id, "change check-ins of")
-
-    async def send_now(self, guild_id: int, actor: Actor, schedule_id: int) -> SendNowReport:
-        """Send today's check-in of a schedule to every member right away (facilitators)."""
-        await self.require_schedule_manager(guild_id, actor, schedule_id)
-        now = self._clock.now()
-        async with self._db.transaction() as session:
-            schedule = await session.get(CheckinSchedule, schedule_id)
-            assert schedule is not None
-            group = await session.get(Group, schedule.group_id)
-            assert group is not None
-            members = await _members(session, group.id)
-            zones = await self._zones(session, guild_id, members)
-            rows, on_break = [], 0
-            for user_id in members:
-                zone, _, paused_until = zones[user_id]
-                today = now.astimezone(ZoneInfo(zone)).date()
-                if paused_until is not None and today <= paused_until:
-                    on_break += 1
-                    continue
-                rows.append(_delivery_row(schedule, user_id, today, now))
-            inserted = await insert_ignore(session, CheckinDelivery.__table__, rows) if rows else 0
-            await self._enqueue_deliveries(session, [(schedule, group)], now)
-        self._scheduler.run_soon("outbox")
-        return SendNowReport(queued=inserted, already_had_one=len(rows) - inserted, on_break=on_break)
-
-    # -- planning -------------------------------------------------------------------------
 
     async def plan(self, session: AsyncSession, now: datetime, *, schedule_ids: list[int]) -> int:
         """Plan the given schedules in ``session`` (a schedule just made or changed)."""
@@ -601,8 +318,6 @@ class CheckinService:
                 guild_id=group.guild_id,
             )
 
-    # -- what happened to a sent delivery ---------------------------------------------------
-
     async def on_delivery_outcome(self, outcome: Outcome) -> None:
         """Record how a check-in DM ended; tell a member with closed DMs once, in the group's home."""
         delivery_id = int(outcome.key.split(":")[1])
@@ -632,125 +347,6 @@ class CheckinService:
                         guild_id=delivery.guild_id,
                     )
         self._scheduler.run_soon("outbox")
-
-    # -- helpers ----------------------------------------------------------------------------
-
-    async def _zones(
-        self, session: AsyncSession, guild_id: int, user_ids: list[int]
-    ) -> dict[int, tuple[str, tuple[int, int] | None, date | None]]:
-        default = (await self._settings.get_in(session, guild_id)).default_timezone
-        profiles = await profiles_of(session, guild_id, user_ids)
-        zones = {}
-        for user_id in user_ids:
-            p = profiles.get(user_id)
-            quiet = None
-            if p is not None and p.quiet_start_minute is not None and p.quiet_end_minute is not None:
-                quiet = (p.quiet_start_minute, p.quiet_end_minute)
-            zones[user_id] = (
-                (p.timezone if p and p.timezone else default),
-                quiet,
-                p.checkins_paused_until if p else None,
-            )
-        return zones
-
-    async def _question_set_id(self, session: AsyncSession, guild_id: int, ref: str | None) -> int | None:
-        if ref is None or not ref.strip() or ref.strip().lower() == "default":
-            return None
-        text = ref.strip()
-        query = select(QuestionSet.id).where(QuestionSet.guild_id == guild_id)
-        query = (
-            query.where(QuestionSet.id == int(text))
-            if text.isdecimal() and len(text) <= 18
-            else query.where(QuestionSet.name_key == text.casefold())
-        )
-        found = await session.scalar(query)
-        if found is None:
-            raise NotFound(
-                f"No question set “{text[:60]}” here; pick one from the list, or leave it for the default."
-            )
-        return found
-
-    async def _view(self, session: AsyncSession, row: CheckinSchedule, viewer_id: int) -> ScheduleView:
-        group = await session.get(Group, row.group_id)
-        assert group is not None
-        set_name = "default"
-        if row.question_set_id is not None:
-            found = await session.get(QuestionSet, row.question_set_id)
-            set_name = found.name if found else "default"
-        zone = (await self._zones(session, row.guild_id, [viewer_id]))[viewer_id][0]
-        next_run = (
-            None if row.paused else next_occurrence(_cadence(row), zone, self._clock.now()).scheduled_for
-        )
-        return ScheduleView(
-            id=row.id,
-            group_id=group.id,
-            group_name=group.name,
-            cadence=describe(_cadence(row)),
-            question_set=set_name,
-            default_visibility=row.default_visibility,
-            reminder_hours=row.reminder_hours,
-            paused=row.paused,
-            next_run=next_run,
-        )
-
-
-@dataclass(frozen=True)
-class RoundStats:
-    """Who was asked in a round, who answered, and the answers shared beyond their author."""
-
-    total: int
-    answered: int
-    waiting: list[int]
-    shared: list[CheckinAnswer]
-
-
-async def round_stats(session: AsyncSession, schedule_id: int, round_date: date) -> RoundStats:
-    """Count a round's deliveries and collect its non-private answers (never the private ones)."""
-    deliveries = (
-        await session.scalars(
-            select(CheckinDelivery).where(
-                CheckinDelivery.schedule_id == schedule_id, CheckinDelivery.round_date == round_date
-            )
-        )
-    ).all()
-    shared = (
-        await session.scalars(
-            select(CheckinAnswer)
-            .join(CheckinDelivery, CheckinDelivery.id == CheckinAnswer.delivery_id)
-            .where(
-                CheckinDelivery.schedule_id == schedule_id,
-                CheckinDelivery.round_date == round_date,
-                CheckinAnswer.visibility.in_(("facilitators", "group")),
-            )
-            .order_by(CheckinAnswer.created_at)
-        )
-    ).all()
-    return RoundStats(
-        total=len(deliveries),
-        answered=sum(d.status == "answered" for d in deliveries),
-        waiting=[d.user_id for d in deliveries if d.status not in ("answered", "skipped")],
-        shared=list(shared),
-    )
-
-
-async def latest_round(session: AsyncSession, schedule_id: int) -> date | None:
-    """Return the most recent round date of a schedule that has deliveries."""
-    return await session.scalar(
-        select(func.max(CheckinDelivery.round_date)).where(CheckinDelivery.schedule_id == schedule_id)
-    )
-
-
-async def _members(session: AsyncSession, group_id: int) -> list[int]:
-    return list(
-        await session.scalars(
-            select(GroupMember.user_id).where(
-                GroupMember.group_id == group_id,
-                GroupMember.left_at.is_(None),
-                GroupMember.paused_at.is_(None),  # a facilitator paused them: no schedules
-                GroupMember.role.in_(CHECKIN_ROLES),
-            )
-        )
-    )
 
 
 _CLOCK_COLUMNS = (
@@ -812,10 +408,6 @@ def _cadence(row: CheckinSchedule) -> Cadence:
         anchor=row.anchor_date,
         cron=row.cron,
     )
-
-
-def _hhmm(minutes: int | None) -> str | None:
-    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _delivery_row(

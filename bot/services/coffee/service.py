@@ -2,7 +2,7 @@
 
 This module is what members and coordinators do: set up, opt in and out, pause, skip, keep a
 private do-not-pair list, look back, answer "did you meet?", and count. The rounds themselves
-are drawn by :mod:`bot.services.coffee_rounds`.
+are drawn by :mod:`bot.services.coffee.rounds`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bot.db.upsert import insert_ignore, locked_row
 from bot.domain.cadence import first_day, next_occurrence
 from bot.errors import Conflict, Invalid, NotAllowed, NotFound
 from bot.services.actors import Actor
-from bot.services.coffee_rounds import eligible_members, participant_in
+from bot.services.coffee.rounds import eligible_members, participant_in
 from bot.services.settings import SettingsService
 
 EVERY_WEEKS_MAX = 12

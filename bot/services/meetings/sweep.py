@@ -6,7 +6,7 @@ A periodic job of the scheduling engine (every minute) does two things, both saf
    claimed in the series row (``last_day``) and the meeting is made in that same unit of work, at
    the half hour of that day that weighs least on the members — the burden ledger decides whose
    turn it is for an awkward hour — with the same reminders and attendance prompt as a meeting
-   confirmed by hand (:func:`bot.services.meetings.lock_in`). A unique (series, day) key backs
+   confirmed by hand (:func:`bot.services.meetings.confirmation.lock_in`). A unique (series, day) key backs
    the claim. Days missed while the bot was down are skipped, not made late.
 2. **Server events.** Every confirmed meeting still ahead without an event (and without a
    recorded failure) is published: the event is created through the calendar port and the
@@ -26,15 +26,12 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import Group, GroupMember, Meeting, MeetingSeries
 from bot.domain.meeting_plans import best_slot, day_slots, next_series_day
+from bot.errors import Unavailable
 from bot.scheduling.engine import SchedulingEngine
-from bot.services.meetings import (
-    CLAIM_STALE,
-    CONFIRMED,
-    MeetingService,
-    group_burden,
-    invited_ids,
-    lock_in,
-)
+from bot.services.meetings.confirmation import CLAIM_STALE, lock_in
+from bot.services.meetings.queries import group_burden, invited_ids
+from bot.services.meetings.service import MeetingService
+from bot.services.meetings.views import CONFIRMED
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
 
@@ -72,6 +69,8 @@ class MeetingSweep:
         for meeting_id in await self._unpublished():
             try:
                 await self._meetings.publish(meeting_id)  # wakes the outbox for the announcement
+            except Unavailable as error:
+                log.info("meeting %s waits for Discord to be published: %s", meeting_id, error)
             except Exception:
                 log.exception("publishing meeting %s failed; it will be retried", meeting_id)
         if made:

@@ -1,0 +1,82 @@
+"""The goal service: reading goals (as visibility allows) on top of changing them and partners."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+
+from bot.db.models import Goal, GoalPartner, GoalUpdate, GroupMember
+from bot.domain.goals import streak
+from bot.errors import NotFound
+from bot.services.actors import Actor
+from bot.services.goals.changes import GoalChanges
+from bot.services.goals.queries import _find, _may_see, _not_found
+from bot.services.goals.views import GoalView, _view, _views
+
+
+class GoalService(GoalChanges):
+    """Every use case of goals and accountability partners."""
+
+    async def show(self, guild_id: int, viewer: Actor, goal_ref: str) -> GoalView:
+        """Return a goal the viewer may see."""
+        async with self._db.transaction() as session:
+            goal = await _find(session, guild_id, goal_ref)
+            if not await _may_see(session, goal, viewer.user_id):
+                raise NotFound(_not_found(goal_ref))
+            return await _view(session, goal)
+
+    async def visible(
+        self,
+        guild_id: int,
+        viewer: Actor,
+        *,
+        owner_id: int | None = None,
+        group_id: int | None = None,
+        query: str = "",
+        include_closed: bool = True,
+        limit: int = 25,
+    ) -> list[GoalView]:
+        """Return the goals the viewer may see, filtered by owner, group or title."""
+        mine_or_shared = or_(
+            Goal.owner_id == viewer.user_id,
+            Goal.id.in_(select(GoalPartner.goal_id).where(GoalPartner.user_id == viewer.user_id)),
+            (Goal.visibility == "group")
+            & Goal.group_id.in_(
+                select(GroupMember.group_id).where(
+                    GroupMember.guild_id == guild_id,
+                    GroupMember.user_id == viewer.user_id,
+                    GroupMember.left_at.is_(None),
+                )
+            ),
+        )
+        statement = select(Goal).where(Goal.guild_id == guild_id, mine_or_shared)
+        # A partner sees "partners" goals; nobody but the owner sees private ones.
+        statement = statement.where((Goal.owner_id == viewer.user_id) | (Goal.visibility != "private"))
+        if owner_id is not None:
+            statement = statement.where(Goal.owner_id == owner_id)
+        if group_id is not None:
+            statement = statement.where(Goal.group_id == group_id)
+        if query.strip():
+            statement = statement.where(
+                func.lower(Goal.title).contains(query.strip().lower(), autoescape=True)
+            )
+        if not include_closed:
+            statement = statement.where(Goal.status.in_(("active", "paused")))
+        statement = statement.order_by(Goal.status != "active", Goal.created_at.desc()).limit(limit)
+        async with self._db.reading() as session:
+            return await _views(session, list(await session.scalars(statement)))
+
+    async def streak(self, guild_id: int, user_id: int) -> int:
+        """Return how many of the member's own calendar days in a row they worked on their goals."""
+        async with self._db.transaction() as session:
+            moments = await session.scalars(
+                select(GoalUpdate.created_at).where(
+                    GoalUpdate.guild_id == guild_id,
+                    GoalUpdate.author_id == user_id,
+                    GoalUpdate.kind.in_(("progress", "milestone", "done", "note")),
+                    GoalUpdate.created_at >= self._clock.now() - timedelta(days=400),
+                )
+            )
+            zone = await self._zone(session, guild_id, user_id)
+            return streak(list(moments), zone, self._clock.now())
