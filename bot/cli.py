@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("revision")
     db_commands.add_parser("current", help="show the database's revision")
 
+    commands.add_parser(
+        "web", help="run the coordinator dashboard alone (sign in with Discord; see the [web] section)"
+    )
+
     commands.add_parser("check-config", help="validate the configuration and exit")
 
     data = commands.add_parser("data", help="members' data: keys and deletion")
@@ -89,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
-        if args.command == "run":
+        if args.command in ("run", "web"):
             settings.bot_token()  # fail before migrating anything
+        if args.command == "web" or (args.command == "run" and settings.web.enabled):
+            settings.web.require_sign_in()
     except ConfigError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -107,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(migrate.current(url) or "(empty database: run 'mentorbot db upgrade')")
         return 0
+    if args.command == "web":
+        return _web(settings)
     if args.command == "data":
         return _data(settings, args)
     if args.command == "report":
@@ -224,6 +232,25 @@ def _run(settings: Settings, *, migrate: bool) -> int:
     except discord.PrivilegedIntentsRequired:
         print("mentorbot: Discord refused a privileged intent; this bot needs none.", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _web(settings: Settings) -> int:
+    from bot.web.server import run_dashboard_until_signalled
+
+    try:
+        asyncio.run(run_dashboard_until_signalled(settings))
+    except discord.LoginFailure:
+        print("mentorbot: Discord rejected the bot token: set MENTORBOT_TOKEN again.", file=sys.stderr)
+        return EXIT_CONFIG
+    except DataKeyError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:  # mostly: the address is taken, or not ours to listen on
+        print(f"mentorbot: the dashboard could not start: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         pass
     return 0

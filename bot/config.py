@@ -25,6 +25,9 @@ CONFIG_ENV = "MENTORBOT_CONFIG"
 SECRET_ENV = "MENTORBOT_ANONYMITY_SECRET"
 RESEARCH_KEY_ENV = "MENTORBOT_RESEARCH_KEY"
 RESEARCH_KEY_MIN = 16
+WEB_CLIENT_SECRET_ENV = "MENTORBOT_WEB_CLIENT_SECRET"
+WEB_SESSION_SECRET_ENV = "MENTORBOT_WEB_SESSION_SECRET"
+SESSION_SECRET_MIN = 32
 DEFAULT_CONFIG_PATH = Path("config.toml")
 DISCORD_API = "https://discord.com/api/v10"
 
@@ -185,6 +188,70 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class WebSettings(_Section):
+    """The coordinator dashboard: where it listens and how people sign in with Discord."""
+
+    # Run the dashboard inside `mentorbot run` too (`mentorbot web` runs it on its own).
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    # The address people open; Discord sends them back to {public_url}/oauth/callback. Default:
+    # http://host:port. Behind a reverse proxy with HTTPS, its https:// address (cookies turn Secure).
+    public_url: str | None = None
+    # The application's OAuth2 client id and secret (Developer Portal -> OAuth2).
+    client_id: int | None = None
+    client_secret: SecretStr | None = None
+    # Signs the session cookies: a long random string. Prefer MENTORBOT_WEB_SESSION_SECRET.
+    session_secret: SecretStr | None = None
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, such as https://mentoring.example.org")
+        return value.rstrip("/")
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < SESSION_SECRET_MIN:
+            raise ValueError(
+                f"the session secret must be at least {SESSION_SECRET_MIN} characters (a long random string)"
+            )
+        return value
+
+    def base_url(self, port: int | None = None) -> str:
+        """Return the address people open (the configured one, else http://host:port)."""
+        return self.public_url or f"http://{self.host}:{port if port is not None else self.port}"
+
+    def require_sign_in(self) -> tuple[int, str, str]:
+        """Return the client id, client secret and session secret, or raise ConfigError naming the key."""
+        missing = []
+        if self.client_id is None:
+            missing.append("web.client_id: the application's client id (Developer Portal -> OAuth2)")
+        if self.client_secret is None or not self.client_secret.get_secret_value().strip():
+            missing.append(
+                "web.client_secret: the OAuth2 client secret "
+                f"(or the {WEB_CLIENT_SECRET_ENV} environment variable)"
+            )
+        if self.session_secret is None:
+            missing.append(
+                f"web.session_secret: a random string of at least {SESSION_SECRET_MIN} characters "
+                f"(or the {WEB_SESSION_SECRET_ENV} environment variable)"
+            )
+        if missing:
+            raise ConfigError("The dashboard needs sign-in settings:\n  " + "\n  ".join(missing))
+        assert self.client_id is not None and self.client_secret is not None and self.session_secret
+        return (
+            self.client_id,
+            self.client_secret.get_secret_value().strip(),
+            self.session_secret.get_secret_value().strip(),
+        )
+
+
 class Settings(_Section):
     """Every setting of the bot."""
 
@@ -197,6 +264,7 @@ class Settings(_Section):
     prompts: PromptSettings = PromptSettings()
     privacy: PrivacySettings = PrivacySettings()
     logging: LoggingSettings = LoggingSettings()
+    web: WebSettings = WebSettings()
 
     def bot_token(self) -> str:
         """Return the token, or raise ConfigError with one line on how to set it."""
@@ -240,6 +308,11 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         data.setdefault("privacy", {})
         if isinstance(data["privacy"], dict):
             data["privacy"]["anonymity_secret"] = environ[SECRET_ENV]
+    for env, key in ((WEB_CLIENT_SECRET_ENV, "client_secret"), (WEB_SESSION_SECRET_ENV, "session_secret")):
+        if environ.get(env):
+            data.setdefault("web", {})
+            if isinstance(data["web"], dict):
+                data["web"][key] = environ[env]
     if environ.get(TOKEN_ENV):
         data.setdefault("discord", {})
         if isinstance(data["discord"], dict):

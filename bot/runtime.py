@@ -25,6 +25,7 @@ from bot.discord.notifier import DiscordNotifier
 from bot.messaging.outbox import OutboxDispatcher
 from bot.messaging.pacing import Pacer
 from bot.services.container import Services
+from bot.web.server import WebServer, dashboard_for
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class BotRunner:
         self.migrate = migrate
         self.bot: MentorBot | None = None
         self.services: Services | None = None
+        self.web: WebServer | None = None  # the dashboard, with web.enabled
         self.started = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -98,6 +100,9 @@ class BotRunner:
             services.scheduler.add_periodic("coffee", 60, services.coffee_rounds.run_due)
             services.scheduler.add_periodic("conversation", 300, services.conversation.run_due)
             services.scheduler.add_periodic("meetings", 60, services.meeting_sweep.run_due)
+            if self.settings.web.enabled:
+                self.web = dashboard_for(self.settings, services, bot, bot=True)
+                await self.web.start()
             async with bot:
                 connection = asyncio.create_task(bot.start(token), name="discord-connection")
                 stopping = asyncio.create_task(stop.wait(), name="stop-signal")
@@ -115,6 +120,8 @@ class BotRunner:
                         # we asked it to stop, so how the connection ended no longer matters.
                         log.debug("connection ended while shutting down", exc_info=error)
         finally:
+            if self.web is not None:
+                await self.web.stop()
             await db.dispose()
             log.info("stopped")
 

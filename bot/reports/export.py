@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from dataclasses import dataclass
@@ -61,7 +62,11 @@ async def export_reports(db: Database, guild_id: int, period: Period, out: Path)
     program = await compute_report(db, guild_id, period.start, period.end)
     written = [
         _write(out / "program.csv", report_csv(program).encode("utf-8")),
-        _write(out / "program.png", render_chart(program, f"Program report · {period.label()}")),
+        _write(
+            out / "program.png",
+            # Drawn in a worker thread: the dashboard serves this beside other requests.
+            await asyncio.to_thread(render_chart, program, f"Program report · {period.label()}"),
+        ),
     ]
     # disable=None: a bar on a terminal, nothing at all when stderr is a file or a pipe.
     for figures in tqdm(program.groups, desc="groups", unit="group", file=sys.stderr, disable=None):
@@ -69,7 +74,7 @@ async def export_reports(db: Database, guild_id: int, period: Period, out: Path)
         report = await compute_report(db, guild_id, period.start, period.end, group_id=figures.group_id)
         stem = f"group-{figures.group_id}-{_slug(figures.name)}"
         written.append(_write(out / f"{stem}.csv", report_csv(report).encode("utf-8")))
-        chart = render_chart(report, f"{figures.name} · {period.label()}")
+        chart = await asyncio.to_thread(render_chart, report, f"{figures.name} · {period.label()}")
         written.append(_write(out / f"{stem}.png", chart))
     return written
 

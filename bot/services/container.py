@@ -16,6 +16,7 @@ from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
+from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
 from bot.services.discussions import DiscussionRounds, DiscussionSchedules, DiscussionService
@@ -68,6 +69,7 @@ class Services:
     reports: ReportService
     delivery_problems: DeliveryProblems
     departures: Departures
+    dashboard: DashboardService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -93,7 +95,7 @@ class Services:
             program=program,
             profiles=ProfileService(db, clock, program),
             groups=groups,
-            matching=MatchingService(db, clock, program, groups),
+            matching=MatchingService(db, clock, program, groups, scheduler),
             checkins=CheckinService(
                 db,
                 clock,
@@ -147,6 +149,7 @@ class Services:
             reports=ReportService(db, clock, program, groups),
             delivery_problems=DeliveryProblems(db, clock),
             departures=Departures(db, clock),
+            dashboard=DashboardService(db, clock, program, groups),
             rescue=GroupRescue(
                 db,
                 clock,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import aliased
@@ -15,13 +16,16 @@ from bot.db.upsert import locked_row
 from bot.domain.groups import NAME_MAX
 from bot.domain.matching import Candidate, Mode, Proposal, suggest
 from bot.errors import Conflict, Invalid, NotFound
+from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
+from bot.services.audit import record_program_action
 from bot.services.groups import GroupService, GroupView
 from bot.services.settings import ProgramSettings, SettingsService
 
 WANTS = ("mentor", "mentee", "peer")
 MODE_KINDS: dict[str, str] = {"one_to_one": "one_to_one", "near_peer": "near_peer", "peer": "peer"}
 DEFAULT_WAKING = (8 * 60, 21 * 60)
+PROPOSALS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -33,14 +37,42 @@ class ProposalView:
     proposal: Proposal
 
 
+@dataclass(frozen=True)
+class StoredGroup:
+    """A pair or group of a stored proposal: members (user ids) and their roles."""
+
+    members: tuple[int, ...]
+    roles: Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class StoredProposal:
+    """A proposal as kept for confirmation (ids and roles only; the reasons were shown when made)."""
+
+    id: int
+    mode: str
+    created_by: int
+    created_at: datetime
+    confirmed_at: datetime | None
+    groups: tuple[StoredGroup, ...]
+
+
 class MatchingService:
     """Opt-ins, proposals and their confirmation."""
 
-    def __init__(self, db: Database, clock: Clock, settings: SettingsService, groups: GroupService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: SettingsService,
+        groups: GroupService,
+        scheduler: SchedulingEngine | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._settings = settings
         self._groups = groups
+        self._scheduler = scheduler
 
     async def opt_in(self, guild_id: int, user_id: int, wants: str) -> None:
         """Ask to be matched as a mentor, mentee or peer (again: changes what you want)."""
@@ -60,7 +92,9 @@ class MatchingService:
             )
             return bool(result.rowcount)
 
-    async def propose(self, guild_id: int, actor: Actor, mode: str, group_size: int = 2) -> ProposalView:
+    async def propose(
+        self, guild_id: int, actor: Actor, mode: str, group_size: int = 2, *, via: str = "discord"
+    ) -> ProposalView:
         """Propose pairs or groups among the opted-in members, and keep the proposal for confirmation."""
         await self._settings.require_coordinator(guild_id, actor, "run matching")
         if mode not in MODE_KINDS:
@@ -98,7 +132,18 @@ class MatchingService:
             )
             session.add(row)
             await session.flush()
-            return ProposalView(row.id, mode, proposal)
+            await record_program_action(
+                session,
+                guild_id=guild_id,
+                actor_id=actor.user_id,
+                action="propose_matches",
+                summary=f"asked for a matching proposal ({len(proposal.groups)} matches, {mode})",
+                details={"proposal_id": row.id, "groups": len(proposal.groups), "via": via},
+                modlog_channel_id=settings.modlog_channel_id,
+                now=self._clock.now(),
+            )
+        self._wake_outbox()
+        return ProposalView(row.id, mode, proposal)
 
     async def proposal_members(self, guild_id: int, proposal_id: int) -> list[int]:
         """Return the user ids in a proposal (to look up their names)."""
@@ -108,11 +153,30 @@ class MatchingService:
             return []
         return [int(m) for group in row.groups for m in group["members"]]
 
+    async def recent_proposals(self, guild_id: int, actor: Actor) -> list[StoredProposal]:
+        """Return the latest proposals, waiting or confirmed, newest first (coordinators only)."""
+        await self._settings.require_coordinator(guild_id, actor, "see matching proposals")
+        async with self._db.reading() as session:
+            rows = await session.scalars(
+                select(MatchProposal)
+                .where(MatchProposal.guild_id == guild_id)
+                .order_by(MatchProposal.created_at.desc(), MatchProposal.id.desc())
+                .limit(PROPOSALS_SHOWN)
+            )
+            return [_stored(row) for row in rows]
+
     async def confirm(
-        self, guild_id: int, actor: Actor, proposal_id: int, display_names: Mapping[int, str]
+        self,
+        guild_id: int,
+        actor: Actor,
+        proposal_id: int,
+        display_names: Mapping[int, str],
+        *,
+        via: str = "discord",
     ) -> list[GroupView]:
         """Create the proposed groups (each with a home) and take their members off the opt-in list."""
         await self._settings.require_coordinator(guild_id, actor, "confirm matches")
+        settings = await self._settings.get(guild_id)
         async with self._db.transaction() as session:
             row = await session.get(MatchProposal, proposal_id, with_for_update=True)
             if row is None or row.guild_id != guild_id:
@@ -121,6 +185,17 @@ class MatchingService:
                 raise Conflict("These matches were already confirmed.")
             row.confirmed_at = self._clock.now()  # claims the proposal: a second click finds it confirmed
             planned, mode = list(row.groups), row.mode
+            await record_program_action(
+                session,
+                guild_id=guild_id,
+                actor_id=actor.user_id,
+                action="confirm_matches",
+                summary=f"confirmed a matching proposal: {len(planned)} new groups",
+                details={"proposal_id": proposal_id, "groups": len(planned), "via": via},
+                modlog_channel_id=settings.modlog_channel_id,
+                now=row.confirmed_at,
+            )
+        self._wake_outbox()
         created = []
         for planned_group in planned:
             members = [int(m) for m in planned_group["members"]]
@@ -135,6 +210,10 @@ class MatchingService:
                 )
             created.append(group)
         return created
+
+    def _wake_outbox(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.run_soon("outbox")  # the moderation log's post
 
     async def _free_name(self, guild_id: int, actor: Actor, base: str) -> str:
         taken = {
@@ -173,10 +252,26 @@ def _candidate(optin: MatchOptIn, profile: MemberProfile | None, settings: Progr
     )
 
 
+def _stored(row: MatchProposal) -> StoredProposal:
+    return StoredProposal(
+        row.id,
+        row.mode,
+        row.created_by,
+        row.created_at,
+        row.confirmed_at,
+        tuple(
+            StoredGroup(
+                tuple(int(m) for m in g["members"]), {int(k): str(v) for k, v in g.get("roles", {}).items()}
+            )
+            for g in row.groups
+        ),
+    )
+
+
 def _group_name(members: list[int], names: Mapping[int, str]) -> str:
     labels = [names.get(m, f"member {m}") for m in members]
     text = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " & " + labels[-1]
     return text if len(text) <= NAME_MAX else text[: NAME_MAX - 1] + "…"
 
 
-__all__ = ["WANTS", "MatchingService", "Mode", "ProposalView"]
+__all__ = ["WANTS", "MatchingService", "Mode", "ProposalView", "StoredProposal"]

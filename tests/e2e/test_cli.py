@@ -8,6 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
+from yarl import URL
+
 from tests.support.bot import TOKEN
 
 MENTORBOT = Path(sys.executable).with_name("mentorbot")
@@ -88,3 +91,45 @@ async def test_run_comes_online_and_stops_cleanly_on_sigterm(tmp_path, fake, wor
     assert TOKEN not in log
     assert (tmp_path / "mentorbot.db").exists()
     assert fake.unknown_requests == []
+
+
+async def test_web_without_its_sign_in_settings_names_them_and_exits_2(tmp_path):
+    code, _, err = await run_cli("web", cwd=tmp_path, env=clean_env(MENTORBOT_TOKEN=TOKEN))
+    assert code == 2
+    assert "web.client_id" in err and "MENTORBOT_WEB_CLIENT_SECRET" in err and "web.session_secret" in err
+
+
+async def test_web_serves_the_dashboard_alone_and_stops_on_sigterm(tmp_path, fake, empty_database_url):
+    (tmp_path / "config.toml").write_text(
+        f'[discord]\napi_base_url = "{fake.api_base_url}"\n'
+        f"[database]\nurl = {empty_database_url!r}\n"
+        f"[web]\nport = 0\nclient_id = {fake.application_id}\n"
+    )
+    env = clean_env(
+        MENTORBOT_TOKEN=TOKEN,
+        MENTORBOT_WEB_CLIENT_SECRET=fake.oauth.client_secret,
+        MENTORBOT_WEB_SESSION_SECRET="s" * 40,
+    )
+    assert (await run_cli("db", "upgrade", cwd=tmp_path, env=env))[0] == 0
+    process = await asyncio.create_subprocess_exec(
+        str(MENTORBOT), "web", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        line = ""
+        while "dashboard listening" not in line:
+            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+            assert line, "mentorbot web ended before listening"
+        url = line.rsplit("(open ", 1)[1].rstrip(")\n")
+        async with aiohttp.ClientSession() as http:
+            front = await http.get(url)
+            assert front.status == 200 and "Sign in with Discord" in await front.text()
+            login = await http.get(f"{url}/login", allow_redirects=False)
+            target = URL(login.headers["Location"])
+            assert target.path == "/oauth2/authorize"
+            assert target.query["redirect_uri"] == f"{url}/oauth/callback"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 15)
+    assert process.returncode == 0, err.decode()
+    assert TOKEN not in err.decode()

@@ -160,6 +160,7 @@ class RouteSpec:
     handler: Handler
     auth: bool
     global_limit: bool
+    bearer: bool = False  # also answers an OAuth2 ``Bearer`` token (the handler checks it)
     regex: re.Pattern[str] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
@@ -181,12 +182,12 @@ ROUTES: list[RouteSpec] = []
 
 
 def route(
-    method: str, template: str, *, auth: bool = True, global_limit: bool = True
+    method: str, template: str, *, auth: bool = True, global_limit: bool = True, bearer: bool = False
 ) -> Callable[[Handler], Handler]:
     """Register a handler for ``method template`` (template in discord.py's Route syntax)."""
 
     def decorator(func: Handler) -> Handler:
-        ROUTES.append(RouteSpec(method, template, func, auth, global_limit))
+        ROUTES.append(RouteSpec(method, template, func, auth, global_limit, bearer))
         ROUTES.sort(key=lambda r: r.specificity)
         return func
 
@@ -318,7 +319,11 @@ class RestServer:
                     raise errors.APIError(405, 0, "405: Method Not Allowed")
                 raise errors.not_found()
             record.route = spec.template
-            if spec.auth and request.headers.get("Authorization") != f"Bot {self.fake.token}":
+            authorization = request.headers.get("Authorization", "")
+            bot_or_bearer = authorization == f"Bot {self.fake.token}" or (
+                spec.bearer and authorization.startswith("Bearer ")
+            )
+            if spec.auth and not bot_or_bearer:
                 raise errors.unauthorized()
             fault = self._fault(spec)
             late = fault is not None and fault[1].endswith("-after")
@@ -383,6 +388,8 @@ class RestServer:
                         )
                     )
             return body, files
+        if ctype == "application/x-www-form-urlencoded":  # OAuth2's token endpoint
+            return {key: str(value) for key, value in (await request.post()).items()}, []
         raw = await request.read()
         if not raw:
             return None, []

@@ -28,6 +28,7 @@ from .rest import (
     RecordedRequest,
     RestServer,
 )
+from .routes.oauth2 import FAKE, OAuthApp, authorize
 from .scheduled_events import FakeScheduledEvent
 from .state import (
     INTENT_GUILD_MEMBERS,
@@ -77,6 +78,7 @@ class FakeDiscord(DriverMixin):
         self.hub = GatewayHub(self)
         self.world.emit = self.hub.emit
         self.rest = RestServer(self)
+        self.oauth = OAuthApp()  # Sign in with Discord: see routes/oauth2.py
         self._last_interaction: FakeInteraction | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -86,6 +88,9 @@ class FakeDiscord(DriverMixin):
     async def start(self) -> None:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application(client_max_size=100 * 1024 * 1024)
+        app[FAKE] = self
+        app.router.add_route("GET", "/oauth2/authorize", authorize)  # Discord's page, not the API
+        app.router.add_route("POST", "/oauth2/authorize", authorize)
         app.router.add_route("*", "/api/{tail:.*}", self.rest.handle)
         app.router.add_get("/gateway", self.hub.handle)
         app.router.add_get("/gateway/", self.hub.handle)

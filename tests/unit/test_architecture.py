@@ -41,3 +41,8 @@ def test_every_cog_module_is_loaded_by_the_bot():
     modules = {f"cogs.{p.stem}" for p in cogs.glob("*.py") if not p.stem.startswith("_")}
     modules |= {f"cogs.{p.parent.name}" for p in cogs.glob("*/__init__.py")}
     assert modules == set(EXTENSIONS)
+
+
+def test_the_dashboard_reads_through_the_services_never_the_database():
+    for path in files("bot", "web"):
+        assert "sqlalchemy" not in imported_modules(path), f"{path.relative_to(ROOT)} imports sqlalchemy"

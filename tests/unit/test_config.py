@@ -106,3 +106,24 @@ def test_the_research_key_comes_from_the_environment_and_must_be_long(tmp_path):
     assert settings.privacy.research_key.get_secret_value() == "k" * 16
     with pytest.raises(ConfigError, match=r"privacy\.research_key: .*at least 16 characters"):
         load_settings(path, environ={"MENTORBOT_RESEARCH_KEY": "short"})
+
+
+def test_the_dashboard_names_each_missing_sign_in_setting(tmp_path):
+    settings = load_settings(write(tmp_path, "[web]\nenabled = true\n"), environ={})
+    with pytest.raises(ConfigError) as raised:
+        settings.web.require_sign_in()
+    for key in ("web.client_id", "web.client_secret", "web.session_secret"):
+        assert key in str(raised.value)
+
+
+def test_the_dashboard_secrets_come_from_the_environment(tmp_path):
+    path = write(tmp_path, "[web]\nclient_id = 42\n")
+    environ = {"MENTORBOT_WEB_CLIENT_SECRET": "s3cret", "MENTORBOT_WEB_SESSION_SECRET": "x" * 32}
+    assert load_settings(path, environ=environ).web.require_sign_in() == (42, "s3cret", "x" * 32)
+
+
+def test_a_short_session_secret_or_a_bare_public_url_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match=r"web\.session_secret: .*at least 32"):
+        load_settings(write(tmp_path, '[web]\nsession_secret = "short"\n'), environ={})
+    with pytest.raises(ConfigError, match=r"web\.public_url: .*https://"):
+        load_settings(write(tmp_path, '[web]\npublic_url = "mentoring.example.org"\n'), environ={})

@@ -8,6 +8,7 @@ from .. import errors
 from ..permissions import base_permissions
 from ..rest import Ctx, route
 from .common import get_guild, get_user
+from .oauth2 import my_guilds, my_user
 
 
 def application_payload(ctx: Ctx) -> dict[str, Any]:
@@ -47,9 +48,11 @@ def application_payload(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@route("GET", "/users/@me")
+@route("GET", "/users/@me", bearer=True)
 async def get_me(ctx: Ctx) -> Any:
-    """The bot user."""
+    """The bot user (or, for an OAuth2 Bearer token, its user)."""
+    if ctx.request.headers.get("Authorization", "").startswith("Bearer "):
+        return my_user(ctx)
     return ctx.world.bot_user.to_dict() | {
         "verified": True,
         "mfa_enabled": False,
@@ -97,9 +100,11 @@ async def get_gateway_bot(ctx: Ctx) -> Any:
     }
 
 
-@route("GET", "/users/@me/guilds")
+@route("GET", "/users/@me/guilds", bearer=True)
 async def get_my_guilds(ctx: Ctx) -> Any:
-    """Partial guilds the bot is in (``before``/``after``/``limit``)."""
+    """Partial guilds the bot (or a Bearer token's user) is in (``before``/``after``/``limit``)."""
+    if ctx.request.headers.get("Authorization", "").startswith("Bearer "):
+        return my_guilds(ctx)
     world = ctx.world
     limit = ctx.query_int("limit", 200) or 200
     after = ctx.query_int("after", 0) or 0

@@ -1,0 +1,1 @@
+"""The dashboard's pages: the program, a group, matching, and the exports."""

@@ -1,0 +1,130 @@
+"""The dashboard's pages as a coordinator and a facilitator use them (aiohttp's test client)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import zipfile
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.db.models import ModerationRecord
+from tests.e2e.conftest import final
+from tests.e2e.dashboard_support import csrf_of, dashboard, link_id, make_circle, sign_in
+from tests.e2e.test_foundation import embed_text
+from tests.support.waiting import eventually
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def test_a_coordinator_sees_the_program_with_its_chart(fake, world, bot, database_url):
+    await make_circle(fake, world)
+    await final(await fake.slash(world.alice, world.guild, "match optin", wants="mentor"))
+    async with dashboard(fake, bot, database_url) as client:
+        answer = await sign_in(client, fake, world.owner, next_path=f"/guilds/{world.guild.id}")
+        assert answer.headers["Location"] == f"/guilds/{world.guild.id}"
+        home = await (await client.get("/")).text()
+        assert "Faculty Peer Mentoring" in home and "coordinator" in home
+
+        page = await client.get(f"/guilds/{world.guild.id}?days=30")
+        text = await page.text()
+        assert page.status == 200
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert "Facilitated peer group" in text and "Circle" in text
+        assert "1 member is waiting to be matched" in text
+        assert "No group has gone quiet" in text
+        chart = re.search(r'src="(/guilds/\d+/charts/program.png\?days=30)"', text)[1]
+        png = await client.get(chart)
+        assert png.status == 200 and png.content_type == "image/png" and (await png.read()).startswith(PNG)
+
+
+async def test_a_group_page_shows_members_clocks_in_the_viewers_time_zone(
+    fake, world, bot, database_url, clock
+):
+    carol = await make_circle(fake, world)
+    await final(await fake.slash(world.alice, world.guild, "profile timezone", zone="Asia/Tokyo"))
+    await final(await fake.slash(carol, world.guild, "profile timezone", zone="America/New_York"))
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, carol)
+        circle = link_id(await (await client.get(f"/guilds/{world.guild.id}")).text(), "Circle")
+        page = await client.get(f"/guilds/{world.guild.id}/groups/{circle}")
+        text = html.unescape(await page.text())
+        assert page.status == 200
+        tokyo = clock.now().astimezone(ZoneInfo("Asia/Tokyo")).strftime("%a %H:%M")
+        assert re.search(rf"Alice.*?peer.*?Asia/Tokyo.*?{tokyo}", text, re.S)
+        assert re.search(r"Bob.*?UTC.*?\(server default\)", text, re.S)
+        assert "Times are shown in America/New_York." in text  # the viewer's own zone, no note
+        chart = await client.get(f"/guilds/{world.guild.id}/groups/{circle}/chart.png")
+        assert (await chart.read()).startswith(PNG)
+
+
+async def test_a_coordinator_confirms_a_proposal_on_the_dashboard_and_it_is_logged(
+    fake, world, bot, database_url
+):
+    modlog = world.guild.add_text_channel("mod-log")
+    chosen = await fake.slash(world.owner, world.guild, "setup modlog-channel", options={"channel": modlog})
+    await final(chosen)
+    await final(await fake.slash(world.alice, world.guild, "match optin", wants="mentor"))
+    await final(await fake.slash(world.bob, world.guild, "match optin", wants="mentee"))
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, world.owner)
+        matching = f"/guilds/{world.guild.id}/matching"
+        token = await csrf_of(client, matching)
+        proposed = await client.post(f"{matching}/propose", data={"csrf": token, "mode": "one_to_one"})
+        text = html.unescape(await proposed.text())
+        assert proposed.status == 200 and "Alice (mentor) & Bob (mentee)" in text
+        confirm = re.search(r'action="(/guilds/\d+/matching/\d+/confirm)"', text)[1]
+
+        created = await client.post(confirm, data={"csrf": token})
+        text = html.unescape(await created.text())
+        assert created.status == 200 and "Created 1 group" in text and "Alice & Bob" in text
+        again = await client.post(confirm, data={"csrf": token})
+        assert again.status == 409 and "already confirmed" in await again.text()
+
+    program = await (await _program_page(fake, world, bot, database_url)).text()
+    assert "Alice &amp; Bob" in program  # the group exists, as `/match` would have made it
+
+    async def logged() -> bool:
+        await bot.services.outbox.dispatch_due()
+        texts = [embed_text(m) for m in fake.channel_messages(modlog)]
+        return any("confirmed a matching proposal: 1 new groups on the dashboard" in t for t in texts)
+
+    await eventually(logged)
+    async with bot.services.db.reading() as session:
+        records = (await session.scalars(select(ModerationRecord).order_by(ModerationRecord.id))).all()
+    assert [(r.action, r.actor_id, r.details["via"]) for r in records] == [
+        ("propose_matches", world.owner.id, "web"),
+        ("confirm_matches", world.owner.id, "web"),
+    ]
+
+
+async def _program_page(fake, world, bot, database_url):
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, world.owner)
+        page = await client.get(f"/guilds/{world.guild.id}")
+        await page.read()
+        return page
+
+
+async def test_the_exports_are_the_reports_csvs_and_charts(fake, world, bot, database_url):
+    await make_circle(fake, world)
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, world.owner)
+        exports = await (await client.get(f"/guilds/{world.guild.id}/exports")).text()
+        assert "research.csv: not available" in exports
+
+        program = await client.get(f"/guilds/{world.guild.id}/exports/program.csv?days=30")
+        assert program.headers["Content-Disposition"] == 'attachment; filename="program-report-30d.csv"'
+        rows = list(csv.reader(io.StringIO(await program.text())))
+        assert rows[0][:2] == ["group", "members"] and rows[1][:2] == ["Circle", "3"]
+
+        archive = await client.get(f"/guilds/{world.guild.id}/exports/reports.zip")
+        names = zipfile.ZipFile(io.BytesIO(await archive.read())).namelist()
+        assert {"program.csv", "program.png"} <= set(names)
+        assert any(re.fullmatch(r"group-\d+-circle\.(csv|png)", n) for n in names)
+
+        research = await client.get(f"/guilds/{world.guild.id}/exports/research.csv")
+        assert research.status == 400 and "MENTORBOT_RESEARCH_KEY" in await research.text()
