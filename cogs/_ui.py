@@ -9,6 +9,7 @@ import discord
 
 from bot.discord.interaction_deadline import answering
 from bot.discord.interaction_errors import report_error
+from bot.discord.members import member_actor
 from bot.discord.rendering import BRAND_COLOR
 from bot.errors import Invalid
 from bot.services.actors import Actor
@@ -26,16 +27,6 @@ def card(title: str, description: str | None = None, *, color: int = BRAND_COLOR
 def timestamp(moment: datetime, style: str = "F") -> str:
     """Return Discord's ``<t:…>`` markup, which every reader sees in their own time zone."""
     return f"<t:{int(moment.timestamp())}:{style}>"
-
-
-def member_actor(member: discord.Member) -> Actor:
-    """Return the facts about a member that the services check rights against."""
-    permissions = member.guild_permissions
-    return Actor(
-        member.id,
-        is_admin=permissions.administrator or permissions.manage_guild,
-        role_ids=frozenset(role.id for role in member.roles),
-    )
 
 
 def actor(interaction: discord.Interaction) -> Actor:

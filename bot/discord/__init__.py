@@ -8,7 +8,8 @@ their discord.py implementations, which ``bot/runtime.py`` wires in:
 - ``discussions.py``: ``DiscussionSpaces`` (``bot.services.discussions.service``): discussion threads.
 - ``meetings.py``: ``MeetingCalendar`` (``bot.services.meetings.calendar``): scheduled events.
 - ``moderation.py``: ``ModerationActions`` (``bot.services.moderation``): locks, slowmode, timeouts.
-- ``members.py``: ``MemberDirectory`` (``bot.services.departures``): who is still in a server.
+- ``members.py``: ``MemberDirectory`` (``bot.services.departures``): who is still in a server; and
+  ``member_actor``, the facts about a member that rights are checked against.
 
 Each port finds servers and channels through ``lookup.py``: it waits until the gateway has sent
 the servers (the scheduler starts before that), fetches what is not cached, and takes a channel

@@ -1,10 +1,29 @@
-"""The MemberDirectory port implemented with discord.py: one REST call, no privileged intent."""
+"""Members as the services see them: the MemberDirectory port, and the facts rights depend on.
+
+The port asks Discord with one REST call and needs no privileged intent.
+"""
 
 from __future__ import annotations
 
 import discord
 
+from bot.services.actors import Actor
+
 _UNKNOWN_MEMBER = 10007
+
+
+def member_actor(member: discord.Member) -> Actor:
+    """Return the facts about a member that the services check rights against.
+
+    One rule for every door: slash commands (the interaction's member) and the dashboard (the
+    member fetched by REST) both ask here.
+    """
+    permissions = member.guild_permissions
+    return Actor(
+        member.id,
+        is_admin=permissions.administrator or permissions.manage_guild,
+        role_ids=frozenset(role.id for role in member.roles),
+    )
 
 
 class DiscordMemberDirectory:

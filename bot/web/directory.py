@@ -1,7 +1,7 @@
 """Who a person is in a server, asked of Discord with the bot's token (no privileged intent).
 
-The facts are the ones slash commands get with an interaction (``cogs._ui.member_actor``: the
-member's roles and whether they administer the server), fetched by REST and kept a minute, so
+The facts are the ones slash commands get with an interaction (``bot.discord.members.member_actor``:
+the member's roles and whether they administer the server), fetched by REST and kept a minute, so
 that a removed role stops counting quickly. Names are kept ten minutes.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import discord
 
+from bot.discord.members import member_actor
 from bot.services.actors import Actor
-from cogs._ui import member_actor
 
 ACTOR_SECONDS = 60.0
 NAME_SECONDS = 600.0

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.db.models import ModerationRecord
-from tests.e2e.conftest import final
+from tests.e2e.conftest import button_id, final
 from tests.e2e.dashboard_support import csrf_of, dashboard, link_id, make_circle, sign_in
+from tests.e2e.test_checkins import TOKYO_NINE, Circle, checkins_for
 from tests.e2e.test_foundation import embed_text
 from tests.support.waiting import eventually
 
@@ -128,3 +129,32 @@ async def test_the_exports_are_the_reports_csvs_and_charts(fake, world, bot, dat
 
         research = await client.get(f"/guilds/{world.guild.id}/exports/research.csv")
         assert research.status == 400 and "MENTORBOT_RESEARCH_KEY" in await research.text()
+
+
+async def test_a_private_check_in_answer_shows_as_a_count_never_as_its_words(
+    fake, world, bot, database_url, clock
+):
+    circle = Circle(bot, world)
+    await circle.arrange(clock)
+    await circle.at(clock, TOKYO_NINE)
+    [dm] = checkins_for(fake, world.alice)
+    form = await fake.click(world.alice, dm, button_id(dm, "Answer"))
+    words = "Drafted the specific aims, privately."
+    answers = {"How are you doing? (1 low – 5 great)": ["4"], "Progress since last time?": words}
+    saved = await fake.submit_modal(world.alice, form, answers)
+    assert "Seen by **only me**" in embed_text(saved.message)
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, world.owner)
+        group = f"/guilds/{world.guild.id}/groups/{circle.group.id}"
+        page = html.unescape(await (await client.get(group)).text())
+        assert re.search(r"Alice.*?Asia/Tokyo.*?1/1", page, re.S)  # answered one of one
+        downloads = [
+            await (await client.get(path)).read()
+            for path in (f"{group}/report.csv", f"/guilds/{world.guild.id}/exports/program.csv")
+        ]
+        zipped = await (await client.get(f"/guilds/{world.guild.id}/exports/reports.zip")).read()
+        archive = zipfile.ZipFile(io.BytesIO(zipped))
+        downloads += [archive.read(name) for name in archive.namelist()]
+        for path in (f"/guilds/{world.guild.id}", group, f"/guilds/{world.guild.id}/exports"):
+            downloads.append((await (await client.get(path)).text()).encode())
+    assert all(b"specific aims" not in body for body in downloads)

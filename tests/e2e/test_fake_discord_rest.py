@@ -11,78 +11,13 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import discord
 import pytest
-from discord import app_commands, ui
-from discord.ext import commands
+from discord import app_commands
 from discord.http import Route
 
+from tests.e2e.fake_discord_bots import RestBot
 from tests.fake_discord import DEFAULT_BOT, INTENT_GUILD_MEMBERS, P
 from tests.fake_discord.testing import running, serving, use_gateway_from_api
 from tests.support.waiting import eventually
-
-
-class Bot(commands.AutoShardedBot):
-    def __init__(self, intents: discord.Intents | None = None) -> None:
-        super().__init__(
-            command_prefix="!", intents=intents or discord.Intents.default(), guild_ready_timeout=0.05
-        )
-        self.joined: list[int] = []
-        self.removed: list[int] = []
-        self.errors: list[discord.HTTPException] = []
-
-    async def setup_hook(self) -> None:
-        await use_gateway_from_api(self)
-
-        @self.tree.command(name="twice", description="Answers twice")
-        async def twice(interaction: discord.Interaction) -> None:
-            await interaction.response.send_message("first")
-            try:
-                await self.http.request(
-                    Route(
-                        "POST",
-                        "/interactions/{interaction_id}/{token}/callback",
-                        interaction_id=interaction.id,
-                        token=interaction.token,
-                    ),
-                    json={"type": 4, "data": {"content": "second"}},
-                )
-            except discord.HTTPException as exc:
-                self.errors.append(exc)
-            await interaction.followup.send("whisper", ephemeral=True)
-
-        @self.tree.command(name="bigmodal", description="A modal with a too long title")
-        async def bigmodal(interaction: discord.Interaction) -> None:
-            modal = ui.Modal(title="x" * 46)
-            modal.add_item(ui.TextInput(label="a"))
-            try:
-                await interaction.response.send_modal(modal)
-            except discord.HTTPException as exc:
-                self.errors.append(exc)
-                await interaction.response.send_message("modal refused", ephemeral=True)
-
-        @self.tree.command(name="late", description="Answers after the deadline")
-        async def late(interaction: discord.Interaction) -> None:
-            await asyncio.sleep(0.3)
-            try:
-                await interaction.response.send_message("too late")
-            except discord.HTTPException as exc:
-                self.errors.append(exc)
-
-        @self.tree.command(name="tardy", description="Follows up after the token expired")
-        async def tardy(interaction: discord.Interaction) -> None:
-            await interaction.response.defer()
-            await asyncio.sleep(0.3)
-            try:
-                await interaction.followup.send("too late")
-            except discord.HTTPException as exc:
-                self.errors.append(exc)
-
-        await self.tree.sync()
-
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        self.joined.append(guild.id)
-
-    async def on_guild_remove(self, guild: discord.Guild) -> None:
-        self.removed.append(guild.id)
 
 
 @pytest.fixture
@@ -106,7 +41,7 @@ def world(fake):
 
 async def test_private_threads_and_threads_from_messages(fake, world):
     _alice, bob, _carol, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         general = bot.get_channel(guild.text_channels[0].id)
         thread = await general.create_thread(
             name="coffee: alice & bob", type=discord.ChannelType.private_thread, invitable=False
@@ -140,7 +75,7 @@ async def test_thread_locking_needs_manage_threads(fake):
     guild = fake.add_guild(
         "Small", owner=owner, bot_permissions=DEFAULT_BOT & ~P.MANAGE_THREADS, with_default_channel=True
     )
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         general = bot.get_channel(guild.text_channels[0].id)
         thread = await general.create_thread(name="t", type=discord.ChannelType.public_thread)
         await thread.edit(name="renamed")  # the creator may rename its thread
@@ -151,7 +86,7 @@ async def test_thread_locking_needs_manage_threads(fake):
 
 async def test_only_moderators_write_in_a_locked_thread_archived_or_not(fake, world):
     alice, bob, _carol, guild = world  # alice owns the server
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         general = bot.get_channel(guild.text_channels[0].id)
         thread = await general.create_thread(name="t", type=discord.ChannelType.public_thread)
         fake_thread = guild.get_channel(thread.id)
@@ -167,7 +102,7 @@ async def test_a_timeout_lasts_until_its_end_on_discords_clock(fake, world):
     _alice, bob, _carol, guild = world
     now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     fake.clock = lambda: now
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         member = await bot.get_guild(guild.id).fetch_member(bob.id)
         await member.timeout(now + timedelta(minutes=10))
         with pytest.raises(AssertionError, match="cannot send"):
@@ -180,7 +115,7 @@ async def test_a_timeout_lasts_until_its_end_on_discords_clock(fake, world):
 
 async def test_private_channel_overwrites(fake, world):
     alice, bob, carol, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         g = bot.get_guild(guild.id)
         category = await g.create_category("Pairs")
         room = await g.create_text_channel(
@@ -214,7 +149,7 @@ async def test_private_channel_overwrites(fake, world):
 async def test_granting_overwrites_needs_manage_roles(fake):
     owner = fake.add_user("owner")
     guild = fake.add_guild("NoRoles", owner=owner, bot_permissions=DEFAULT_BOT & ~P.MANAGE_ROLES)
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         g = bot.get_guild(guild.id)
         with pytest.raises(discord.Forbidden) as err:
             await g.create_text_channel(
@@ -232,7 +167,7 @@ async def test_granting_overwrites_needs_manage_roles(fake):
 async def test_roles_and_hierarchy(fake, world):
     _alice, bob, _carol, guild = world
     above = guild.add_role("Admins", permissions=0, position=10)
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         g = bot.get_guild(guild.id)
         role = await g.create_role(name="Mentees", permissions=discord.Permissions(send_messages=True))
         fake_role = guild.get_role(role.id)
@@ -258,7 +193,7 @@ async def test_members_intent_when_enabled_for_the_application():
             guild.add_member(allowed.add_user(f"user{i}"))
         intents = discord.Intents.default()
         intents.members = True
-        async with running(allowed, Bot(intents)) as bot:
+        async with running(allowed, RestBot(intents)) as bot:
             assert allowed.identify_payloads[0]["intents"] & INTENT_GUILD_MEMBERS
             cached = bot.get_guild(guild.id)
             await cached.chunk()  # REQUEST_GUILD_MEMBERS -> GUILD_MEMBERS_CHUNK
@@ -272,7 +207,7 @@ async def test_members_intent_when_enabled_for_the_application():
 
 async def test_member_list_forbidden_without_the_privileged_intent(fake, world):
     *_, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         with pytest.raises(discord.Forbidden) as err:
             await bot.http.get_members(guild.id, 1000, None)
         assert err.value.code == 50001
@@ -285,7 +220,7 @@ async def test_member_list_forbidden_without_the_privileged_intent(fake, world):
 
 async def test_history_edit_delete_reactions_pins(fake, world):
     _alice, bob, _carol, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         channel = bot.get_channel(guild.text_channels[0].id)
         first = await channel.send("one")
         await channel.send("two")
@@ -313,7 +248,7 @@ async def test_history_edit_delete_reactions_pins(fake, world):
 
 async def test_files_are_uploaded_multipart_and_served(fake, world):
     *_, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         channel = bot.get_channel(guild.text_channels[0].id)
         message = await channel.send("see file", file=discord.File(io.BytesIO(b"hello"), "notes.txt"))
         (attachment,) = message.attachments
@@ -325,7 +260,7 @@ async def test_files_are_uploaded_multipart_and_served(fake, world):
 
 async def test_component_and_empty_message_validation(fake, world):
     *_, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=guild.text_channels[0].id)
         button = {"type": 2, "style": 1, "label": "x", "custom_id": "c" * 101}
         with pytest.raises(discord.HTTPException) as err:
@@ -348,7 +283,7 @@ async def test_component_and_empty_message_validation(fake, world):
 
 async def test_interaction_acknowledged_twice_and_ephemeral_followup(fake, world):
     alice, *_, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         reply = await fake.slash(alice, guild, "twice")
         assert reply.content == "first"
         followup = await reply.wait_followup(0)
@@ -359,14 +294,14 @@ async def test_interaction_acknowledged_twice_and_ephemeral_followup(fake, world
 
 async def test_modal_limits_are_enforced(fake, world):
     alice, *_, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         reply = await fake.slash(alice, guild, "bigmodal")
         assert reply.content == "modal refused"
         assert bot.errors[0].code == 50035 and "data.title" in bot.errors[0].text
 
 
 async def test_invalid_command_registration_is_rejected(fake, world):
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         bad = [
             {"name": "Bad Name", "description": "x", "type": 1},
             {"name": "ok", "description": "d" * 101, "type": 1},
@@ -379,7 +314,7 @@ async def test_invalid_command_registration_is_rejected(fake, world):
 
 async def test_guild_join_and_removal(fake, world):
     alice, *_, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         other = fake.add_guild("Second", owner=alice, with_default_channel=True)
 
         async def joined() -> bool:  # the bot's handlers run when the event loop gets to them
@@ -401,7 +336,7 @@ async def test_guild_join_and_removal(fake, world):
 
 async def test_dm_needs_a_shared_guild(fake, world):
     stranger = fake.add_user("stranger")
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         user = await bot.fetch_user(stranger.id)
         with pytest.raises(discord.Forbidden) as err:
             await user.send("hello?")
@@ -412,7 +347,7 @@ async def test_default_member_permissions_hide_commands(fake, world):
     alice, bob, *_ = world
     guild = world[3]
 
-    class AdminBot(Bot):
+    class AdminBot(RestBot):
         async def setup_hook(self) -> None:
             await use_gateway_from_api(self)
 
@@ -432,7 +367,7 @@ async def test_default_member_permissions_hide_commands(fake, world):
 async def test_a_callback_after_the_deadline_is_unknown_interaction(fake, world):
     alice, *_, guild = world
     fake.interaction_deadline = 0.1
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         with pytest.raises(AssertionError, match="interaction failed"):
             await fake.slash(alice, guild, "late")
         await fake.hub.wait_for(lambda: bool(bot.errors), 5, "the late callback")
@@ -442,7 +377,7 @@ async def test_a_callback_after_the_deadline_is_unknown_interaction(fake, world)
 async def test_follow_ups_need_a_live_token(fake, world):
     alice, *_, guild = world
     fake.interaction_token_lifetime = 0.1
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         reply = await fake.slash(alice, guild, "tardy")
         assert reply.type == 5
         await fake.hub.wait_for(lambda: bool(bot.errors), 5, "the follow-up")
@@ -451,7 +386,7 @@ async def test_follow_ups_need_a_live_token(fake, world):
 
 async def test_reconnect_opcode_makes_the_client_resume(fake, world):
     *_, guild = world
-    async with running(fake, Bot()) as bot:
+    async with running(fake, RestBot()) as bot:
         await fake.request_reconnect()
         await fake.wait_for_resume(timeout=10)
         new = guild.add_text_channel("after-reconnect")

@@ -1,0 +1,97 @@
+"""The world: everything the fake knows, and the operations that change it.
+
+:class:`World` holds users, guilds, channels, messages, interactions and application commands.
+Its operations (used by the public helpers and by the REST routes) mutate the model and emit
+the gateway events Discord would send through ``World.emit``, which the gateway hub routes to
+the right session(s).
+
+- ``world.py``: :class:`World`, put together from ``guilds.py`` (guilds, members, roles),
+  ``channels.py`` (channels, threads, the bot's permissions) and ``messages.py`` (messages,
+  nonces, mentions), over ``base.py`` (what the world holds, and its users).
+"""
+
+from ..models import (
+    ANNOUNCEMENT_THREAD,
+    DM,
+    FLAG_EPHEMERAL,
+    FLAG_HAS_THREAD,
+    FLAG_IS_COMPONENTS_V2,
+    FLAG_LOADING,
+    FLAG_SUPPRESS_EMBEDS,
+    FLAG_SUPPRESS_NOTIFICATIONS,
+    GUILD_ANNOUNCEMENT,
+    GUILD_CATEGORY,
+    GUILD_FORUM,
+    GUILD_STAGE_VOICE,
+    GUILD_TEXT,
+    GUILD_VOICE,
+    INTENT_DIRECT_MESSAGE_REACTIONS,
+    INTENT_DIRECT_MESSAGE_TYPING,
+    INTENT_DIRECT_MESSAGES,
+    INTENT_GUILD_MEMBERS,
+    INTENT_GUILD_MESSAGE_REACTIONS,
+    INTENT_GUILD_MESSAGE_TYPING,
+    INTENT_GUILD_MESSAGES,
+    INTENT_GUILD_MODERATION,
+    INTENT_GUILD_PRESENCES,
+    INTENT_GUILDS,
+    INTENT_MESSAGE_CONTENT,
+    PRIVATE_THREAD,
+    PRIVILEGED_INTENTS,
+    PUBLIC_THREAD,
+    TEXT_LIKE,
+    THREAD_TYPES,
+    FakeChannel,
+    FakeGuild,
+    FakeMember,
+    FakeRole,
+    FakeUser,
+    overwrite,
+)
+from .channels import normalize_overwrites
+from .messages import iter_components, normalize_embed, number_components
+from .world import World
+
+__all__ = [
+    "ANNOUNCEMENT_THREAD",
+    "DM",
+    "FLAG_EPHEMERAL",
+    "FLAG_HAS_THREAD",
+    "FLAG_IS_COMPONENTS_V2",
+    "FLAG_LOADING",
+    "FLAG_SUPPRESS_EMBEDS",
+    "FLAG_SUPPRESS_NOTIFICATIONS",
+    "GUILD_ANNOUNCEMENT",
+    "GUILD_CATEGORY",
+    "GUILD_FORUM",
+    "GUILD_STAGE_VOICE",
+    "GUILD_TEXT",
+    "GUILD_VOICE",
+    "INTENT_DIRECT_MESSAGES",
+    "INTENT_DIRECT_MESSAGE_REACTIONS",
+    "INTENT_DIRECT_MESSAGE_TYPING",
+    "INTENT_GUILDS",
+    "INTENT_GUILD_MEMBERS",
+    "INTENT_GUILD_MESSAGES",
+    "INTENT_GUILD_MESSAGE_REACTIONS",
+    "INTENT_GUILD_MESSAGE_TYPING",
+    "INTENT_GUILD_MODERATION",
+    "INTENT_GUILD_PRESENCES",
+    "INTENT_MESSAGE_CONTENT",
+    "PRIVATE_THREAD",
+    "PRIVILEGED_INTENTS",
+    "PUBLIC_THREAD",
+    "TEXT_LIKE",
+    "THREAD_TYPES",
+    "FakeChannel",
+    "FakeGuild",
+    "FakeMember",
+    "FakeRole",
+    "FakeUser",
+    "World",
+    "iter_components",
+    "normalize_embed",
+    "normalize_overwrites",
+    "number_components",
+    "overwrite",
+]
