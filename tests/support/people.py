@@ -8,6 +8,7 @@ a form by its labels.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -88,28 +89,43 @@ class Typed(str):
 class Answer:
     """What a person saw after acting: the bot's answer (a message, an updated message or a form)."""
 
-    def __init__(self, reply: InteractionReply, message: dict[str, Any] | None) -> None:
+    def __init__(self, reply: InteractionReply) -> None:
         self.reply = reply
-        self._message = message
 
     @classmethod
     async def of(cls, reply: InteractionReply) -> Answer:
-        """Wait for the answer a person finally sees (after a "thinking…", its completion)."""
-        if reply.type in (5, 6):
-            return cls(reply, await reply.wait_followup(timeout=PATIENCE))
-        return cls(reply, None)
+        """Wait for the answer a person finally sees: after "thinking…", the completed message.
+
+        A silent acknowledgement (a deferred update) shows nothing new until the bot edits the
+        message or follows up: wait for that with :meth:`shows` when it matters.
+        """
+        if reply.type == 5:
+            await reply.wait_followup(timeout=PATIENCE)
+        return cls(reply)
 
     @property
     def message(self) -> dict[str, Any] | None:
-        """The message shown (read again: later edits show)."""
-        if self._message is not None:
-            return self.reply._world.get_message(int(self._message["id"])) or self._message
+        """The message shown, read afresh (later edits show)."""
+        if self.reply.type == 6:
+            followups = self.reply.followups
+            return followups[0] if followups else self.reply.message
         return self.reply.message
 
     @property
     def text(self) -> str:
         """Everything written in the answer."""
         return text_of(self.message)
+
+    async def shows(self, text: str) -> Answer:
+        """Wait until the answer shows ``text`` (the bot may edit it after acknowledging)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + PATIENCE
+        while text not in self.text:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"the answer never showed {text!r}; it shows:\n{self.text}")
+            await self.reply.interaction.wait_changed(min(remaining, 0.1))  # an edit, or a look again
+        return self
 
     @property
     def private(self) -> bool:

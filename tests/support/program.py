@@ -40,9 +40,7 @@ async def agree(person: Person, group: Group | str) -> Answer:
     """Press **I agree** under the group's ground rules, in the DM the bot sent."""
     name = group.name if isinstance(group, Group) else group
     rules = await person.dm(f"Ground rules · {name}")
-    answer = await person.press(rules, "I agree")
-    assert f"Welcome to {name}" in answer.text, answer.text
-    return answer
+    return await (await person.press(rules, "I agree")).shows(f"Welcome to {name}")
 
 
 async def add_member(
