@@ -229,6 +229,9 @@ def _run(settings: Settings, *, migrate: bool) -> int:
     except DataKeyError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except ConfigError as exc:  # the dashboard's address is taken (web.enabled)
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except discord.PrivilegedIntentsRequired:
         print("mentorbot: Discord refused a privileged intent; this bot needs none.", file=sys.stderr)
         return 1
@@ -248,8 +251,8 @@ def _web(settings: Settings) -> int:
     except DataKeyError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except OSError as exc:  # mostly: the address is taken, or not ours to listen on
-        print(f"mentorbot: the dashboard could not start: {exc}", file=sys.stderr)
+    except ConfigError as exc:  # the dashboard's address is taken
+        print(f"mentorbot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         pass

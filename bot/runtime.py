@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.keys import check_readable
 from bot.db.migrate import upgrade_async
+from bot.discord.confirmations import SWEEP_SECONDS, DashboardConfirmations
 from bot.discord.discussions import DiscordDiscussionSpaces
 from bot.discord.homes import DiscordGroupHomes
 from bot.discord.meetings import DiscordMeetingCalendar
@@ -100,6 +101,8 @@ class BotRunner:
             services.scheduler.add_periodic("coffee", 60, services.coffee_rounds.run_due)
             services.scheduler.add_periodic("conversation", 300, services.conversation.run_due)
             services.scheduler.add_periodic("meetings", 60, services.meeting_sweep.run_due)
+            confirmations = DashboardConfirmations(bot, services.matching)
+            services.scheduler.add_periodic("dashboard-confirmations", SWEEP_SECONDS, confirmations.run_due)
             if self.settings.web.enabled:
                 self.web = dashboard_for(self.settings, services, bot, bot=True)
                 await self.web.start()

@@ -8,6 +8,8 @@ their discord.py implementations, which ``bot/runtime.py`` wires in:
 - ``discussions.py``: ``DiscussionSpaces`` (``bot.services.discussions.service``): discussion threads.
 - ``meetings.py``: ``MeetingCalendar`` (``bot.services.meetings.calendar``): scheduled events.
 - ``moderation.py``: ``ModerationActions`` (``bot.services.moderation``): locks, slowmode, timeouts.
+- ``confirmations.py``: carries out the matching confirmations asked on a dashboard that runs
+  without the bot (``MatchingService.requested_confirmations``).
 - ``members.py``: ``MemberDirectory`` (``bot.services.departures``): who is still in a server; and
   ``member_actor``, the facts about a member that rights are checked against.
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, delete, select
+from sqlalchemy import Select, and_, delete, select, true
 from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
@@ -26,6 +26,7 @@ WANTS = ("mentor", "mentee", "peer")
 MODE_KINDS: dict[str, str] = {"one_to_one": "one_to_one", "near_peer": "near_peer", "peer": "peer"}
 DEFAULT_WAKING = (8 * 60, 21 * 60)
 PROPOSALS_SHOWN = 5
+REQUESTS_PER_SWEEP = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,17 @@ class StoredProposal:
     created_at: datetime
     confirmed_at: datetime | None
     groups: tuple[StoredGroup, ...]
+    confirm_requested_at: datetime | None = None  # on a dashboard without the bot: the bot confirms it
+    confirm_problem: str | None = None  # why the bot could not
+
+
+@dataclass(frozen=True)
+class ConfirmRequest:
+    """A proposal confirmed on a dashboard running without the bot, for the bot to carry out."""
+
+    guild_id: int
+    proposal_id: int
+    user_id: int
 
 
 class MatchingService:
@@ -165,6 +177,44 @@ class MatchingService:
             )
             return [_stored(row) for row in rows]
 
+    async def request_confirmation(self, guild_id: int, actor: Actor, proposal_id: int) -> None:
+        """Ask the bot to confirm a proposal as ``actor`` (a dashboard without the bot's connection)."""
+        await self._settings.require_coordinator(guild_id, actor, "confirm matches")
+        async with self._db.transaction() as session:
+            row = await session.get(MatchProposal, proposal_id, with_for_update=True)
+            if row is None or row.guild_id != guild_id:
+                raise NotFound("That proposal no longer exists; run `/match suggest` again.")
+            if row.confirmed_at is not None:
+                raise Conflict("These matches were already confirmed.")
+            row.confirm_requested_by, row.confirm_requested_at = actor.user_id, self._clock.now()
+            row.confirm_problem = None
+        if self._scheduler is not None:
+            self._scheduler.run_soon("dashboard-confirmations")  # the bot's, when it runs in this process
+
+    async def requested_confirmations(self) -> list[ConfirmRequest]:
+        """Return the confirmations the bot should carry out for this process's servers."""
+        scope = self._scheduler.scope.clause(MatchProposal.guild_id) if self._scheduler else true()
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(MatchProposal.guild_id, MatchProposal.id, MatchProposal.confirm_requested_by)
+                .where(
+                    MatchProposal.confirm_requested_by.is_not(None),
+                    MatchProposal.confirmed_at.is_(None),
+                    MatchProposal.confirm_problem.is_(None),
+                    scope,
+                )
+                .order_by(MatchProposal.confirm_requested_at)
+                .limit(REQUESTS_PER_SWEEP)
+            )
+            return [ConfirmRequest(guild_id, pid, int(user_id)) for guild_id, pid, user_id in rows.all()]
+
+    async def confirmation_failed(self, proposal_id: int, problem: str) -> None:
+        """Record why the bot could not confirm a proposal asked on the dashboard (shown there)."""
+        async with self._db.transaction() as session:
+            row = await session.get(MatchProposal, proposal_id, with_for_update=True)
+            if row is not None:
+                row.confirm_problem = problem[:500]
+
     async def confirm(
         self,
         guild_id: int,
@@ -265,6 +315,8 @@ def _stored(row: MatchProposal) -> StoredProposal:
             )
             for g in row.groups
         ),
+        row.confirm_requested_at,
+        row.confirm_problem,
     )
 
 

@@ -27,7 +27,8 @@ class WebContext:
     templates: jinja2.Environment
     base_url: str  # the address people open (known once the server listens, for port 0)
     research_key: str | None = None
-    # Confirming matches creates channels on Discord: only a process with the bot connected can.
+    # Confirming matches creates channels on Discord: a process with the bot connected does it at
+    # once; a dashboard running alone asks the bot to (MatchingService.request_confirmation).
     can_create_groups: bool = False
 
     @property

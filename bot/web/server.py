@@ -11,7 +11,7 @@ import discord
 from aiohttp import web
 
 from bot.clock import SystemClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.db.engine import Database
 from bot.db.keys import check_readable
 from bot.services.container import Services
@@ -36,7 +36,15 @@ class WebServer:
         self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:  # the port is taken, or the address is not this machine's
+            await self._runner.cleanup()
+            self._runner = None
+            raise ConfigError(
+                f"web.host, web.port: the dashboard cannot listen on {self._host}:{self._port} "
+                f"({error.strerror or error}); choose another port or stop what uses it"
+            ) from None
         port = self._runner.addresses[0][1] if self._runner.addresses else self._port
         self.url = self._public_url or f"http://{self._host}:{port}"
         set_base_url(self._app, self.url)

@@ -34,12 +34,15 @@ def with_dashboard(settings: Settings, fake: FakeDiscord, **values: object) -> S
 
 @contextlib.asynccontextmanager
 async def dashboard(
-    fake: FakeDiscord, runner: BotRunner, database_url: str, **values: object
+    fake: FakeDiscord, runner: BotRunner, database_url: str, *, alone: bool = False, **values: object
 ) -> AsyncIterator[TestClient]:
-    """The dashboard for the running bot, served by aiohttp's test server."""
+    """The dashboard for the running bot, served by aiohttp's test server.
+
+    ``alone``: as `mentorbot web` runs it, without the bot's connection (the bot confirms matches).
+    """
     assert runner.services is not None and runner.bot is not None
     settings = with_dashboard(settings_for(fake, database_url), fake, **values)
-    app = build_app(settings, runner.services, runner.bot, can_create_groups=True)
+    app = build_app(settings, runner.services, runner.bot, can_create_groups=not alone)
     client = TestClient(TestServer(app))
     await client.start_server()
     base = settings.web.public_url or str(client.make_url("")).rstrip("/")

@@ -133,3 +133,26 @@ async def test_web_serves_the_dashboard_alone_and_stops_on_sigterm(tmp_path, fak
         _, err = await asyncio.wait_for(process.communicate(), 15)
     assert process.returncode == 0, err.decode()
     assert TOKEN not in err.decode()
+
+
+async def test_web_on_a_taken_port_names_the_keys_and_exits_2(tmp_path, fake, empty_database_url):
+    taken = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = taken.sockets[0].getsockname()[1]
+    (tmp_path / "config.toml").write_text(
+        f'[discord]\napi_base_url = "{fake.api_base_url}"\n'
+        f"[database]\nurl = {empty_database_url!r}\n"
+        f"[web]\nport = {port}\nclient_id = {fake.application_id}\n"
+    )
+    env = clean_env(
+        MENTORBOT_TOKEN=TOKEN,
+        MENTORBOT_WEB_CLIENT_SECRET=fake.oauth.client_secret,
+        MENTORBOT_WEB_SESSION_SECRET="s" * 40,
+    )
+    try:
+        assert (await run_cli("db", "upgrade", cwd=tmp_path, env=env))[0] == 0
+        code, _, err = await run_cli("web", cwd=tmp_path, env=env)
+    finally:
+        taken.close()
+    assert code == 2
+    assert f"web.host, web.port: the dashboard cannot listen on 127.0.0.1:{port}" in err
+    assert "Traceback" not in err

@@ -158,3 +158,31 @@ async def test_a_private_check_in_answer_shows_as_a_count_never_as_its_words(
         for path in (f"/guilds/{world.guild.id}", group, f"/guilds/{world.guild.id}/exports"):
             downloads.append((await (await client.get(path)).text()).encode())
     assert all(b"specific aims" not in body for body in downloads)
+
+
+async def test_a_dashboard_running_alone_has_the_bot_confirm_the_proposal(fake, world, bot, database_url):
+    await final(await fake.slash(world.alice, world.guild, "match optin", wants="mentor"))
+    await final(await fake.slash(world.bob, world.guild, "match optin", wants="mentee"))
+    await (await fake.slash(world.owner, world.guild, "match suggest", mode="one_to_one")).wait_followup()
+    async with dashboard(fake, bot, database_url, alone=True) as client:
+        await sign_in(client, fake, world.owner)
+        matching = f"/guilds/{world.guild.id}/matching"
+        page = await (await client.get(matching)).text()
+        confirm = re.search(r'action="(/guilds/\d+/matching/\d+/confirm)"', page)[1]
+        token = await csrf_of(client, matching)
+        asked = html.unescape(await (await client.post(confirm, data={"csrf": token})).text())
+        assert "Confirmation sent to the bot" in asked and "the bot is creating the groups" in asked
+
+        async def created() -> bool:
+            return "Alice &amp; Bob" in await (await client.get(f"/guilds/{world.guild.id}")).text()
+
+        await eventually(created, within=15)  # the bot's sweep, woken by the request
+        after = await (await client.get(matching)).text()
+        assert "Confirmed " in after and confirm not in after
+    async with bot.services.db.reading() as session:
+        records = (await session.scalars(select(ModerationRecord).order_by(ModerationRecord.id))).all()
+    assert [(r.action, r.actor_id, r.details["via"]) for r in records][-1] == (
+        "confirm_matches",
+        world.owner.id,
+        "web",
+    )

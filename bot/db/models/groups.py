@@ -119,3 +119,8 @@ class MatchProposal(Base):
     groups: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Confirmed on a dashboard running without the bot: the bot confirms it as this coordinator
+    # (``bot/discord/confirmations.py``), or records why it could not.
+    confirm_requested_by: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    confirm_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    confirm_problem: Mapped[str | None] = mapped_column(Text, default=None)

@@ -283,6 +283,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "match_optins": {"user_id": delete_rows(export="matching")},
     "match_proposals": {
         "created_by": tombstone(),
+        "confirm_requested_by": tombstone(),
         "groups": custom(_proposals, export=None, why="ids only: the groups a coordinator was offered"),
     },
     "checkin_question_sets": {"created_by": tombstone()},

@@ -46,14 +46,11 @@ async def confirm(request: web.Request) -> web.Response:
     await checked_form(request)
     context = request.app[CONTEXT]
     seen = await viewer(request, coordinator=True)
-    if not context.can_create_groups:
-        raise Invalid(
-            "Confirming creates the groups' channels, which needs the bot's connection to Discord: "
-            "run the dashboard inside the bot (web.enabled = true), or confirm with the button of "
-            "`/match suggest` in Discord."
-        )
     proposal_id = int(request.match_info["proposal_id"])
     matching = context.services.matching
+    if not context.can_create_groups:  # no gateway here: the bot creates the channels, as this person
+        await matching.request_confirmation(seen.guild_id, seen.actor, proposal_id)
+        return await _page(request, seen, requested=proposal_id)
     names = await context.directory.names(
         seen.guild_id, await matching.proposal_members(seen.guild_id, proposal_id)
     )
@@ -67,6 +64,7 @@ async def _page(
     *,
     fresh: ProposalView | None = None,
     created: list[GroupView] | None = None,
+    requested: int | None = None,
 ) -> web.Response:
     context = request.app[CONTEXT]
     services = context.services
@@ -82,8 +80,8 @@ async def _page(
         proposals=proposals,
         fresh=fresh,
         created=created or [],
+        requested=requested,
         opted_in=overview.opted_in,
         names=await context.directory.names(seen.guild_id, people),
         modes=MODE_LABELS,
-        can_create_groups=context.can_create_groups,
     )
