@@ -51,6 +51,9 @@ class DiscordSettings(_Section):
     dev_guild_id: int | None = None
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: list[int] | None = None
+    # How long Discord remembers a message's nonce ("a few minutes"; it does not say exactly). A
+    # send retried later than this is looked for in its channel first instead of sent again.
+    nonce_memory_seconds: float = Field(default=180.0, gt=0, le=3600)
 
     @field_validator("api_base_url")
     @classmethod
@@ -96,8 +99,8 @@ class SchedulerSettings(_Section):
     # Requests per second this process spends on scheduled sends. Discord allows 50 per bot
     # token across all its processes: with several processes, give each its share.
     send_rate_per_second: float = Field(default=48.0, gt=0, le=50)
-    # A send claimed by a process that died is retried after this long, with the same nonce. Discord
-    # remembers a nonce for only a few minutes: a later retry of a message already made doubles it.
+    # A send claimed by a process that died is retried after this long, with the same nonce (within
+    # discord.nonce_memory_seconds; a claim older than that is looked for in its channel first).
     stale_claim_seconds: float = Field(default=120.0, gt=0, le=240)
 
 

@@ -79,6 +79,7 @@ class BotRunner:
                 notifier,
                 max_concurrent=scheduler_settings.max_concurrent_sends,
                 stale_after=timedelta(seconds=scheduler_settings.stale_claim_seconds),
+                nonce_memory=timedelta(seconds=self.settings.discord.nonce_memory_seconds),
                 scope=services.scheduler.scope,
             )
             services.outbox.on_outcome("checkin:", services.checkins.on_delivery_outcome)

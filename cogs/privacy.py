@@ -88,10 +88,11 @@ def summary_embed(s: DataSummary) -> discord.Embed:
     for name, value in rows:
         embed.add_field(name=name, value=value[:1024], inline=False)
     stored = (
-        "Free text (bios, answers, goal notes, moderation notes) is stored encrypted."
+        "What you type about yourself (bio, interests, answers, goals, milestones, notes, reasons) is "
+        "stored encrypted."
         if s.encrypted
-        else "Free text (bios, answers, goal notes, moderation notes) is stored in clear: this server's "
-        "bot operator can read it in the database."
+        else "What you type about yourself (bio, interests, answers, goals, milestones, notes, reasons) is "
+        "stored in clear: this server's bot operator can read it in the database."
     )
     kept = []
     if s.answer_retention_days:

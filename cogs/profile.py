@@ -44,7 +44,7 @@ def profile_embed(profile: Profile, now_utc: datetime) -> discord.Embed:
 
 
 class ProfileModal(ReportingModal, title="Edit your profile"):
-    """Time zone, quiet hours and bio in one form."""
+    """Time zone, quiet hours, interests and bio in one form."""
 
     def __init__(self, bot: MentorBot, profile: Profile) -> None:
         super().__init__()
@@ -73,6 +73,13 @@ class ProfileModal(ReportingModal, title="Edit your profile"):
         )
         self.add_item(
             discord.ui.Label(text="Quiet hours", description="No messages then", component=self.quiet)
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Interests",
+                description="Comma-separated, for matching and coffee",
+                component=self.interests,
+            )
         )
         self.add_item(
             discord.ui.Label(text="Bio", description="What your groups see about you", component=self.bio)

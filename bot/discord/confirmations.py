@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import discord
 
+from bot.discord import lookup
 from bot.discord.members import member_actor
-from bot.errors import DomainError
-from bot.services.matching import MatchingService
+from bot.errors import DomainError, Invalid, NotAllowed, Unavailable
+from bot.services.matching import ConfirmRequest, MatchingService
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 20
@@ -31,24 +33,27 @@ class DashboardConfirmations:
         """Confirm every proposal waiting for the bot (periodic)."""
         for request in await self._matching.requested_confirmations():
             try:
-                guild = self._client.get_guild(request.guild_id) or await self._client.fetch_guild(
-                    request.guild_id
-                )
-                member = await guild.fetch_member(request.user_id)
-                names = {}
-                for user_id in await self._matching.proposal_members(request.guild_id, request.proposal_id):
-                    try:
-                        names[user_id] = (await guild.fetch_member(user_id)).display_name
-                    except discord.NotFound:
-                        names[user_id] = f"member {user_id}"
-                await self._matching.confirm(
-                    request.guild_id, member_actor(member), request.proposal_id, names, via="web"
-                )
-            except discord.NotFound:
-                await self._matching.confirmation_failed(
-                    request.proposal_id, "You are no longer a member of the server."
-                )
-            except DomainError as error:
+                await self._confirm(request)
+            except Unavailable:
+                log.info("proposal %s: Discord is not reachable; trying again later", request.proposal_id)
+            except DomainError as error:  # shown on the dashboard's matching page
                 await self._matching.confirmation_failed(request.proposal_id, error.message)
-            except discord.HTTPException:
-                log.warning("proposal %s: Discord did not answer; trying again later", request.proposal_id)
+
+    async def _confirm(self, request: ConfirmRequest) -> None:
+        guild = await lookup.server(self._client, request.guild_id)
+        try:
+            # Fetched, not cached: the roles as Discord knows them now, as an interaction carries them.
+            coordinator = await guild.fetch_member(request.user_id)
+        except discord.NotFound:
+            raise NotAllowed("You are no longer a member of this server.") from None
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError):
+            raise Unavailable() from None
+        names = {}
+        for user_id in await self._matching.proposal_members(request.guild_id, request.proposal_id):
+            try:
+                names[user_id] = (await lookup.member(guild, user_id)).display_name
+            except Invalid:  # left the server since: named as `/match` names them
+                names[user_id] = f"member {user_id}"
+        await self._matching.confirm(
+            request.guild_id, member_actor(coordinator), request.proposal_id, names, via="web"
+        )

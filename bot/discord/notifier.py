@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
+
 import aiohttp
 import discord
 
 from bot.db.engine import Database
 from bot.db.models import DmChannel
 from bot.discord import lookup
-from bot.discord.rendering import render_message
+from bot.discord.rendering import fingerprint, render_message, shown_digest
+from bot.errors import Unavailable
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
 from bot.messaging.pacing import Pacer
 from bot.messaging.ports import DeliveryError
@@ -19,6 +23,7 @@ _MISSING_ACCESS = 50001
 _MISSING_PERMISSIONS = 50013
 # Only Discord's own 404s mean a channel, message or account is gone; another 404 is retried.
 _GONE = lookup.GONE | {lookup.UNKNOWN_USER}
+_READ_LIMIT = 100  # one page: the most Discord returns for one read
 
 
 class DiscordNotifier:
@@ -81,6 +86,59 @@ class DiscordNotifier:
             raise RecipientUnreachable("missing_permissions") from None
         except discord.HTTPException:
             raise DeliveryError("discord_unavailable") from None
+
+    def fingerprint(self, message: OutgoingMessage) -> str:
+        """Return a digest of what Discord shows for ``message``."""
+        return fingerprint(message)
+
+    async def find_sent(
+        self, target: Target, *, since: datetime, fingerprints: Collection[str]
+    ) -> list[SentMessage]:
+        """Read the first page of messages after ``since`` and return the bot's own that match.
+
+        Discord answers a read without the permission to read history with an empty page, so a
+        channel whose history the bot may not read is reported as unreadable instead.
+        """
+        try:
+            channel_id = await self._channel_id(target)
+            if target.kind == "channel":
+                await self._require_history(channel_id)
+            await self._paced()
+            page = await self._client.http.logs_from(
+                channel_id, _READ_LIMIT, after=discord.utils.time_snowflake(since)
+            )
+        except discord.Forbidden:
+            raise RecipientUnreachable("missing_access") from None
+        except discord.NotFound as exc:
+            if exc.code not in _GONE:
+                raise DeliveryError(f"not_found_{exc.code}") from None
+            raise RecipientUnreachable("channel_missing") from None
+        except (discord.HTTPException, discord.RateLimited, Unavailable):
+            raise DeliveryError("discord_unavailable") from None
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            raise DeliveryError("network") from None
+        me = self._client.user.id if self._client.user else self._client.application_id
+        found = [
+            SentMessage(message_id=int(m["id"]), channel_id=channel_id)
+            for m in page
+            if int(m["author"]["id"]) == me
+            and shown_digest(m.get("content"), m.get("embeds") or (), m.get("components") or ())
+            in fingerprints
+        ]
+        return sorted(found, key=lambda sent: sent.message_id)
+
+    async def _require_history(self, channel_id: int) -> None:
+        """Raise RecipientUnreachable when the bot may not read the channel's history."""
+        channel = self._client.get_channel(channel_id)
+        if channel is None and not self._client.is_ready():
+            await lookup.ready_client(self._client)  # right after a start: the servers are on their way
+            channel = self._client.get_channel(channel_id)
+        if (
+            isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+            and channel.guild.me is not None
+            and not channel.permissions_for(channel.guild.me).read_message_history
+        ):
+            raise RecipientUnreachable("cannot_read_history")
 
     async def _paced(self) -> None:
         if self._pacer is not None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
 import discord
 
 from bot.messaging import Card, OutgoingMessage
@@ -52,3 +57,38 @@ def render_message(message: OutgoingMessage) -> tuple[str | None, list[discord.E
     # is not stored by discord.py, so sent messages do not pile up in its view store.
     view.stop()
     return clip(message.content, 2000), [render_card(c) for c in message.cards[:10]], view
+
+
+def fingerprint(message: OutgoingMessage) -> str:
+    """Return a digest of what Discord will show for ``message`` (see :func:`shown_digest`)."""
+    embeds = [render_card(c).to_dict() for c in message.cards[:10]]
+    buttons = [{"components": [{"custom_id": b.custom_id} for b in message.buttons[:25]]}]
+    return shown_digest(clip(message.content, 2000), embeds, buttons)
+
+
+def shown_digest(content: str | None, embeds: Iterable[Any], components: Iterable[Any]) -> str:
+    """Return a digest of what a message shows, from its JSON as sent or as read back later.
+
+    Only what Discord returns unchanged counts: the texts (trimmed) and the buttons' ids, not the
+    colours or the fields Discord adds to an embed.
+    """
+    shown = {
+        "content": _text(content),
+        "embeds": [
+            [
+                _text(e.get("title")),
+                _text(e.get("description")),
+                [[_text(f.get("name")), _text(f.get("value"))] for f in e.get("fields") or ()],
+                _text((e.get("footer") or {}).get("text")),
+            ]
+            for e in embeds
+        ],
+        "buttons": [
+            c["custom_id"] for row in components for c in row.get("components") or () if c.get("custom_id")
+        ],
+    }
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()

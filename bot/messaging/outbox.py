@@ -4,7 +4,9 @@ A feature enqueues a message under an idempotency key inside its own transaction
 record and the decision to send commit together. The dispatcher claims due rows, sends them
 with a nonce derived from the key (Discord returns the first message for a repeated nonce,
 so a crash between the send and the record still yields one message), and marks each row
-only after Discord accepted it.
+only after Discord accepted it. Discord forgets a nonce after a few minutes: a message tried
+before and retried later than that (the bot was down for longer) is first looked for in its
+channel, by a digest of what was sent kept with the claim, and sent only if it is not there.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ MAX_ATTEMPTS = 5
 CLAIM_BATCH = 200
 KEEP_SETTLED = timedelta(days=30)  # sent, failed, expired or cancelled messages are then deleted
 PRUNE_EVERY = timedelta(hours=1)
+# Looking for an earlier attempt's message starts this long before its claim: the host's clock
+# and Discord's (which stamps message ids) may disagree a little.
+CLOCK_SKEW = timedelta(seconds=30)
 
 
 def nonce_for(key: str) -> str:
@@ -145,7 +150,8 @@ class OutboxDispatcher:
         notifier: Notifier,
         *,
         max_concurrent: int = 8,
-        stale_after: timedelta = timedelta(minutes=5),
+        stale_after: timedelta = timedelta(minutes=2),
+        nonce_memory: timedelta = timedelta(minutes=3),
         scope: ShardScope | None = None,
     ) -> None:
         self._db = db
@@ -154,6 +160,7 @@ class OutboxDispatcher:
         self._notifier = notifier
         self._limit = asyncio.Semaphore(max_concurrent)
         self._stale_after = stale_after
+        self._nonce_memory = nonce_memory
         self._lock = asyncio.Lock()
         self._listeners: list[tuple[str, OutcomeListener]] = []
         self._checks: list[tuple[str, WantedCheck]] = []
@@ -228,7 +235,8 @@ class OutboxDispatcher:
         now = self._clock.now()
         due = or_(
             and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-            # A claim whose process died before marking it: send again, the nonce prevents a double.
+            # A claim whose process died before marking it: send again (its nonce, or a look first,
+            # prevents a double).
             and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= now - self._stale_after),
         )
         async with self._db.transaction() as session:
@@ -245,11 +253,24 @@ class OutboxDispatcher:
                 row.status = "sending"
                 row.claimed_at = now
                 row.attempts += 1
+                if row.first_claimed_at is None:
+                    row.first_claimed_at = now
+                if row.sent_digest is None:
+                    row.sent_digest = self._notifier.fingerprint(OutgoingMessage.from_json(row.payload))
             return rows, await _blocked_dms(session, rows)
 
     async def _dispatch(self, row: OutboxMessage, blocked: dict[tuple[int, int], str]) -> str:
         target = Target(kind=row.target_kind, id=row.target_id)  # type: ignore[arg-type]
-        if row.expires_at is not None and self._clock.now() > row.expires_at:
+        now = self._clock.now()
+        expired = row.expires_at is not None and now > row.expires_at
+        first = row.first_claimed_at
+        if row.attempts > 1 and first is not None and (expired or now - first >= self._nonce_memory):
+            # An earlier attempt may have made the message, and Discord no longer knows its nonce
+            # (or it is too late to send: then it was either sent or expired).
+            settled = await self._look_for_earlier(row, target, since=first - CLOCK_SKEW)
+            if settled is not None:
+                return settled
+        if expired:
             await self._finish(row, target, status="expired", failure="too_late")
             return "expired"
         if row.target_kind == "dm" and (reason := blocked.get((row.guild_id or 0, row.target_id))):
@@ -257,6 +278,52 @@ class OutboxDispatcher:
             await self._finish(row, target, status="failed", failure=reason)
             return "failed"
         return await self._send(row, target)
+
+    async def _look_for_earlier(self, row: OutboxMessage, target: Target, *, since: datetime) -> str | None:
+        """Read the target once for the message an earlier attempt may have made; record it if there.
+
+        Return the outcome when the row is settled or rescheduled, None when it is still to send.
+        """
+        # The digest kept with the claim, and today's: a new version may render it differently.
+        fingerprints = {self._notifier.fingerprint(OutgoingMessage.from_json(row.payload))}
+        if row.sent_digest is not None:
+            fingerprints.add(row.sent_digest)
+        async with self._limit:
+            try:
+                found = await self._notifier.find_sent(target, since=since, fingerprints=fingerprints)
+            except RecipientUnreachable as exc:
+                log.info(
+                    "outbox %s: %s %s cannot be read (%s): counted as not found",
+                    row.id,
+                    row.target_kind,
+                    row.target_id,
+                    exc.reason,
+                )
+                return None
+            except DeliveryError as exc:
+                return await self._retry_later(row, target, exc)
+        taken = await self._recorded_elsewhere(row.id, [sent.message_id for sent in found])
+        earlier = next((sent for sent in found if sent.message_id not in taken), None)
+        if earlier is None:
+            log.info("outbox %s: not found in %s %s", row.id, row.target_kind, row.target_id)
+            return None
+        log.info("outbox %s: found as message %s, sent before a restart", row.id, earlier.message_id)
+        await self._finish(
+            row, target, status="sent", message_id=earlier.message_id, channel_id=earlier.channel_id
+        )
+        return "sent"
+
+    async def _recorded_elsewhere(self, row_id: int, message_ids: list[int]) -> set[int]:
+        """Return which of these messages other rows were marked sent with (an identical message)."""
+        if not message_ids:
+            return set()
+        async with self._db.reading() as session:
+            found = await session.scalars(
+                select(OutboxMessage.message_id).where(
+                    OutboxMessage.message_id.in_(message_ids), OutboxMessage.id != row_id
+                )
+            )
+            return set(found.all())  # type: ignore[arg-type]
 
     async def _send(self, row: OutboxMessage, target: Target) -> str:
         message = OutgoingMessage.from_json(row.payload)
@@ -279,17 +346,21 @@ class OutboxDispatcher:
                 if not isinstance(exc, DeliveryError):
                     log.exception("outbox %s: unexpected error while sending", row.id)
                     exc = DeliveryError("unexpected_error")
-                if row.attempts >= MAX_ATTEMPTS:
-                    log.warning("outbox %s gave up after %s attempts: %s", row.id, row.attempts, exc.reason)
-                    await self._finish(row, target, status="failed", failure=exc.reason)
-                    return "failed"
-                retry_at = self._clock.now() + timedelta(seconds=30 * 2 ** (row.attempts - 1))
-                await self._update(row.id, status="pending", failure=exc.reason, not_before=retry_at)
-                return "retrying"
+                return await self._retry_later(row, target, exc)
         await self._finish(
             row, target, status="sent", message_id=result.message_id, channel_id=result.channel_id
         )
         return "sent"
+
+    async def _retry_later(self, row: OutboxMessage, target: Target, error: DeliveryError) -> str:
+        """Try again after a backoff, or give up after ``MAX_ATTEMPTS``."""
+        if row.attempts >= MAX_ATTEMPTS:
+            log.warning("outbox %s gave up after %s attempts: %s", row.id, row.attempts, error.reason)
+            await self._finish(row, target, status="failed", failure=error.reason)
+            return "failed"
+        retry_at = self._clock.now() + timedelta(seconds=30 * 2 ** (row.attempts - 1))
+        await self._update(row.id, status="pending", failure=error.reason, not_before=retry_at)
+        return "retrying"
 
     async def _finish(
         self,
@@ -302,7 +373,9 @@ class OutboxDispatcher:
         channel_id: int | None = None,
     ) -> None:
         sent_at = self._clock.now() if status == "sent" else None
-        await self._update(row.id, status=status, failure=failure, message_id=message_id, sent_at=sent_at)
+        await self._update(
+            row.id, status=status, failure=failure, message_id=message_id, sent_at=sent_at, sent_digest=None
+        )
         outcome = Outcome(row.dedupe_key, row.guild_id, target, status, failure, message_id, channel_id)
         for prefix, listener in self._listeners:
             if row.dedupe_key.startswith(prefix):

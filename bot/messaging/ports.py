@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol
 
 from bot.messaging.message import OutgoingMessage
@@ -47,4 +49,20 @@ class Notifier(Protocol):
 
     async def delete(self, channel_id: int, message_id: int) -> None:
         """Delete a message the bot sent; a message already gone is not an error."""
+        ...
+
+    def fingerprint(self, message: OutgoingMessage) -> str:
+        """Return a digest of what Discord shows for ``message``, to recognise it on a later read."""
+        ...
+
+    async def find_sent(
+        self, target: Target, *, since: datetime, fingerprints: Collection[str]
+    ) -> list[SentMessage]:
+        """Return the bot's messages in ``target`` since ``since`` with one of ``fingerprints``.
+
+        Oldest first, from one read of the channel.
+
+        Raise RecipientUnreachable when the channel cannot be read (gone, hidden, no permission to
+        read its history), DeliveryError when Discord cannot answer now.
+        """
         ...

@@ -49,7 +49,7 @@ async def checked_form(request: web.Request) -> dict[str, str]:
     session = signed_in(request)
     form = await request.post()
     token = form.get("csrf")
-    if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), session.csrf.encode()):
         raise web.HTTPForbidden(text="This form has expired: reload the page and try again.")
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
@@ -78,7 +78,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
     context = request.app[CONTEXT]
     started = context.cookies.loads("signin", request.cookies.get(STATE_COOKIE), STATE_SECONDS)
     state = request.query.get("state", "")
-    if started is None or not hmac.compare_digest(state, str(started.get("state", ""))):
+    if started is None or not hmac.compare_digest(state.encode(), str(started.get("state", "")).encode()):
         return context.render(request, "signin_failed.html", 400, reason="expired")
     if "error" in request.query or "code" not in request.query:
         return context.render(request, "signin_failed.html", 400, reason="cancelled")

@@ -76,7 +76,7 @@ class SignedCookies:
         if not value or value.count(".") != 1:
             return None
         payload, signature = value.split(".")
-        if not hmac.compare_digest(signature, self._sign(purpose, payload)):
+        if not hmac.compare_digest(signature.encode(), self._sign(purpose, payload).encode()):
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

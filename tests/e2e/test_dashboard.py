@@ -186,3 +186,35 @@ async def test_a_dashboard_running_alone_has_the_bot_confirm_the_proposal(fake, 
         world.owner.id,
         "web",
     )
+
+
+async def test_the_bot_checks_the_rights_again_and_says_why_it_could_not_confirm(
+    fake, world, bot, database_url
+):
+    role = world.guild.add_role("Program team")
+    await final(await fake.slash(world.owner, world.guild, "setup coordinator-role", role=role))
+    world.guild.update_member(world.bob, roles=[role])
+    carol, dan = fake.add_user("carol", global_name="Carol"), fake.add_user("dan", global_name="Dan")
+    for user, wants in ((carol, "mentor"), (dan, "mentee")):
+        world.guild.add_member(user)
+        await final(await fake.slash(user, world.guild, "match optin", wants=wants))
+    async with dashboard(fake, bot, database_url, alone=True) as client:
+        await sign_in(client, fake, world.bob)
+        matching = f"/guilds/{world.guild.id}/matching"
+        token = await csrf_of(client, matching)
+        form = {"csrf": token, "mode": "one_to_one"}
+        proposed = await (await client.post(f"{matching}/propose", data=form)).text()
+        confirm = re.search(r'action="(/guilds/\d+/matching/\d+/confirm)"', proposed)[1]
+        world.guild.update_member(world.bob, roles=[])  # his role goes while the page is open
+        await client.post(confirm, data={"csrf": token})
+        await fake.settle()
+
+        async def refused() -> bool:
+            return "The bot could not confirm it" in await (await client.get(matching)).text()
+
+        await eventually(refused, within=15)
+        page = html.unescape(await (await client.get(matching)).text())
+        assert "Only coordinators can confirm matches" in page
+        assert confirm in page  # it can be confirmed again, by someone who may
+    program = await (await _program_page(fake, world, bot, database_url)).text()
+    assert "Carol &amp; Dan" not in program

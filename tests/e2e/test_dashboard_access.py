@@ -115,6 +115,7 @@ async def test_forms_without_the_sessions_csrf_token_are_refused(fake, world, bo
         confirm = f"/guilds/{world.guild.id}/matching/{proposal}/confirm"
         assert (await client.post(confirm)).status == 403
         assert (await client.post(confirm, data={"csrf": "forged"})).status == 403
+        assert (await client.post(confirm, data={"csrf": "fälschung"})).status == 403
         assert (await client.post("/logout", data={"csrf": "forged"})).status == 403
         after = await (await client.get(f"/guilds/{world.guild.id}/matching")).text()
         assert f"/matching/{proposal}/confirm" in after  # still waiting: nothing was created
@@ -147,4 +148,6 @@ async def test_a_sign_in_with_a_foreign_state_is_refused(fake, world, bot, datab
         back = (await consent(fake, world.owner, start.headers["Location"])).path_qs
         answer = await client.get(back.replace("state=", "state=x"), allow_redirects=False)
         assert answer.status == 400 and "expired" in await answer.text()
+        odd = await client.get(back.replace("state=", "state=%C3%A9"), allow_redirects=False)
+        assert odd.status == 400
         assert not [c for c in answer.headers.getall("Set-Cookie", []) if c.startswith("mentorbot_session=")]

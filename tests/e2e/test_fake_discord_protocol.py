@@ -383,6 +383,35 @@ async def test_nonce_deduplicates_repeated_sends(fake, world):
         assert len(fake.channel_messages(guild.text_channels[0])) == 1
 
 
+async def test_a_nonce_is_forgotten_after_the_nonce_memory_and_never_read_back(fake, world):
+    _alice, _bob, guild = world
+    fake.world.nonce_memory = 0.2
+    async with running(fake) as bot:
+        channel = bot.get_channel(guild.text_channels[0].id)
+        first = await channel.send("once", nonce="checkin-42")
+        assert first.nonce == "checkin-42"  # the create answer carries it
+        [read] = await bot.http.logs_from(channel.id, 10)
+        assert int(read["id"]) == first.id and "nonce" not in read
+        assert "nonce" not in await bot.http.get_message(channel.id, first.id)
+        await asyncio.sleep(0.3)  # longer than the fake's nonce memory
+        again = await channel.send("once", nonce="checkin-42")
+        assert again.id != first.id and len(fake.channel_messages(guild.text_channels[0])) == 2
+
+
+async def test_history_after_an_id_gives_the_oldest_messages_after_it_newest_first(fake, world):
+    _alice, _bob, guild = world
+    async with running(fake) as bot:
+        channel = bot.get_channel(guild.text_channels[0].id)
+        sent = [await channel.send(str(n)) for n in range(5)]
+        page = await bot.http.logs_from(channel.id, 2, after=sent[1].id)
+        assert [m["content"] for m in page] == ["3", "2"]
+        everything = await bot.http.logs_from(channel.id, 100, after=0)
+        assert [m["content"] for m in everything] == ["4", "3", "2", "1", "0"]
+        with pytest.raises(discord.HTTPException) as err:
+            await bot.http.logs_from(channel.id, 101)
+        assert err.value.status == 400 and err.value.code == 50035
+
+
 async def test_missing_permissions_403_50013(fake, world):
     _alice, _bob, guild = world
     readonly = guild.add_text_channel("announcements", overwrites=[overwrite(guild, deny=P.SEND_MESSAGES)])

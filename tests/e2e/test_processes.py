@@ -68,10 +68,13 @@ async def start(
     stale_claim_seconds: float = 2,
     shard_count: int | None = None,
     shard_ids: list[int] | None = None,
+    nonce_memory_seconds: float | None = None,
 ) -> BotProcess:
     """Start `python -m bot run` with a config pointing at ``fake`` and ``database_url``."""
     name = f"bot{len(started) + 1}"
-    discord = {"api_base_url": fake.api_base_url}
+    discord: dict[str, object] = {"api_base_url": fake.api_base_url}
+    if nonce_memory_seconds is not None:
+        discord["nonce_memory_seconds"] = nonce_memory_seconds
     if shard_count is not None:
         discord |= {"shard_count": shard_count, "shard_ids": shard_ids}
     config = {

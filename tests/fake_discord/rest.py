@@ -279,6 +279,27 @@ class HeldAnswers:
         self.released.set()
 
 
+@dataclasses.dataclass
+class HeldRequests:
+    """Calls to ``method template`` wait before they take effect (stuck on the way to Discord)
+    until :meth:`release`; :meth:`drop` loses them: they never take effect."""
+
+    method: str
+    template: str
+    released: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    dropped: bool = False
+    waiting: int = 0  # calls that were held
+
+    def release(self) -> None:
+        """Let every held call through and stop holding."""
+        self.released.set()
+
+    def drop(self) -> None:
+        """Lose every held call (answered 503 to whoever still listens) and stop holding."""
+        self.dropped = True
+        self.released.set()
+
+
 class RestServer:
     """Turns aiohttp requests into route handler calls and records them."""
 
@@ -289,6 +310,7 @@ class RestServer:
         self.rate_limit_rules: list[RateLimitRule] = []
         self.fault_rules: list[FaultRule] = []
         self.holds: list[HeldAnswers] = []
+        self.request_holds: list[HeldRequests] = []
         self._global_window: collections.deque[float] = collections.deque()
 
     # ------------------------------------------------------------------ entry point
@@ -325,6 +347,7 @@ class RestServer:
             )
             if spec.auth and not bot_or_bearer:
                 raise errors.unauthorized()
+            await self._held_request(spec)
             fault = self._fault(spec)
             late = fault is not None and fault[1].endswith("-after")
             limited = self._rate_limited(spec) if fault is None or late else None
@@ -340,6 +363,8 @@ class RestServer:
                     reply = self._fault_reply(fault[0], fault[1].removesuffix("-after"), spec.template)
         except errors.APIError as exc:
             reply = Reply(exc.status, exc.body())
+        except _Lost:
+            reply = Reply(503, headers={"Content-Type": "text/plain"}, text=_UPSTREAM_503)
         except _BadJSON:
             reply = Reply(400, {"message": "The request body contains invalid JSON.", "code": 50109})
         record.status = reply.status
@@ -397,6 +422,14 @@ class RestServer:
             return json.loads(raw.decode()), []
         except ValueError:
             raise _BadJSON from None
+
+    async def _held_request(self, spec: RouteSpec) -> None:
+        for hold in self.request_holds:
+            if not hold.released.is_set() and (hold.method, hold.template) == (spec.method, spec.template):
+                hold.waiting += 1
+                await hold.released.wait()
+                if hold.dropped:
+                    raise _Lost
 
     # ------------------------------------------------------------------ rate limits
     def _rate_limited(self, spec: RouteSpec) -> Reply | None:
@@ -500,3 +533,6 @@ class _BadJSON(Exception):
 
 def _bucket(template: str) -> str:
     return hashlib.md5(template.encode(), usedforsecurity=False).hexdigest()[:16]
+
+class _Lost(Exception):
+    """A held request was dropped: it never reached Discord."""

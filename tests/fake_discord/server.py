@@ -24,6 +24,7 @@ from .rest import (
     ROUTES,
     FaultRule,
     HeldAnswers,
+    HeldRequests,
     RateLimitRule,
     RecordedRequest,
     RestServer,
@@ -51,7 +52,7 @@ class FakeDiscord(DriverMixin):
     none: IDENTIFY asking for GUILD_MEMBERS, GUILD_PRESENCES or MESSAGE_CONTENT is closed
     with 4014, and the member-list endpoints answer 403 50001 without GUILD_MEMBERS).
     ``global_rate_limit`` is Discord's 50 requests/s per bot (interactions exempt); None
-    disables it.
+    disables it. ``nonce_memory``: how many seconds a message nonce is remembered.
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class FakeDiscord(DriverMixin):
         recommended_shards: int = 1,
         interaction_deadline: float = 3.0,
         component_grace: float = 0.05,
+        nonce_memory: float = 300.0,
     ) -> None:
         self.token = token
         self.privileged_intents = privileged_intents
@@ -74,7 +76,7 @@ class FakeDiscord(DriverMixin):
         self.interaction_deadline = interaction_deadline
         self.interaction_token_lifetime = 15 * 60.0
         self.component_grace = component_grace
-        self.world = World(bot_name=bot_name)
+        self.world = World(bot_name=bot_name, nonce_memory=nonce_memory)
         self.hub = GatewayHub(self)
         self.world.emit = self.hub.emit
         self.rest = RestServer(self)
@@ -437,6 +439,17 @@ class FakeDiscord(DriverMixin):
             raise ValueError(f"{method} {route} is not a route of the fake")
         held = HeldAnswers(method, route)
         self.rest.holds.append(held)
+        return held
+
+    def hold_requests(self, method: str, route: str) -> HeldRequests:
+        """From now on calls to ``method route`` wait before they take effect, until
+        ``held.release()``; ``held.drop()`` loses them (they never reach Discord, as when the
+        network drops a request of a client that is killed meanwhile). ``held.waiting`` counts them."""
+        method = method.upper()
+        if not any(r.method == method and r.template == route for r in ROUTES):
+            raise ValueError(f"{method} {route} is not a route of the fake")
+        held = HeldRequests(method, route)
+        self.rest.request_holds.append(held)
         return held
 
     def hold_guilds(self) -> None:

@@ -11,7 +11,7 @@ from bot.config import ConfigError, load_settings
 from bot.db.encryption import DataKeyError, KeyRing
 from bot.db.engine import Database
 from bot.db.keys import check_readable, rotate
-from bot.db.models import MemberProfile, OutboxMessage
+from bot.db.models import Goal, GoalMilestone, MemberProfile, OutboxMessage
 from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 
@@ -129,3 +129,32 @@ def test_a_malformed_key_is_named_by_position_without_being_echoed(tmp_path):
     settings = load_settings(path, environ={"MENTORBOT_DATA_KEYS": f"{NEW}, {OLD}"})
     assert settings.privacy.key_ring().size == 2
     assert NEW not in repr(settings)
+
+
+async def test_rotation_encrypts_goal_titles_milestones_and_interests_kept_in_clear_before(databases):
+    clear = databases()
+    async with clear.transaction() as session:
+        profile = MemberProfile(guild_id=1, user_id=15, created_at=NOW, updated_at=NOW)
+        profile.interests = ["quiet quitting"]
+        session.add(profile)
+        goal = Goal(guild_id=1, owner_id=15, title="Leave my department", created_at=NOW)
+        goal.last_activity_at = NOW
+        session.add(goal)
+        await session.flush()
+        session.add(GoalMilestone(goal_id=goal.id, title="Tell my chair", position=0))
+
+    done = await rotate(databases(NEW))
+
+    assert done["goals.title"] == done["goal_milestones.title"] == 1
+    assert done["member_profiles.interests"] >= 1
+    async with databases(NEW).transaction() as session:
+        queries = (
+            "SELECT interests FROM member_profiles WHERE user_id = 15",
+            "SELECT title FROM goals WHERE owner_id = 15",
+            f"SELECT title FROM goal_milestones WHERE goal_id = {goal.id}",
+        )
+        raw = " ".join([str(await session.scalar(text(query))) for query in queries])
+        assert raw.count("mbenc1:") == 3
+        assert "quitting" not in raw and "department" not in raw and "chair" not in raw
+        assert (await session.get(MemberProfile, (1, 15))).interests == ["quiet quitting"]
+        assert (await session.get(Goal, goal.id)).title == "Leave my department"

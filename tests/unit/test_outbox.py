@@ -75,22 +75,110 @@ async def test_an_outage_is_retried_later_with_backoff(db, clock):
     assert (row.status, row.attempts) == ("sent", 2)
 
 
-async def test_a_claim_left_by_a_crashed_process_is_sent_with_the_same_nonce(db, clock):
-    notifier = RecordingNotifier()
-    await put(db, clock, "k1")
-    # A process claimed the row, sent it and died before marking it.
+async def crashed_mid_send(db, clock, notifier, key="k1", *, arrived=True, target=USER_DM, **kwargs):
+    """A process claimed the row and died before marking it (its message made, or not)."""
+    await put(db, clock, key, target=target, **kwargs)
     async with db.transaction() as session:
-        row = (await session.scalars(select(OutboxMessage))).one()
-        row.status, row.claimed_at, row.attempts = "sending", clock.now(), 1
-    await notifier.send(Target("dm", 42), HELLO, nonce=nonce_for("k1"))
+        row = (await session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))).one()
+        row.status, row.attempts = "sending", 1
+        row.claimed_at = row.first_claimed_at = clock.now()
+        row.sent_digest = notifier.fingerprint(HELLO)
+    if arrived:
+        await notifier.send(target, HELLO, nonce=nonce_for(key))
 
-    dispatcher = OutboxDispatcher(db, clock, notifier, stale_after=timedelta(minutes=5))
+
+async def test_a_claim_left_by_a_crashed_process_is_sent_with_the_same_nonce(db, clock):
+    notifier = RecordingNotifier(clock)
+    await crashed_mid_send(db, clock, notifier)
+
+    dispatcher = OutboxDispatcher(
+        db, clock, notifier, stale_after=timedelta(minutes=2), nonce_memory=timedelta(minutes=3)
+    )
     assert (await dispatcher.dispatch_due()).sent == 0  # still within the claim
-    clock.advance(minutes=6)
+    clock.advance(minutes=2, seconds=30)
     assert (await dispatcher.dispatch_due()).sent == 1
     assert len(notifier.sent) == 1  # Discord's nonce check returned the first message
+    assert notifier.reads == []  # within Discord's nonce memory: no need to look
     [row] = await rows(db)
-    assert row.status == "sent"
+    assert (row.status, row.message_id, row.sent_digest) == ("sent", 1, None)
+
+
+def long_outage(clock, notifier, minutes=10):
+    clock.advance(minutes=minutes)
+    notifier.forget_nonces()
+
+
+async def test_a_claim_older_than_the_nonce_memory_is_found_in_its_channel_not_sent_again(db, clock):
+    notifier = RecordingNotifier(clock)
+    await crashed_mid_send(db, clock, notifier)
+    long_outage(clock, notifier)
+
+    report = await OutboxDispatcher(db, clock, notifier).dispatch_due()
+
+    assert (report.sent, len(notifier.sent), notifier.reads) == (1, 1, [USER_DM])
+    [row] = await rows(db)
+    assert (row.status, row.message_id, row.attempts) == ("sent", 1, 2)
+
+
+async def test_a_claim_whose_message_never_arrived_is_sent_once_after_looking(db, clock):
+    notifier = RecordingNotifier(clock)
+    await crashed_mid_send(db, clock, notifier, arrived=False)
+    long_outage(clock, notifier)
+
+    report = await OutboxDispatcher(db, clock, notifier).dispatch_due()
+
+    assert (report.sent, len(notifier.sent), notifier.reads) == (1, 1, [USER_DM])
+
+
+async def test_a_channel_that_cannot_be_read_counts_as_not_found_and_says_why(db, clock, caplog):
+    notifier = RecordingNotifier(clock)
+    home = Target("channel", 77)
+    await crashed_mid_send(db, clock, notifier, target=home, arrived=False)
+    notifier.unreadable[77] = "cannot_read_history"
+    long_outage(clock, notifier)
+
+    with caplog.at_level("INFO", logger="bot.messaging.outbox"):
+        report = await OutboxDispatcher(db, clock, notifier).dispatch_due()
+
+    assert (report.sent, len(notifier.sent)) == (1, 1)
+    assert "channel 77 cannot be read (cannot_read_history)" in caplog.text
+
+
+async def test_a_failed_read_is_tried_again_later_and_nothing_is_sent_meanwhile(db, clock):
+    notifier = RecordingNotifier(clock)
+    await crashed_mid_send(db, clock, notifier)
+    long_outage(clock, notifier)
+    notifier.read_outages = 1
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+
+    assert (await dispatcher.dispatch_due()).retrying == 1
+    clock.advance(minutes=1)
+    assert (await dispatcher.dispatch_due()).sent == 1
+    assert (len(notifier.sent), len(notifier.reads)) == (1, 2)
+
+
+async def test_an_identical_message_recorded_for_another_row_is_not_taken_for_this_one(db, clock):
+    notifier = RecordingNotifier(clock)
+    await crashed_mid_send(db, clock, notifier, "reminder:1", arrived=False)
+    clock.advance(seconds=5)
+    dispatcher = OutboxDispatcher(db, clock, notifier)
+    await put(db, clock, "reminder:2")  # the same words, sent and recorded after the crash
+    await dispatcher.dispatch_due()
+    long_outage(clock, notifier)
+
+    assert (await dispatcher.dispatch_due()).sent == 1
+    first, second = await rows(db)
+    assert len(notifier.sent) == 2 and first.message_id != second.message_id
+
+
+async def test_a_stale_claim_past_its_expiry_that_arrived_is_recorded_sent_not_expired(db, clock):
+    notifier = RecordingNotifier(clock)
+    await crashed_mid_send(db, clock, notifier, expires_at=clock.now() + timedelta(minutes=2))
+    clock.advance(minutes=2, seconds=30)  # stale, past its expiry, still within the nonce memory
+
+    report = await OutboxDispatcher(db, clock, notifier).dispatch_due()
+
+    assert (report.sent, report.expired, len(notifier.sent)) == (1, 0, 1)
 
 
 async def test_a_message_past_its_expiry_is_recorded_not_sent(db, clock):

@@ -22,7 +22,8 @@ class Goal(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     owner_id: Mapped[int] = mapped_column(Snowflake)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), default=None)
-    title: Mapped[str] = mapped_column(String(100))
+    # Encrypted like every free text a member types about themselves: search it in Python.
+    title: Mapped[str] = mapped_column(EncryptedText)
     why: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     # short | long: the academic development plan's short- and long-term goals
     horizon: Mapped[str] = mapped_column(String(8), default="short")
@@ -48,7 +49,7 @@ class GoalMilestone(Base):
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(EncryptedText)
     position: Mapped[int] = mapped_column(SmallInteger)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, SmallInteger, String, false, text, true
+from sqlalchemy import Boolean, Date, SmallInteger, String, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake
-from bot.db.encryption import EncryptedText
+from bot.db.encryption import EncryptedJSON, EncryptedText
 from bot.db.types import UTCDateTime
 
 
@@ -26,7 +26,7 @@ class MemberProfile(Base):
     bio: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     # A label from the server's career ladder (labels survive a reordered ladder).
     career_stage: Mapped[str | None] = mapped_column(String(64), default=None)
-    interests: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    interests: Mapped[list[str]] = mapped_column(EncryptedJSON, default=list, server_default=text("'[]'"))
     dm_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Set when Discord refused a DM (closed DMs): no more DMs until the member acts.
     dm_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

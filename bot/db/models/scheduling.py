@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
-from bot.db.encryption import EncryptedJSON
+from bot.db.encryption import EncryptedJSON, EncryptedText
 from bot.db.types import UTCDateTime
 
 
@@ -47,6 +47,11 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The first claim: any attempt since may have made the message, even one whose answer was lost.
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A digest of what Discord shows for the message, to recognise it on a later read of the
+    # channel once Discord has forgotten its nonce; kept until the message is settled.
+    sent_digest: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     # A short reason code, never message content (e.g. "dm_closed", "channel_missing").

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Goal, GoalMilestone, GoalPartner, GroupMember
@@ -57,13 +57,13 @@ async def _may_see(session: AsyncSession, goal: Goal, user_id: int) -> bool:
 async def _milestone(session: AsyncSession, goal_id: int, ref: str | int) -> GoalMilestone:
     text = str(ref).strip()
     statement = select(GoalMilestone).where(GoalMilestone.goal_id == goal_id)
-    if text.isdecimal() and len(text) <= 18:
-        statement = statement.where(GoalMilestone.id == int(text))
-    else:
-        statement = statement.where(func.lower(GoalMilestone.title) == text.lower())
     # Two milestones may share a title: take the first in the list, not whichever the database
     # happens to return first (PostgreSQL moves a row each time it is updated).
-    found = (await session.scalars(statement.order_by(GoalMilestone.position))).first()
+    listed = (await session.scalars(statement.order_by(GoalMilestone.position))).all()
+    if text.isdecimal() and len(text) <= 18:
+        found = next((m for m in listed if m.id == int(text)), None)
+    else:  # by title, compared here: titles are encrypted at rest
+        found = next((m for m in listed if m.title.casefold() == text.casefold()), None)
     if found is None:
         raise NotFound("No such milestone on this goal; pick one from the list as you type.")
     return found

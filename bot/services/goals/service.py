@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from bot.db.models import Goal, GoalPartner, GoalUpdate, GroupMember
 from bot.domain.goals import streak
@@ -37,7 +37,11 @@ class GoalService(GoalChanges):
         include_closed: bool = True,
         limit: int = 25,
     ) -> list[GoalView]:
-        """Return the goals the viewer may see, filtered by owner, group or title."""
+        """Return the goals the viewer may see, filtered by owner, group or title.
+
+        Titles are encrypted at rest (with a data key), so the title search runs here, over the
+        titles of the goals the viewer may see (a member's own and their groups': few).
+        """
         mine_or_shared = or_(
             Goal.owner_id == viewer.user_id,
             Goal.id.in_(select(GoalPartner.goal_id).where(GoalPartner.user_id == viewer.user_id)),
@@ -50,22 +54,25 @@ class GoalService(GoalChanges):
                 )
             ),
         )
-        statement = select(Goal).where(Goal.guild_id == guild_id, mine_or_shared)
         # A partner sees "partners" goals; nobody but the owner sees private ones.
-        statement = statement.where((Goal.owner_id == viewer.user_id) | (Goal.visibility != "private"))
+        conditions = [
+            Goal.guild_id == guild_id,
+            mine_or_shared,
+            (Goal.owner_id == viewer.user_id) | (Goal.visibility != "private"),
+        ]
         if owner_id is not None:
-            statement = statement.where(Goal.owner_id == owner_id)
+            conditions.append(Goal.owner_id == owner_id)
         if group_id is not None:
-            statement = statement.where(Goal.group_id == group_id)
-        if query.strip():
-            statement = statement.where(
-                func.lower(Goal.title).contains(query.strip().lower(), autoescape=True)
-            )
+            conditions.append(Goal.group_id == group_id)
         if not include_closed:
-            statement = statement.where(Goal.status.in_(("active", "paused")))
-        statement = statement.order_by(Goal.status != "active", Goal.created_at.desc()).limit(limit)
+            conditions.append(Goal.status.in_(("active", "paused")))
+        order = (Goal.status != "active", Goal.created_at.desc())
         async with self._db.reading() as session:
-            return await _views(session, list(await session.scalars(statement)))
+            if needle := query.strip().casefold():
+                titles = await session.execute(select(Goal.id, Goal.title).where(*conditions))
+                conditions.append(Goal.id.in_([i for i, title in titles if needle in title.casefold()]))
+            goals = await session.scalars(select(Goal).where(*conditions).order_by(*order).limit(limit))
+            return await _views(session, list(goals))
 
     async def streak(self, guild_id: int, user_id: int) -> int:
         """Return how many of the member's own calendar days in a row they worked on their goals."""

@@ -109,7 +109,13 @@ async def list_messages(ctx: Ctx) -> Any:
     else:
         candidates = [i for i in ids if before is None or i < before]
         picked = candidates[-limit:]
-    return [chan.messages[i] for i in sorted(picked, reverse=True)]
+    return [as_read(chan.messages[i]) for i in sorted(picked, reverse=True)]
+
+
+def as_read(message: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as a later read returns it: Discord gives the nonce back only in the create
+    answer and the MESSAGE_CREATE event."""
+    return {k: v for k, v in message.items() if k != "nonce"}
 
 
 @route("GET", "/channels/{channel_id}/messages/{message_id}")
@@ -118,7 +124,7 @@ async def fetch_message(ctx: Ctx) -> Any:
     chan = get_channel(ctx)
     if not _readable(ctx, chan):
         raise errors.missing_permissions()
-    return get_message(chan, ctx)
+    return as_read(get_message(chan, ctx))
 
 
 @route("PATCH", "/channels/{channel_id}/messages/{message_id}")

@@ -19,10 +19,9 @@ EmitFn = Callable[..., None]
 class WorldBase:
     """What the world holds, and its users (the parts of :class:`World` build on this)."""
 
-    #: Discord keeps message nonces for a few minutes.
-    NONCE_WINDOW = 300.0
-
-    def __init__(self, *, bot_name: str = "TestBot") -> None:
+    def __init__(self, *, bot_name: str = "TestBot", nonce_memory: float = 300.0) -> None:
+        #: Discord keeps message nonces for a few minutes (seconds).
+        self.nonce_memory = nonce_memory
         self.ids = SnowflakeGenerator()
         self.emit: EmitFn = lambda *a, **k: None
         self.users: dict[int, FakeUser] = {}

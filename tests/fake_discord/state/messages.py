@@ -243,7 +243,7 @@ class MessageState(WorldBase):
         if hit is None:
             return None
         created, message_id = hit
-        if time.monotonic() - created > self.NONCE_WINDOW:
+        if time.monotonic() - created > self.nonce_memory:
             return None
         return chan.messages.get(message_id)
 
