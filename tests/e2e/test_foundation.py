@@ -36,8 +36,12 @@ async def test_bot_comes_online_with_its_commands_and_no_privileged_intents(fake
 
 
 async def test_joining_a_server_is_recorded(fake, world, bot):
-    async with bot.services.db.transaction() as session:
-        assert await session.get(GuildRecord, world.guild.id) is not None
+    async def recorded() -> bool:
+        async with bot.services.db.transaction() as session:
+            return await session.get(GuildRecord, world.guild.id) is not None
+
+    # The fake is ready once it sent GUILD_CREATE; the bot records the server when it handles it.
+    await eventually(recorded)
 
 
 async def test_help_lists_commands_privately(fake, world, bot):
