@@ -7,6 +7,7 @@ from datetime import datetime
 
 import aiohttp
 import discord
+from sqlalchemy import update
 
 from bot.db.engine import Database
 from bot.db.models import DmChannel
@@ -156,9 +157,13 @@ class DiscordNotifier:
         data = await self._client.http.start_private_message(target.id)
         channel_id = int(data["id"])
         async with self._db.transaction() as session:
-            # Two sends to one member can open the channel at once: the first to record it wins.
+            # Two sends to one person can open the DM at once: the second must not fail on the
+            # first one's row (a merge reads, then inserts: on PostgreSQL both insert).
             row = {"user_id": target.id, "channel_id": channel_id}
-            await insert_ignore(session, DmChannel.__table__, row)
+            if not await insert_ignore(session, DmChannel.__table__, row):
+                await session.execute(
+                    update(DmChannel).where(DmChannel.user_id == target.id).values(channel_id=channel_id)
+                )
         return channel_id
 
     async def _forget_dm_channel(self, user_id: int) -> None:

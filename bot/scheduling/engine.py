@@ -39,7 +39,7 @@ class SchedulingEngine:
         self._finished: Counter[str] = Counter()
         self._running: set[str] = set()
         self._again: set[str] = set()
-        self._ran = asyncio.Condition()
+        self._ran = asyncio.Event()  # set whenever a run ends
         self._stopping = False
         # UTC explicitly: the default is the host's zone.
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -69,8 +69,7 @@ class SchedulingEngine:
             return
         self._stopping = True
         self._scheduler.pause()
-        async with self._ran:
-            self._ran.notify_all()  # nothing runs any more: whoever waits in wake_all stops waiting
+        self._ran.set()  # nothing runs any more: whoever waits in wake_all stops waiting
         pending = self._inflight - {asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=grace)
@@ -100,10 +99,11 @@ class SchedulingEngine:
         marks = {name: self._started[name] for name in self._periodic}
         for name in marks:
             self.run_soon(name)
-        async with self._ran:
-            await self._ran.wait_for(
-                lambda: self._stopping or all(self._finished[name] > mark for name, mark in marks.items())
-            )
+        while True:
+            self._ran.clear()
+            if self._stopping or all(self._finished[name] > mark for name, mark in marks.items()):
+                return
+            await self._ran.wait()
 
     # -- APScheduler wiring ---------------------------------------------------------------
 
@@ -137,16 +137,16 @@ class SchedulingEngine:
                     return await run()
             finally:
                 self._inflight.discard(task)
-                self._finished[name] += 1
-                # Resumed once APScheduler's own done callback has counted this run as finished.
-                task.add_done_callback(lambda _: self._resume(name))
-                async with self._ran:
-                    self._ran.notify_all()
+                # The run ends for APScheduler only in its own done callback (registered first,
+                # so run first): resumed before that, the job would be skipped as a second one.
+                task.add_done_callback(lambda _: self._ended(name))
 
         return wrapper
 
-    def _resume(self, name: str) -> None:
+    def _ended(self, name: str) -> None:
         self._running.discard(name)
+        self._finished[name] += 1
+        self._ran.set()
         if self._stopping:
             return
         if name in self._again:

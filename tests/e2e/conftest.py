@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from types import SimpleNamespace
 
 import pytest
 
-from bot.config import DatabaseSettings, DiscordSettings, Settings
-from bot.runtime import BotRunner
-from bot.services.actors import Actor
-from tests.fake_discord import FakeDiscord
-
-# Shaped like a real token (the bot refuses malformed ones); the fake accepts only this one.
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.fake-token-for-tests-0123456789abcdef"
+from tests.fake_discord import FakeDiscord, FakeUser
+from tests.support.bot import TOKEN, running_bot, settings_for
+from tests.support.people import Person
+from tests.support.program import add_member, agree, create_group
+from tests.support.timeline import Timeline
 
 
 @pytest.fixture
-async def fake():
+async def fake(clock):
     server = FakeDiscord(token=TOKEN)
+    server.clock = clock.now  # Discord's now (scheduled events, timeouts) is the test's
     await server.start()
     yield server
     await server.stop()
@@ -29,6 +26,7 @@ class World:
     """A server with a few people, as a test arranges it."""
 
     def __init__(self, fake: FakeDiscord) -> None:
+        self.fake = fake
         self.owner = fake.add_user("olivia", global_name="Olivia (coordinator)")
         self.alice = fake.add_user("alice", global_name="Alice")
         self.bob = fake.add_user("bob", global_name="Bob")
@@ -37,54 +35,14 @@ class World:
         for user in (self.alice, self.bob):
             self.guild.add_member(user)
 
+    def person(self, user: FakeUser) -> Person:
+        """Return someone of this server, acting as people do (``tests.support.people``)."""
+        return Person(self.fake, self.guild, user)
+
 
 @pytest.fixture
 def world(fake) -> World:
     return World(fake)
-
-
-def settings_for(fake: FakeDiscord, database_url: str) -> Settings:
-    return Settings(
-        discord=DiscordSettings(token=TOKEN, api_base_url=fake.api_base_url),
-        database=DatabaseSettings(url=database_url),
-    )
-
-
-@contextlib.asynccontextmanager
-async def running_bot(fake: FakeDiscord, settings: Settings, clock, *, ready: bool = True):
-    """Run the bot as `mentorbot run` does, with the test's clock, until the block ends.
-
-    ``ready=False`` enters the block as soon as the bot identified, before its servers arrived
-    (with ``fake.hold_guilds()``: its first second after a start).
-    """
-    runner = BotRunner(settings, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    started = asyncio.create_task(_ready(fake, fake.hub.identified_count, servers=ready))
-    await asyncio.wait({task, started}, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        started.cancel()
-        task.result()  # the bot failed to start: show why
-    await started
-    try:
-        yield runner
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=10)
-        finally:
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-
-async def _ready(fake: FakeDiscord, identified: int, *, servers: bool = True) -> None:
-    # This bot's own session, not just the fake's: with a bot already connected (a restart test)
-    # the fake is ready at once, before this one has even migrated the database.
-    await fake.hub.wait_for(lambda: fake.hub.identified_count > identified, 15, "the bot to identify")
-    if servers:
-        await fake.wait_until_ready()
 
 
 @pytest.fixture
@@ -93,6 +51,12 @@ async def bot(fake, world, database_url, clock):
     async with running_bot(fake, settings_for(fake, database_url), clock) as runner:
         yield runner
     assert fake.unknown_requests == [], "the bot called routes the fake does not know"
+
+
+@pytest.fixture
+def timeline(clock, fake, bot) -> Timeline:
+    """The test's clock, moved together with the bot's own scheduler."""
+    return Timeline(clock, fake, bot)
 
 
 async def final(reply) -> dict:
@@ -111,22 +75,20 @@ def button_id(message: dict, label: str) -> str:
     raise AssertionError(f"no button {label!r} in {message['components']}")
 
 
-async def agree_all(bot, guild_id: int, group_id: int, *users) -> None:
-    """Let members through the consent gate, as if each had pressed "I agree"."""
+async def agree_all(world: World, group: str, *users: FakeUser) -> None:
+    """Each of ``users`` presses "I agree" under the group's ground rules in the bot's DM."""
     for user in users:
-        await bot.services.groups.agree(guild_id, user.id, group_id)
-    await bot.services.outbox.dispatch_due()
+        await agree(world.person(user), group)
 
 
 @pytest.fixture
 async def circle(fake, bot, world: World):
-    """A facilitated-peer group "Circle": carol facilitates, alice and bob are peers, all agreed."""
+    """Olivia's facilitated-peer group "Circle": carol facilitates, alice and bob are peers, all agreed."""
     carol = fake.add_user("carol")
     world.guild.add_member(carol)
-    admin = Actor(world.owner.id, is_admin=True)
-    group = await bot.services.groups.create(world.guild.id, admin, name="Circle", kind="facilitated_peer")
-    await bot.services.groups.add_member(world.guild.id, admin, group.id, carol.id, "facilitator")
+    olivia = world.person(world.owner)
+    group = await create_group(olivia, "Circle", "facilitated_peer")
+    await add_member(olivia, group, world.person(carol), "facilitator")
     for user in (world.alice, world.bob):
-        await bot.services.groups.add_member(world.guild.id, admin, group.id, user.id, "peer")
-    await agree_all(bot, world.guild.id, group.id, carol, world.alice, world.bob)
-    return SimpleNamespace(carol=carol, home=group.home)
+        await add_member(olivia, group, world.person(user), "peer")
+    return SimpleNamespace(carol=carol, home=SimpleNamespace(channel_id=group.home), name=group.name)

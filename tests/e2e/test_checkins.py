@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from bot.db.models import CheckinAnswer, CheckinDelivery
-from bot.services.actors import Actor
-from tests.e2e.conftest import World, agree_all, button_id, final, running_bot, settings_for
+from tests.e2e.conftest import World, button_id, final
 from tests.e2e.test_foundation import embed_text
-from tests.support.waiting import eventually
+from tests.support import program as support
+from tests.support.bot import running_bot, settings_for
+from tests.support.timeline import Timeline
 
 MONDAY_EARLY = datetime(2026, 11, 23, 23, 50, tzinfo=UTC)  # 08:50 Tuesday in Tokyo
 TOKYO_NINE = datetime(2026, 11, 24, 0, 0, 30, tzinfo=UTC)  # 09:00:30 Tuesday in Tokyo
@@ -21,44 +23,48 @@ DENVER_NINE = datetime(2026, 11, 24, 16, 0, 30, tzinfo=UTC)  # 09:00:30 Tuesday 
 class Circle:
     """A peer group with Alice in Tokyo and Bob in Denver, checking in daily at 09:00."""
 
-    def __init__(self, bot, world: World) -> None:
-        self.bot, self.world = bot, world
-        self.admin = Actor(world.owner.id, is_admin=True)
+    def __init__(self, world: World, timeline) -> None:
+        self.world, self.timeline = world, timeline
 
-    async def arrange(self, clock, **schedule) -> None:
-        services = self.bot.services
-        clock.set(MONDAY_EARLY)
-        await services.profiles.update(self.world.guild.id, self.world.alice.id, timezone="Asia/Tokyo")
-        await services.profiles.update(self.world.guild.id, self.world.bob.id, timezone="America/Denver")
-        group = await services.groups.create(
-            self.world.guild.id, self.admin, name="Writing Circle", kind="peer"
-        )
-        for user in (self.world.alice, self.world.bob):
-            await services.groups.add_member(self.world.guild.id, self.admin, group.id, user.id, "peer")
-        await agree_all(self.bot, self.world.guild.id, group.id, self.world.alice, self.world.bob)
-        self.group = group
-        self.home = group.home.channel_id
-        settings = {"kind": "daily", "time": "09:00", **schedule}
-        self.schedule = await services.checkins.create_schedule(
-            self.world.guild.id, self.admin, group.id, **settings
-        )
-        await services.outbox.dispatch_due()  # welcomes and time-zone prompts go out now
+    async def arrange(self, **schedule) -> None:
+        """Olivia sets the group up through Discord; Alice and Bob set their zones and agree."""
+        world = self.world
+        await self.timeline.to(MONDAY_EARLY)
+        await support.set_timezone(world.person(world.alice), "Tokyo")
+        await support.set_timezone(world.person(world.bob), "Denver")
+        olivia = world.person(world.owner)
+        group = await support.create_group(olivia, "Writing Circle", "peer")
+        for user in (world.alice, world.bob):
+            await support.add_member(olivia, group, world.person(user), "peer")
+        self.home = group.home
+        options = {"cadence": "daily", "time": "09:00", **schedule}
+        scheduled = await olivia.run("checkin schedule", group="Writing Circle", **options)
+        assert "Check-ins scheduled for Writing Circle" in scheduled.text, scheduled.text
+        self.schedule = await olivia.suggestion("checkin now", "schedule", "Writing Circle")
+        await self.timeline.settle()  # welcomes and time-zone prompts go out now
 
     async def at(self, clock, moment: datetime) -> None:
         """Let the clock reach ``moment`` and the bot do what is due."""
-        clock.set(moment)
-        await self.bot.services.checkins.run_planner()
-        await self.bot.services.outbox.dispatch_due()
+        await self.timeline.to(moment)
 
 
 def checkins_for(fake, user) -> list[dict]:
     return [m for m in fake.dm_messages(user) if "Check-in ·" in embed_text(m)]
 
 
+async def answer_in_the_dm(person, mood: str, progress: str):
+    """Press **Answer** on one's check-in DM and fill in the form."""
+    [dm] = person.dms("Check-in ·")
+    form = await person.press(dm, "Answer")
+    return await person.fill(
+        form, {"How are you doing? (1 low – 5 great)": [mood], "Progress since last time?": progress}
+    )
+
+
 @pytest.fixture
-async def circle(bot, world, clock):
-    arranged = Circle(bot, world)
-    await arranged.arrange(clock)
+async def circle(bot, world, timeline):
+    arranged = Circle(world, timeline)
+    await arranged.arrange()
     return arranged
 
 
@@ -132,11 +138,7 @@ async def test_sharing_with_the_group_posts_the_answer_and_unsharing_takes_it_do
             m for m in fake.channel_messages(circle.home) if "shared their check-in" in (m["content"] or "")
         ]
 
-    async def posted() -> bool:
-        await circle.bot.services.outbox.dispatch_due()
-        return len(posts()) == 1
-
-    await eventually(posted)
+    await fake.hub.wait_for(lambda: len(posts()) == 1, 15, "the shared answer in the home")
     assert "Submitted!" in embed_text(posts()[0])
 
     await fake.click(world.alice, shared.message, button_id(shared.message, "Only me"))
@@ -149,11 +151,9 @@ async def test_snooze_brings_the_check_in_back_later(fake, world, circle, clock)
     snoozed = await fake.click(world.alice, dm, button_id(dm, "Snooze 1 h"))
     assert "Snoozed" in embed_text(snoozed.message)
 
-    clock.advance(minutes=30)
-    await circle.bot.services.outbox.dispatch_due()
+    await circle.timeline.advance(minutes=30)
     assert not any("snoozed check-in is back" in embed_text(m) for m in fake.dm_messages(world.alice))
-    clock.advance(minutes=31)
-    await circle.bot.services.outbox.dispatch_due()
+    await circle.timeline.advance(minutes=31)
     back = [m for m in fake.dm_messages(world.alice) if "snoozed check-in is back" in embed_text(m)]
     assert len(back) == 1
     form = await fake.click(world.alice, back[0], button_id(back[0], "Answer"))
@@ -173,14 +173,10 @@ async def test_closed_dms_take_the_fallback_path(fake, world, bot, circle, clock
     fake.close_dms(world.bob)
     await circle.at(clock, DENVER_NINE)
 
-    async def told_in_home() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return any(
-            f"<@{world.bob.id}>" in (m["content"] or "") and "DMs are closed" in (m["content"] or "")
-            for m in fake.channel_messages(circle.home)
-        )
-
-    await eventually(told_in_home)
+    assert any(
+        f"<@{world.bob.id}>" in (m["content"] or "") and "DMs are closed" in (m["content"] or "")
+        for m in fake.channel_messages(circle.home)
+    )
     async with bot.services.db.transaction() as session:
         delivery = await session.scalar(
             select(CheckinDelivery).where(CheckinDelivery.user_id == world.bob.id)
@@ -205,10 +201,8 @@ async def test_a_restart_mid_round_sends_no_duplicate_and_loses_nothing(
 
     # A second process on the same database (the first one keeps running here, which is harsher).
     async with running_bot(fake, settings_for(fake, database_url), clock) as restarted:
-        clock.set(DENVER_NINE)
-        await restarted.services.checkins.run_planner()
-        await restarted.services.outbox.dispatch_due()
-        await circle.bot.services.outbox.dispatch_due()
+        clock.set(DENVER_NINE)  # both processes' schedulers wake at Denver's nine
+        await asyncio.gather(Timeline(clock, fake, restarted).settle(), circle.timeline.settle())
 
     assert len(checkins_for(fake, world.alice)) == 1
     assert len(checkins_for(fake, world.bob)) == 1
@@ -224,9 +218,9 @@ async def test_checkins_missed_long_ago_are_recorded_not_sent_in_a_burst(fake, w
     assert delivery.status == "missed"
 
 
-async def test_a_reminder_comes_once_if_unanswered(fake, world, bot, clock):
-    arranged = Circle(bot, world)
-    await arranged.arrange(clock, reminder_hours=3)
+async def test_a_reminder_comes_once_if_unanswered(fake, world, timeline, clock):
+    arranged = Circle(world, timeline)
+    await arranged.arrange(reminder_hours=3)
     await arranged.at(clock, TOKYO_NINE)
     await arranged.at(clock, datetime(2026, 11, 24, 3, 1, tzinfo=UTC))
     await arranged.at(clock, datetime(2026, 11, 24, 6, 1, tzinfo=UTC))
@@ -237,16 +231,10 @@ async def test_a_reminder_comes_once_if_unanswered(fake, world, bot, clock):
 async def test_a_facilitator_summary_never_shows_private_answers(fake, world, bot, circle, clock):
     await circle.at(clock, TOKYO_NINE)
     await circle.at(clock, DENVER_NINE)
-    services = bot.services
-    alice_open = await services.checkin_answers.latest_open(world.guild.id, world.alice.id)
-    await services.checkin_answers.submit(
-        world.alice.id, alice_open.delivery_id, ["4", "secret progress", "", ""]
-    )
-    bob_open = await services.checkin_answers.latest_open(world.guild.id, world.bob.id)
-    answer = await services.checkin_answers.submit(
-        world.bob.id, bob_open.delivery_id, ["2", "shared progress", "", ""]
-    )
-    await services.checkin_answers.set_visibility(world.bob.id, answer.id, "facilitators")
+    await answer_in_the_dm(world.person(world.alice), "4", "secret progress")
+    saved = await answer_in_the_dm(world.person(world.bob), "2", "shared progress")
+    shared = await world.person(world.bob).press(saved, "Facilitators")
+    assert "Seen by **me and the group's facilitators**" in shared.text
 
     reply = await fake.slash(world.owner, world.guild, "checkin summary", group="Writing Circle")
 
@@ -260,10 +248,7 @@ async def test_a_facilitator_summary_never_shows_private_answers(fake, world, bo
 
 async def test_history_shows_my_own_answers(fake, world, bot, circle, clock):
     await circle.at(clock, TOKYO_NINE)
-    pending = await bot.services.checkin_answers.latest_open(world.guild.id, world.alice.id)
-    await bot.services.checkin_answers.submit(
-        world.alice.id, pending.delivery_id, ["4", "Aims drafted", "", ""]
-    )
+    await answer_in_the_dm(world.person(world.alice), "4", "Aims drafted")
     reply = await fake.slash(world.alice, world.guild, "checkin history")
     assert reply.ephemeral and "Aims drafted" in embed_text(reply.message)
     other = await fake.slash(world.bob, world.guild, "checkin history")
@@ -280,9 +265,9 @@ async def test_schedules_list_shows_the_next_run_in_the_viewers_time(fake, world
 async def test_send_now_reaches_those_who_have_not_had_todays(fake, world, bot, circle, clock):
     # At 23:50 UTC it is already Tuesday in Tokyo (Alice's Tuesday check-in is planned for
     # 09:00) but still Monday in Denver.
-    now = await fake.slash(world.owner, world.guild, "checkin now", schedule=circle.schedule.id)
+    now = await fake.slash(world.owner, world.guild, "checkin now", schedule=circle.schedule)
     assert "Sending to 1 member. 1 already had today's check-in." in embed_text(await now.wait_followup())
-    await bot.services.outbox.dispatch_due()
+    await circle.timeline.settle()
     assert len(checkins_for(fake, world.bob)) == 1
     assert checkins_for(fake, world.alice) == []
 

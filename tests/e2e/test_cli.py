@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 from yarl import URL
 
-from tests.e2e.conftest import TOKEN
+from tests.support.bot import TOKEN
 
 MENTORBOT = Path(sys.executable).with_name("mentorbot")
 

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import NotAllowed
 from tests.e2e.conftest import World, button_id, final
 from tests.e2e.people import moments_in, set_clock, text_of
 from tests.e2e.test_foundation import embed_text
+from tests.support.program import set_timezone
 
 
 @pytest.fixture
@@ -29,28 +29,25 @@ async def coffee(fake, bot, world: World):
     return channel, people
 
 
-async def draw(bot, world, clock) -> int:
-    """Move the clock to the next round's moment, as the program announces it, and run the sweep."""
-    status = await bot.services.coffee.status(world.guild.id, world.owner.id)
-    assert status.program.next_round_at is not None
-    clock.set(status.program.next_round_at)
-    drawn = await bot.services.coffee_rounds.run_due()
-    await bot.services.outbox.dispatch_due()
-    return drawn
+async def draw(fake, world, timeline, channel) -> list:
+    """The next round's moment, as `/coffee status` shows it, comes; return the round's threads."""
+    status = text_of(await final(await fake.slash(world.owner, world.guild, "coffee status")))
+    await timeline.to(moments_in(status)[0])
+    return [t for t in world.guild.threads if t.parent_id == channel.id]
 
 
 async def test_a_round_pairs_everyone_in_private_threads_and_asks_whether_they_met(
-    fake, world, bot, clock, coffee
+    fake, world, timeline, coffee
 ):
     channel, people = coffee
-    await bot.services.profiles.update(world.guild.id, world.alice.id, timezone="Asia/Tokyo")
+    await set_timezone(world.person(world.alice), "Tokyo")
     for person in people:
         joined = await fake.slash(person, world.guild, "coffee join")
         assert "You're in" in embed_text(await final(joined))
 
-    assert await draw(bot, world, clock) == 1
-    assert await bot.services.coffee_rounds.run_due() == 0  # drawn once
-    threads = [t for t in world.guild.threads if t.parent_id == channel.id]
+    threads = await draw(fake, world, timeline, coffee[0])
+    await timeline.advance(minutes=5)
+    assert [t for t in world.guild.threads if t.parent_id == channel.id] == threads  # drawn once
     assert sorted(len(t.thread_members) - 1 for t in threads) == [
         2,
         3,
@@ -63,17 +60,12 @@ async def test_a_round_pairs_everyone_in_private_threads_and_asks_whether_they_m
     assert "Coffee time" in embed_text(intro) and "Asia/Tokyo" in embed_text(intro)
     assert "To start" in embed_text(intro)
 
-    clock.advance(days=12)
-    await bot.services.coffee_rounds.run_due()
-    await bot.services.outbox.dispatch_due()
+    await timeline.advance(days=12)
     question = fake.channel_messages(alices)[-1]
     assert "Did you meet?" in embed_text(question)
     stranger = next(p for p in people if p.id not in alices.thread_members)
     with pytest.raises(AssertionError, match="cannot see"):  # a private thread: others can't even see it
         await fake.click(stranger, question, button_id(question, "We met"))
-    match_id = int(button_id(question, "We met").split(":")[2])
-    with pytest.raises(NotAllowed, match="for the members of this coffee pair"):
-        await bot.services.coffee.answer_met(stranger.id, match_id, True)
     answered = await fake.click(world.alice, question, button_id(question, "We met"))
     assert answered.ephemeral and "Wonderful" in embed_text(answered.message)
 
@@ -85,14 +77,14 @@ async def test_a_round_pairs_everyone_in_private_threads_and_asks_whether_they_m
 
 
 async def test_members_who_cannot_be_paired_are_told_why_without_revealing_who_avoids_them(
-    fake, world, bot, clock, coffee
+    fake, world, timeline, coffee
 ):
     for person in (world.alice, world.bob):
         await final(await fake.slash(person, world.guild, "coffee join"))
     avoided = await fake.slash(world.alice, world.guild, "coffee avoid", member=world.bob)
     assert "Nobody else can see this list" in embed_text(await final(avoided))
 
-    assert await draw(bot, world, clock) == 1
+    assert await draw(fake, world, timeline, coffee[0]) == []
     [alice_told] = [
         embed_text(m) for m in fake.dm_messages(world.alice) if "Sitting this one out" in embed_text(m)
     ]
@@ -104,7 +96,7 @@ async def test_members_who_cannot_be_paired_are_told_why_without_revealing_who_a
     assert [t for t in world.guild.threads if t.parent_id == coffee[0].id] == []
 
 
-async def test_paused_and_skipping_members_sit_the_round_out(fake, world, bot, clock, coffee):
+async def test_paused_and_skipping_members_sit_the_round_out(fake, world, timeline, coffee):
     _, people = coffee
     for person in people[:4]:
         await final(await fake.slash(person, world.guild, "coffee join"))
@@ -114,16 +106,14 @@ async def test_paused_and_skipping_members_sit_the_round_out(fake, world, bot, c
     status = embed_text(await final(await fake.slash(people[1], world.guild, "coffee status")))
     assert "sitting out the next round" in status
 
-    await draw(bot, world, clock)
-    threads = [t for t in world.guild.threads if t.parent_id == coffee[0].id]
-    [pair] = threads
+    [pair] = await draw(fake, world, timeline, coffee[0])
     assert set(pair.thread_members) - {fake.bot_user.id} == {people[2].id, people[3].id}
     status = embed_text(await final(await fake.slash(people[1], world.guild, "coffee status")))
     assert "In." in status  # skipping lasts one round
 
 
 async def test_a_deleted_coffee_channel_tells_the_pairs_by_dm_and_the_coordinator_once(
-    fake, world, bot, clock, coffee
+    fake, world, timeline, coffee
 ):
     channel, people = coffee
     for person in people[:4]:
@@ -131,9 +121,8 @@ async def test_a_deleted_coffee_channel_tells_the_pairs_by_dm_and_the_coordinato
     fake.delete_channel(channel)
     await fake.settle()
 
-    await draw(bot, world, clock)
-    await bot.services.coffee_rounds.run_due()
-    await bot.services.outbox.dispatch_due()
+    await draw(fake, world, timeline, channel)
+    await timeline.advance(hours=1)
     for person in people[:4]:
         assert len([m for m in fake.dm_messages(person) if "Your coffee pairing" in embed_text(m)]) == 1
     assert len([m for m in fake.dm_messages(world.owner) if "could not be opened" in embed_text(m)]) == 1
@@ -146,24 +135,16 @@ async def test_only_coordinators_set_up_coffee_and_members_need_it_set_up(fake, 
     assert "coordinator" in embed_text(await final(refused)).lower()
 
 
-async def round_drawn(fake, world, bot, clock, channel) -> list:
-    """The next round's moment as `/coffee status` shows it comes; the minute's sweep draws the round."""
-    status = text_of(await final(await fake.slash(world.owner, world.guild, "coffee status")))
-    next_round = moments_in(status)[0]
-    clock.set(next_round)
-    assert await bot.services.coffee_rounds.run_due() == 1
-    await bot.services.outbox.dispatch_due()
-    return [t for t in world.guild.threads if t.parent_id == channel.id]
-
-
-async def test_an_intro_proposes_moments_inside_both_members_waking_hours(fake, world, bot, clock, coffee):
+async def test_an_intro_proposes_moments_inside_both_members_waking_hours(
+    fake, world, timeline, clock, coffee
+):
     channel, _ = coffee
     await set_clock(fake, world.guild, world.alice, "Europe/Berlin", "22:00-07:00")
     await set_clock(fake, world.guild, world.bob, "America/Los_Angeles", "21:00-09:00")
     for person in (world.alice, world.bob):
         await final(await fake.slash(person, world.guild, "coffee join"))
 
-    [thread] = await round_drawn(fake, world, bot, clock, channel)
+    [thread] = await draw(fake, world, timeline, channel)
     [intro] = fake.channel_messages(thread)
     shown = text_of(intro)
     assert "Times that suit you both" in shown
@@ -178,7 +159,7 @@ async def test_an_intro_proposes_moments_inside_both_members_waking_hours(fake, 
 
 
 async def test_an_intro_says_plainly_when_no_moment_suits_both_and_offers_the_least_awkward(
-    fake, world, bot, clock, coffee
+    fake, world, timeline, coffee
 ):
     channel, _ = coffee
     await set_clock(fake, world.guild, world.alice, "Pacific/Auckland", "19:00-09:00")
@@ -186,7 +167,7 @@ async def test_an_intro_says_plainly_when_no_moment_suits_both_and_offers_the_le
     for person in (world.alice, world.bob):
         await final(await fake.slash(person, world.guild, "coffee join"))
 
-    [thread] = await round_drawn(fake, world, bot, clock, channel)
+    [thread] = await draw(fake, world, timeline, channel)
     [intro] = fake.channel_messages(thread)
     shown = text_of(intro)
     assert "Times that suit" not in shown

@@ -132,10 +132,10 @@ async def test_the_exports_are_the_reports_csvs_and_charts(fake, world, bot, dat
 
 
 async def test_a_private_check_in_answer_shows_as_a_count_never_as_its_words(
-    fake, world, bot, database_url, clock
+    fake, world, bot, database_url, clock, timeline
 ):
-    circle = Circle(bot, world)
-    await circle.arrange(clock)
+    circle = Circle(world, timeline)
+    await circle.arrange()
     await circle.at(clock, TOKYO_NINE)
     [dm] = checkins_for(fake, world.alice)
     form = await fake.click(world.alice, dm, button_id(dm, "Answer"))
@@ -145,7 +145,8 @@ async def test_a_private_check_in_answer_shows_as_a_count_never_as_its_words(
     assert "Seen by **only me**" in embed_text(saved.message)
     async with dashboard(fake, bot, database_url) as client:
         await sign_in(client, fake, world.owner)
-        group = f"/guilds/{world.guild.id}/groups/{circle.group.id}"
+        writing = link_id(await (await client.get(f"/guilds/{world.guild.id}")).text(), "Writing Circle")
+        group = f"/guilds/{world.guild.id}/groups/{writing}"
         page = html.unescape(await (await client.get(group)).text())
         assert re.search(r"Alice.*?Asia/Tokyo.*?1/1", page, re.S)  # answered one of one
         downloads = [

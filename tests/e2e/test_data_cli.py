@@ -9,8 +9,8 @@ from sqlalchemy import text
 from bot.db.encryption import KeyRing
 from bot.db.engine import Database
 from bot.db.models import GuildRecord, MemberProfile
-from tests.e2e.conftest import TOKEN
 from tests.e2e.test_cli import clean_env, run_cli
+from tests.support.bot import TOKEN
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 BIO = "Between two jobs and a little lost"

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.config import DatabaseSettings
-from tests.e2e.conftest import World, final, running_bot, settings_for
+from tests.e2e.conftest import World, final
 from tests.e2e.test_foundation import embed_text
+from tests.support.bot import running_bot, settings_for
 
 
 @pytest.fixture

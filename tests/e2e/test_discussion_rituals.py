@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.discussions import library
-from bot.domain.goals import Clock, best_weekly_moment
 from tests.e2e.conftest import World, final
 from tests.e2e.test_foundation import embed_text
-from tests.support.waiting import eventually
+from tests.support.people import moments
 
 
 def texts(fake, channel) -> list[str]:
@@ -27,9 +26,8 @@ async def test_new_members_are_greeted_with_the_confidentiality_reminder(fake, w
 async def test_a_round_passes_the_spotlight_nudges_the_quiet_once_and_tells_the_facilitator_counts_only(
     fake,
     world: World,
-    bot,
     circle,
-    clock,
+    timeline,
 ):
     carol = circle.carol
     await final(await fake.slash(carol, world.guild, "discuss start", group="Circle", prompt="A setback?"))
@@ -38,29 +36,24 @@ async def test_a_round_passes_the_spotlight_nudges_the_quiet_once_and_tells_the_
         carol, world.guild, "discuss round", channel=thread, turn_minutes=30, nudge_after_hours=24
     )
     assert "Round started" in embed_text(await final(started))
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()
     [spotlight] = [m for m in fake.channel_messages(thread) if "Spotlight" in embed_text(m)]
     assert f"<@{world.alice.id}>" in spotlight["content"] and "Turn 1 of 2" in embed_text(spotlight)
 
     fake.post_message(world.alice, thread, "My grant was triaged; I resubmitted.")
 
-    async def bobs_turn() -> bool:
-        await bot.services.discussion_rounds.advance()
-        await bot.services.outbox.dispatch_due()
-        return any(f"<@{world.bob.id}>" in m["content"] for m in fake.channel_messages(thread))
-
-    await eventually(bobs_turn)  # alice spoke, so the spotlight moved on before her turn was up
-    clock.advance(minutes=31)
-    await bot.services.discussion_rounds.advance()
-    await bot.services.outbox.dispatch_due()
+    await fake.hub.wait_for(  # alice spoke, so the spotlight moves on before her turn is up
+        lambda: any(f"<@{world.bob.id}>" in m["content"] for m in fake.channel_messages(thread)),
+        15,
+        "the spotlight on Bob",
+    )
+    await timeline.advance(minutes=31)
     assert any("Everyone has had the spotlight" in t for t in texts(fake, thread))
     assert dms(fake, world.bob, "hasn't heard from you") == []
 
-    clock.advance(hours=24)
-    clock.set(clock.now().replace(hour=12))
-    for _ in range(2):  # a second sweep sends nothing again
-        await bot.services.discussion_rounds.advance()
-        await bot.services.outbox.dispatch_due()
+    await timeline.advance(hours=24)
+    await timeline.to(timeline.now().replace(hour=12))
+    await timeline.advance(hours=1)  # later sweeps send nothing again
     assert len(dms(fake, world.bob, "hasn't heard from you")) == 1
     assert dms(fake, world.alice, "hasn't heard from you") == []
     [summary] = dms(fake, carol, "Round participation")
@@ -83,9 +76,8 @@ async def test_rounds_are_for_facilitators_and_open_discussions(fake, world, bot
 async def test_scheduled_discussions_take_the_queue_then_the_rotation_at_the_groups_best_hour(
     fake,
     world,
-    bot,
     circle,
-    clock,
+    timeline,
 ):
     carol = circle.carol
     queued = await fake.slash(
@@ -107,23 +99,24 @@ async def test_scheduled_discussions_take_the_queue_then_the_rotation_at_the_gro
     )
     assert "first-year self" in shown and "Confidentiality reminders" in shown
 
-    tuesday = best_weekly_moment([Clock("UTC")] * 3, 1, clock.now().date())
-    clock.set(tuesday - timedelta(minutes=5))
-    assert await bot.services.discussion_schedules.run_due() == 0
-    clock.set(tuesday)
-    assert await bot.services.discussion_schedules.run_due() == 2
-    assert await bot.services.discussion_schedules.run_due() == 0  # claimed: never twice
-    await bot.services.outbox.dispatch_due()
+    tuesday = min(moments(shown))  # the next discussion and reminder, as the schedule shows them
+
+    def reminders_posted() -> int:
+        home = texts(fake, circle.home.channel_id)
+        return len([t for t in home if "stays in this group" in t and "Welcome" not in t])
+
+    await timeline.to(tuesday - timedelta(minutes=5))
+    assert world.guild.threads == [] and reminders_posted() == 0
+    await timeline.to(tuesday)
+    await timeline.advance(minutes=5)  # claimed: never twice
     [first] = world.guild.threads
     assert "first-year self" in embed_text(fake.channel_messages(first)[0])
-    home = texts(fake, circle.home.channel_id)
-    reminders_posted = [t for t in home if "stays in this group" in t and "Welcome" not in t]
-    assert len(reminders_posted) == 1
+    assert reminders_posted() == 1
 
-    clock.set(tuesday + timedelta(weeks=1))
-    assert await bot.services.discussion_schedules.run_due() == 1  # the weekly reminder only
-    clock.set(tuesday + timedelta(weeks=2))
-    assert await bot.services.discussion_schedules.run_due() == 2
+    await timeline.to(tuesday + timedelta(weeks=1))
+    assert len(world.guild.threads) == 1 and reminders_posted() == 2  # the weekly reminder only
+    await timeline.to(tuesday + timedelta(weeks=2))
+    assert len(world.guild.threads) == 2 and reminders_posted() == 3
     second = world.guild.threads[-1]
     assert library()[0].text in embed_text(fake.channel_messages(second)[0])  # the rotation's first
 
@@ -131,9 +124,8 @@ async def test_scheduled_discussions_take_the_queue_then_the_rotation_at_the_gro
 async def test_only_facilitators_schedule_and_a_stopped_schedule_stays_quiet(
     fake,
     world,
-    bot,
     circle,
-    clock,
+    timeline,
 ):
     refused = await fake.slash(
         world.alice, world.guild, "discuss schedule discussions", group="Circle", weekday=0
@@ -146,8 +138,9 @@ async def test_only_facilitators_schedule_and_a_stopped_schedule_stays_quiet(
         circle.carol, world.guild, "discuss schedule stop", group="Circle", what="discussion"
     )
     assert "No more scheduled discussions" in embed_text(await final(stopped))
-    clock.set(best_weekly_moment([Clock("UTC")] * 3, 0, clock.now().date() + timedelta(days=7)))
-    assert await bot.services.discussion_schedules.run_due() == 0
+    await timeline.advance(days=7)
+    await timeline.advance(days=7)
+    assert world.guild.threads == []
 
 
 async def test_coordinators_add_edit_and_retire_prompts_of_their_server(fake, world, bot, circle):

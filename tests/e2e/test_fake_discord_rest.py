@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import discord
@@ -81,6 +82,35 @@ async def test_thread_locking_needs_manage_threads(fake):
         with pytest.raises(discord.Forbidden) as err:
             await thread.edit(locked=True)
         assert err.value.code == 50013
+
+
+async def test_only_moderators_write_in_a_locked_thread_archived_or_not(fake, world):
+    alice, bob, _carol, guild = world  # alice owns the server
+    async with running(fake, RestBot()) as bot:
+        general = bot.get_channel(guild.text_channels[0].id)
+        thread = await general.create_thread(name="t", type=discord.ChannelType.public_thread)
+        fake_thread = guild.get_channel(thread.id)
+        fake.post_message(bob, fake_thread, "before")
+        await thread.edit(locked=True)
+        with pytest.raises(AssertionError, match="locked"):
+            fake.post_message(bob, fake_thread, "after")
+        fake.post_message(alice, fake_thread, "the owner may")
+        assert [m["content"] for m in fake.channel_messages(fake_thread)] == ["before", "the owner may"]
+
+
+async def test_a_timeout_lasts_until_its_end_on_discords_clock(fake, world):
+    _alice, bob, _carol, guild = world
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    fake.clock = lambda: now
+    async with running(fake, RestBot()) as bot:
+        member = await bot.get_guild(guild.id).fetch_member(bob.id)
+        await member.timeout(now + timedelta(minutes=10))
+        with pytest.raises(AssertionError, match="cannot send"):
+            fake.post_message(bob, guild.text_channels[0], "muted")
+        now += timedelta(minutes=11)
+        fake.post_message(bob, guild.text_channels[0], "back")
+        with pytest.raises(discord.HTTPException):  # Discord's limit is 28 days from its now
+            await member.timeout(now + timedelta(days=28, minutes=1))
 
 
 async def test_private_channel_overwrites(fake, world):

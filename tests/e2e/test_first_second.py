@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from tests.e2e.conftest import World, final, running_bot, settings_for
+from tests.e2e.conftest import World, final
 from tests.e2e.people import create_group, join_group, moments_in, text_of
+from tests.support.bot import running_bot, settings_for
 from tests.support.waiting import eventually
 
 WAITING = "waiting for Discord to send its servers"

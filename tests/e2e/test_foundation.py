@@ -11,7 +11,7 @@ from bot.db.models import DmChannel, GuildRecord, MemberProfile
 from bot.messaging import Button, Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.runtime import BotRunner
-from tests.e2e.conftest import TOKEN
+from tests.support.bot import TOKEN
 from tests.support.waiting import eventually
 
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
@@ -36,10 +36,11 @@ async def test_bot_comes_online_with_its_commands_and_no_privileged_intents(fake
 
 
 async def test_joining_a_server_is_recorded(fake, world, bot):
-    async def recorded() -> bool:  # written by the bot when the server arrives, in the background
+    async def recorded() -> bool:
         async with bot.services.db.transaction() as session:
             return await session.get(GuildRecord, world.guild.id) is not None
 
+    # The fake is ready once it sent GUILD_CREATE; the bot records the server when it handles it.
     await eventually(recorded)
 
 
@@ -293,7 +294,7 @@ async def test_dev_guild_gets_the_commands_instantly_instead_of_globally(fake, w
 async def test_a_server_that_removed_the_bot_while_it_was_offline_is_marked_left(
     fake, world, database_url, clock
 ):
-    from tests.e2e.conftest import running_bot, settings_for
+    from tests.support.bot import running_bot, settings_for
 
     old = fake.add_guild("Last year's program", owner=world.owner)
     settings = settings_for(fake, database_url)

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
 import pytest
 
-from bot.services.actors import Actor
+from bot.domain.goals import Clock, best_weekly_moment
 from tests.e2e.conftest import World, button_id, final
 from tests.e2e.people import create_group, join_group
 from tests.e2e.test_foundation import embed_text
-from tests.support.waiting import eventually
+from tests.support import program as support
 
 
 @pytest.fixture
 async def circle(bot, world: World):
-    admin = Actor(world.owner.id, is_admin=True)
-    group = await bot.services.groups.create(world.guild.id, admin, name="Writing Circle", kind="peer")
+    """Olivia's peer group "Writing Circle" with Alice and Bob, who agreed to its ground rules."""
+    olivia = world.person(world.owner)
+    group = await support.create_group(olivia, "Writing Circle", "peer")
     for user in (world.alice, world.bob):
-        await bot.services.groups.add_member(world.guild.id, admin, group.id, user.id, "peer")
-    await bot.services.outbox.dispatch_due()
-    return group
+        await support.add_member(olivia, group, world.person(user), "peer")
+    return SimpleNamespace(home=SimpleNamespace(channel_id=group.home))
 
 
 async def set_goal(fake, world, **options) -> dict:
@@ -36,7 +39,7 @@ def dms_with(fake, user, text: str) -> list[dict]:
     return [m for m in fake.dm_messages(user) if text in embed_text(m)]
 
 
-async def test_the_life_of_a_goal_with_milestones_and_a_partner(fake, world, bot, circle):
+async def test_the_life_of_a_goal_with_milestones_and_a_partner(fake, world, circle):
     created = await set_goal(
         fake,
         world,
@@ -63,30 +66,18 @@ async def test_the_life_of_a_goal_with_milestones_and_a_partner(fake, world, bot
     )
     assert "▰▰▰▰▰▱▱▱▱▱ 50%" in embed_text(ticked.message)
 
-    async def bob_heard() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return bool(dms_with(fake, world.bob, "reached a milestone"))
-
-    await eventually(bob_heard)
+    await world.person(world.bob).dm("reached a milestone")
     [news] = dms_with(fake, world.bob, "reached a milestone")
     cheered = await fake.click(world.bob, news, f"goal:cheer:{goal}")
     assert cheered.ephemeral and "Cheer sent" in embed_text(cheered.message)
 
-    async def alice_cheered() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return bool(dms_with(fake, world.alice, "cheered you on"))
-
-    await eventually(alice_cheered)
+    await world.person(world.alice).dm("cheered you on")
     noted = await fake.slash(
         world.bob, world.guild, "goal cheer", goal=goal, note="The aims page reads well!"
     )
     assert "Cheer sent" in embed_text(noted.message)
 
-    async def alice_got_the_note() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return bool(dms_with(fake, world.alice, "The aims page reads well!"))
-
-    await eventually(alice_got_the_note)
+    await world.person(world.alice).dm("The aims page reads well!")
     stranger = await fake.slash(world.owner, world.guild, "goal cheer", goal=goal)
     assert "isn't one you're a partner on" in embed_text(stranger.message)
 
@@ -150,27 +141,17 @@ async def test_a_partner_must_be_in_the_goals_group(fake, world, circle):
     assert "not in this goal's group" in embed_text(reply.message)
 
 
-async def sweep(bot) -> None:
-    async with bot.services.db.transaction() as session:
-        await bot.services.goal_nudges.sweep(session, bot.services.clock.now())
-    await bot.services.outbox.dispatch_due()
-
-
-async def test_stale_goals_get_one_nudge_in_each_members_daytime(fake, world, bot, circle, clock):
-    from datetime import UTC, datetime
-
-    await bot.services.profiles.update(world.guild.id, world.alice.id, timezone="Asia/Tokyo")
-    await bot.services.profiles.update(world.guild.id, world.bob.id, timezone="America/Denver")
+async def test_stale_goals_get_one_nudge_in_each_members_daytime(fake, world, circle, timeline):
+    await support.set_timezone(world.person(world.alice), "Tokyo")
+    await support.set_timezone(world.person(world.bob), "Denver")
     await set_goal(fake, world, title="Write daily")
     await final(await fake.slash(world.bob, world.guild, "goal set", title="Run a marathon"))
 
-    clock.set(datetime(2026, 12, 4, 8, 0, tzinfo=UTC))  # 17:00 in Tokyo, 01:00 in Denver
-    await sweep(bot)
+    await timeline.to(datetime(2026, 12, 4, 8, 0, tzinfo=UTC))  # 17:00 in Tokyo, 01:00 in Denver
     assert len(dms_with(fake, world.alice, "How's your goal going?")) == 1
     assert dms_with(fake, world.bob, "How's your goal going?") == []
 
-    clock.set(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))  # 09:00 in Denver
-    await sweep(bot)
+    await timeline.to(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))  # 09:00 in Denver
     [nudge] = dms_with(fake, world.bob, "How's your goal going?")
     assert len(dms_with(fake, world.alice, "How's your goal going?")) == 1  # once per stretch of silence
 
@@ -179,10 +160,8 @@ async def test_stale_goals_get_one_nudge_in_each_members_daytime(fake, world, bo
 
 
 async def test_weekly_wins_celebrate_shared_goals_and_never_show_private_ones(
-    fake, world, bot, circle, clock
+    fake, world, circle, clock, timeline
 ):
-    from bot.domain.goals import Clock, best_weekly_moment
-
     await set_goal(fake, world, title="Submit the R01", visibility="group", group="Writing Circle")
     goal = await my_goal_id(fake, world, world.alice, "r01")
     await fake.slash(world.alice, world.guild, "goal milestone-add", goal=goal, title="Specific aims")
@@ -199,9 +178,8 @@ async def test_weekly_wins_celebrate_shared_goals_and_never_show_private_ones(
     await fake.slash(world.bob, world.guild, "goal done", goal=bob_goal["value"])
 
     friday = best_weekly_moment([Clock("UTC"), Clock("UTC")], 4, clock.now().date())
-    clock.set(friday)
-    await sweep(bot)
-    await sweep(bot)
+    await timeline.to(friday)
+    await timeline.advance(hours=1)
 
     wins = [m for m in fake.channel_messages(circle.home.channel_id) if "Weekly wins" in embed_text(m)]
     assert len(wins) == 1
@@ -211,7 +189,7 @@ async def test_weekly_wins_celebrate_shared_goals_and_never_show_private_ones(
 
 
 async def test_a_goal_seen_by_only_its_owner_gets_no_partner_until_she_shows_it_to_partners(
-    fake, world, bot, clock
+    fake, world, timeline
 ):
     await create_group(fake, world.guild, world.owner, "Pair", "peer")
     for person in (world.alice, world.bob):
@@ -224,7 +202,7 @@ async def test_a_goal_seen_by_only_its_owner_gets_no_partner_until_she_shows_it_
     assert asked.ephemeral
     said = embed_text(refused)
     assert "seen by only you" in said.lower() and "haven't told" in said
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()
     assert not any("lab" in embed_text(m) for m in fake.dm_messages(world.bob))  # not a word to Bob
     shown = await final(await fake.slash(world.alice, world.guild, "goal show", goal=goal))
     assert "Seen by only you" in embed_text(shown) and f"<@{world.bob.id}>" not in embed_text(shown)
@@ -235,8 +213,4 @@ async def test_a_goal_seen_by_only_its_owner_gets_no_partner_until_she_shows_it_
     chosen = embed_text(await final(chose))
     assert "Seen by you and your partners" in chosen and f"<@{world.bob.id}>" in chosen
 
-    async def bob_told() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return bool(dms_with(fake, world.bob, "accountability partner"))
-
-    await eventually(bob_told)
+    await world.person(world.bob).dm("accountability partner")

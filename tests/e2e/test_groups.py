@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.services.actors import Actor
 from tests.e2e.conftest import World, agree_all, button_id, final
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import DEFAULT_BOT, FakeDiscord, P
-from tests.support.waiting import eventually
+from tests.support.program import mentioned_channel
 
 
 def can_see(world: World, user, channel_id: int) -> bool:
@@ -20,10 +19,8 @@ async def create(fake: FakeDiscord, world: World, name="Writing Circle", kind="f
 
 
 async def home_of(bot, world: World, name: str) -> int:
-    from bot.services.actors import Actor
-
-    view = await bot.services.groups.get(world.guild.id, Actor(world.owner.id, is_admin=True), name)
-    return view.home.channel_id
+    """Return the group's home as `/group info` shows it to Olivia."""
+    return mentioned_channel(await world.person(world.owner).run("group info", group=name))
 
 
 async def test_a_coordinator_creates_a_group_with_a_private_home(fake, world, bot):
@@ -56,13 +53,14 @@ async def test_a_new_member_agrees_to_the_ground_rules_then_gets_access_and_a_we
     def rules_dm() -> list[dict]:
         return [m for m in fake.dm_messages(world.alice) if "Ground rules" in embed_text(m)]
 
-    async def asked() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return len(rules_dm()) == 1 and any(
-            "/profile timezone" in embed_text(m) for m in fake.dm_messages(world.alice)
-        )
-
-    await eventually(asked)
+    await fake.hub.wait_for(
+        lambda: (
+            len(rules_dm()) == 1
+            and any("/profile timezone" in embed_text(m) for m in fake.dm_messages(world.alice))
+        ),
+        15,
+        "the ground rules and the time-zone prompt",
+    )
     [rules] = rules_dm()
     assert "What is said here stays here." in embed_text(rules)
     agreed = await fake.click(world.alice, rules, button_id(rules, "I agree"))
@@ -70,11 +68,11 @@ async def test_a_new_member_agrees_to_the_ground_rules_then_gets_access_and_a_we
     assert can_see(world, world.alice, home)
     assert not can_see(world, world.bob, home)
 
-    async def welcomed() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return any("Welcome" in (m.get("content") or "") for m in fake.channel_messages(home))
-
-    await eventually(welcomed)
+    await fake.hub.wait_for(
+        lambda: any("Welcome" in (m.get("content") or "") for m in fake.channel_messages(home)),
+        15,
+        "Alice's welcome in the home",
+    )
 
 
 async def test_closed_dms_can_agree_in_the_server_and_new_rules_ask_again(fake, world, bot):
@@ -353,8 +351,7 @@ async def test_matching_from_opt_in_to_confirmed_groups(fake, world, bot):
     answer = await confirmed.wait_followup()
     assert "Created 1 groups" in embed_text(answer)
     home = await home_of(bot, world, "Alice & Bob")
-    pair = await bot.services.groups.get(world.guild.id, Actor(world.owner.id, is_admin=True), "Alice & Bob")
-    await agree_all(bot, world.guild.id, pair.id, world.alice, world.bob)
+    await agree_all(world, "Alice & Bob", world.alice, world.bob)
     assert can_see(world, world.alice, home) and can_see(world, world.bob, home)
 
     again = await fake.click(world.owner, proposal, button_id(proposal, "Confirm and create groups"))

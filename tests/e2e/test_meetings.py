@@ -4,14 +4,14 @@ meetings and cancelling."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import MeetingAttendance, MeetingBurden, OutboxMessage
+from bot.db.models import MeetingAttendance, MeetingBurden
 from tests.e2e.conftest import World, button_id, final
+from tests.e2e.people import set_clock
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import P
 
@@ -23,18 +23,12 @@ WEDNESDAY_1600 = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # London 16:00, New Y
 
 
 @pytest.fixture
-async def zones(fake, world: World, bot, clock, circle):
-    """The circle's members in three time zones; the fake Discord keeps the test's clock."""
-    fake.clock = clock.now
-    profiles = bot.services.profiles
-    await profiles.update(world.guild.id, circle.carol.id, timezone="Europe/London")
-    await profiles.update(world.guild.id, world.alice.id, timezone="America/New_York")
-    await profiles.update(world.guild.id, world.bob.id, timezone="Asia/Kolkata", quiet_hours="18:00-19:00")
+async def zones(fake, world: World, circle):
+    """The circle's members set their time zones (and Bob his quiet hours) in the profile form."""
+    await set_clock(fake, world.guild, circle.carol, "Europe/London")
+    await set_clock(fake, world.guild, world.alice, "America/New_York")
+    await set_clock(fake, world.guild, world.bob, "Asia/Kolkata", "18:00-19:00")
     return circle
-
-
-async def deliver(bot) -> None:
-    await bot.services.outbox.dispatch_due()
 
 
 def home_messages(fake, circle) -> list[dict]:
@@ -56,7 +50,7 @@ async def mark(fake, user, poll: dict, *labels: str) -> dict:
     return picked.message
 
 
-async def plan_three_times(fake, world, bot, circle) -> dict:
+async def plan_three_times(fake, world, timeline, circle) -> dict:
     planned = await fake.slash(
         circle.carol,
         world.guild,
@@ -66,16 +60,16 @@ async def plan_three_times(fake, world, bot, circle) -> dict:
     )
     answer = await final(planned)
     assert planned.ephemeral and "Poll posted" in embed_text(answer)
-    await deliver(bot)
+    await timeline.settle()
     [poll] = titled(home_messages(fake, circle), "when can you meet?")
     return poll
 
 
 async def test_a_meeting_from_the_poll_to_the_server_event_reminders_and_attendance(
-    fake, world, bot, clock, zones
+    fake, world, bot, zones, timeline
 ):
     circle = zones
-    poll = await plan_three_times(fake, world, bot, circle)
+    poll = await plan_three_times(fake, world, timeline, circle)
     assert f"<t:{int(MONDAY_1400.timestamp())}:F>" in embed_text(poll)  # every reader sees their own clock
 
     # Each member sees the times on their own clock in a private menu.
@@ -107,15 +101,14 @@ async def test_a_meeting_from_the_poll_to_the_server_event_reminders_and_attenda
     assert event.name == "Mentoring group meeting"  # a closed group's name stays off the server calendar
     assert f"https://discord.com/events/{world.guild.id}/{event.id}" in embed_text(confirmed)
 
-    await deliver(bot)
+    await timeline.settle()
     [announced] = titled(home_messages(fake, circle), "3 of 3 said this time works")
     assert f"<t:{int(MONDAY_1400.timestamp())}:F>" in embed_text(announced)
     going = await fake.click(world.bob, announced, button_id(announced, "Going"))
     assert going.ephemeral and "See you" in embed_text(going.message)
 
     # A day before: everyone is reminded by DM.
-    clock.set(MONDAY_1400 - timedelta(hours=24))
-    await deliver(bot)
+    await timeline.to(MONDAY_1400 - timedelta(hours=24))
     for person in (circle.carol, world.alice, world.bob):
         assert len(titled(fake.dm_messages(person), "Meeting tomorrow")) == 1
     [alices] = titled(fake.dm_messages(world.alice), "Meeting tomorrow")
@@ -123,23 +116,20 @@ async def test_a_meeting_from_the_poll_to_the_server_event_reminders_and_attenda
     assert "No reminders for this one" in embed_text(cant.message)
 
     # An hour before, except Bob: 18:30 is in his quiet hours, so his came at 17:45, before they began.
-    clock.set(datetime(2026, 11, 30, 12, 14, tzinfo=UTC))
-    await deliver(bot)
+    await timeline.to(datetime(2026, 11, 30, 12, 14, tzinfo=UTC))
     assert titled(fake.dm_messages(world.bob), "Meeting soon") == []
-    clock.set(datetime(2026, 11, 30, 12, 15, tzinfo=UTC))
-    await deliver(bot)
+    await timeline.to(datetime(2026, 11, 30, 12, 15, tzinfo=UTC))
     assert len(titled(fake.dm_messages(world.bob), "Meeting soon")) == 1
-    clock.set(MONDAY_1400 - timedelta(hours=1))
-    await deliver(bot)
+    await timeline.to(MONDAY_1400 - timedelta(hours=1))
     assert len(titled(fake.dm_messages(circle.carol), "Meeting soon")) == 1
     assert titled(fake.dm_messages(world.alice), "Meeting soon") == []  # she can't make it
-    await deliver(bot)
+    await timeline.settle()
     assert len(titled(fake.dm_messages(circle.carol), "Meeting soon")) == 1  # sent once
 
     # After the meeting the facilitator is asked who came; the rate is kept for reports.
-    clock.set(MONDAY_1400 + timedelta(hours=1, minutes=1))
+    await timeline.to(MONDAY_1400 + timedelta(hours=1, minutes=1))
     assert fake.scheduled_events(world.guild)[0].status == 3  # Discord ended the external event
-    await deliver(bot)
+    await timeline.settle()
     [prompt] = titled(fake.dm_messages(circle.carol), "Record attendance")
     form = await fake.click(circle.carol, prompt, button_id(prompt, "Record attendance"))
     assert form.ephemeral
@@ -166,26 +156,24 @@ async def test_a_meeting_from_the_poll_to_the_server_event_reminders_and_attenda
     assert "2 came" in listed and "67% over 1 recorded meeting" in listed
 
 
-async def test_only_facilitators_plan_and_only_members_mark_their_times(fake, world, bot, zones):
+async def test_only_facilitators_plan_and_only_members_mark_their_times(fake, world, bot, zones, timeline):
     circle = zones
     refused = await final(await fake.slash(world.alice, world.guild, "meet plan", group="Circle"))
     assert "Only coordinators and the facilitators" in embed_text(refused)
-    poll = await plan_three_times(fake, world, bot, circle)
+    poll = await plan_three_times(fake, world, timeline, circle)
     dave = fake.add_user("dave")
     world.guild.add_member(dave)
     home = world.guild.get_channel(circle.home.channel_id)
     with pytest.raises(AssertionError, match="cannot see"):  # the home is private to the group
         await fake.click(dave, poll, button_id(poll, "Mark my times"))
-    async with bot.services.db.transaction() as session:
-        assert (await session.scalars(select(OutboxMessage.id))).all()
-    with pytest.raises(Exception, match="Only the members"):
-        await bot.services.meetings.mark(int(button_id(poll, "Mark my times").split(":")[2]), dave.id, [])
     assert home is not None
     again = await final(await fake.slash(circle.carol, world.guild, "meet plan", group="Circle"))
     assert "already has an open poll" in embed_text(again)
 
 
-async def test_without_create_events_the_bot_says_which_permission_it_needs(fake, world, bot, zones):
+async def test_without_create_events_the_bot_says_which_permission_it_needs(
+    fake, world, bot, zones, timeline
+):
     circle = zones
     role = world.guild.bot_role
     role.permissions &= ~int(P.CREATE_EVENTS)
@@ -196,11 +184,11 @@ async def test_without_create_events_the_bot_says_which_permission_it_needs(fake
     assert titled(home_messages(fake, circle), "when can you meet?") == []
 
 
-async def test_suggested_times_avoid_everyones_night(fake, world, bot, clock, zones):
+async def test_suggested_times_avoid_everyones_night(fake, world, bot, zones, timeline):
     circle = zones
     planned = await final(await fake.slash(circle.carol, world.guild, "meet plan", group="Circle", days=5))
     assert "weigh least on the members' clocks" in embed_text(planned)
-    await deliver(bot)
+    await timeline.settle()
     [poll] = titled(home_messages(fake, circle), "when can you meet?")
     opened = await fake.click(world.bob, poll, button_id(poll, "Mark my times"))
     labels = [
@@ -212,7 +200,7 @@ async def test_suggested_times_avoid_everyones_night(fake, world, bot, clock, zo
 
 
 async def test_a_recurring_meeting_is_set_a_week_ahead_at_the_fairest_hour_each_time(
-    fake, world, bot, clock, zones
+    fake, world, bot, zones, timeline
 ):
     circle = zones
     started = await final(
@@ -221,22 +209,15 @@ async def test_a_recurring_meeting_is_set_a_week_ahead_at_the_fairest_hour_each_
         )
     )
     assert "Every 3 weeks on Wednesday" in embed_text(started)
-    # The command wakes the meetings sweep at once; running it again changes nothing.
-    await bot.services.meeting_sweep.run_due()
-    assert await bot.services.meeting_sweep.run_due() == 0
+    # The command wakes the meetings sweep at once; later sweeps change nothing.
+    await timeline.settle()
+    await timeline.advance(minutes=5)
     [first] = fake.scheduled_events(world.guild)
     assert first.scheduled_start_time.date() == datetime(2026, 11, 25).date()
-    # The sweep the command woke may still be announcing the meeting it published: wait for it.
-    for _ in range(50):
-        await deliver(bot)
-        if titled(home_messages(fake, circle), "Our regular meeting"):
-            break
-        await asyncio.sleep(0.05)
     assert len(titled(home_messages(fake, circle), "Our regular meeting")) == 1
 
-    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))  # a week before the next one
-    await bot.services.meeting_sweep.run_due()
-    assert await bot.services.meeting_sweep.run_due() == 0
+    await timeline.to(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))  # a week before the next one
+    await timeline.advance(minutes=5)
     events = fake.scheduled_events(world.guild)
     assert [e.scheduled_start_time.date() for e in events] == [
         datetime(2026, 11, 25).date(),
@@ -247,13 +228,13 @@ async def test_a_recurring_meeting_is_set_a_week_ahead_at_the_fairest_hour_each_
 
     stopped = await final(await fake.slash(circle.carol, world.guild, "meet recurring stop", group="Circle"))
     assert "Regular meeting stopped" in embed_text(stopped)
-    clock.set(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))
-    assert await bot.services.meeting_sweep.run_due() == 0
+    await timeline.to(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))
+    assert len(fake.scheduled_events(world.guild)) == 2  # no meeting after the stop
 
 
-async def test_cancelling_a_meeting_cancels_its_event_and_reminders(fake, world, bot, clock, zones):
+async def test_cancelling_a_meeting_cancels_its_event_and_reminders(fake, world, bot, zones, timeline):
     circle = zones
-    poll = await plan_three_times(fake, world, bot, circle)
+    poll = await plan_three_times(fake, world, timeline, circle)
     await mark(fake, world.alice, poll, "Wed 2 Dec, 11:00")
     slot = str(int(WEDNESDAY_1600.timestamp()))
     choices = await fake.autocomplete(
@@ -268,8 +249,7 @@ async def test_cancelling_a_meeting_cancels_its_event_and_reminders(fake, world,
         cancelled
     )
     assert event.status == 4
-    clock.set(WEDNESDAY_1600 - timedelta(hours=24))
-    await deliver(bot)
+    await timeline.to(WEDNESDAY_1600 - timedelta(hours=24))
     assert titled(fake.dm_messages(world.alice), "Meeting tomorrow") == []
     assert titled(home_messages(fake, circle), "Cancelled")
     async with bot.services.db.transaction() as session:
@@ -277,7 +257,7 @@ async def test_cancelling_a_meeting_cancels_its_event_and_reminders(fake, world,
     assert all(burden == 0 for burden in ledger)  # nobody carried a meeting that didn't happen
 
 
-async def test_a_time_picked_under_the_results_meets_in_the_voice_channel(fake, world, bot, clock, zones):
+async def test_a_time_picked_under_the_results_meets_in_the_voice_channel(fake, world, bot, zones, timeline):
     circle = zones
     voice = world.guild.add_voice_channel("Circle voice")
     await fake.settle()
@@ -291,7 +271,7 @@ async def test_a_time_picked_under_the_results_meets_in_the_voice_channel(fake, 
         voice=voice,
     )
     await final(planned)
-    await deliver(bot)
+    await timeline.settle()
     [poll] = titled(home_messages(fake, circle), "Writing check-in: when can you meet?")
     await mark(fake, world.bob, poll, "Wed 2 Dec, 21:30")
 
@@ -305,6 +285,6 @@ async def test_a_time_picked_under_the_results_meets_in_the_voice_channel(fake, 
     [event] = fake.scheduled_events(world.guild)
     assert (event.entity_type, event.channel_id, event.location) == (2, voice.id, None)
     assert event.name == "Writing check-in" and event.scheduled_start_time == WEDNESDAY_1600
-    await deliver(bot)
+    await timeline.settle()
     [announced] = titled(home_messages(fake, circle), "Writing check-in")[-1:]
     assert f"<#{voice.id}>" in embed_text(announced)

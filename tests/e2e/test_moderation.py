@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import ModerationRecord
-from bot.services.actors import Actor
-from tests.e2e.conftest import World, agree_all, button_id, final
+from tests.e2e.conftest import World, button_id, final
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import DEFAULT_BOT, P
-from tests.support.waiting import eventually
+from tests.support import program as support
+from tests.support.people import Person
 
 
 class Circle:
@@ -24,18 +24,17 @@ class Circle:
         world.guild.add_member(self.dan)
 
     async def arrange(self) -> None:
-        services, guild = self.bot.services, self.world.guild
-        admin = Actor(self.world.owner.id, is_admin=True)
-        group = await services.groups.create(guild.id, admin, name="Circle", kind="facilitated_peer")
-        await services.groups.add_member(guild.id, admin, group.id, self.carol.id, "facilitator")
-        for user in (self.world.alice, self.world.bob):
-            await services.groups.add_member(guild.id, admin, group.id, user.id, "peer")
-        other = await services.groups.create(guild.id, admin, name="Other", kind="peer")
-        await services.groups.add_member(guild.id, admin, other.id, self.dan.id, "peer")
-        await agree_all(self.bot, guild.id, group.id, self.carol, self.world.alice, self.world.bob)
-        await agree_all(self.bot, guild.id, other.id, self.dan)
-        self.home = guild.get_channel(group.home.channel_id)
-        self.other_home = guild.get_channel(other.home.channel_id)
+        """Olivia makes "Circle" and "Other" through Discord; everyone agrees to the ground rules."""
+        world, guild = self.world, self.world.guild
+        olivia = world.person(world.owner)
+        group = await support.create_group(olivia, "Circle", "facilitated_peer")
+        await support.add_member(olivia, group, world.person(self.carol), "facilitator")
+        for user in (world.alice, world.bob):
+            await support.add_member(olivia, group, world.person(user), "peer")
+        other = await support.create_group(olivia, "Other", "peer")
+        await support.add_member(olivia, other, world.person(self.dan), "peer")
+        self.home = guild.get_channel(group.home)
+        self.other_home = guild.get_channel(other.home)
 
     async def records(self, action: str) -> list[ModerationRecord]:
         async with self.bot.services.db.transaction() as session:
@@ -84,9 +83,7 @@ async def test_facilitators_cannot_act_outside_their_group_or_on_other_facilitat
     )
     assert "No group" in embed_text(await final(other_group))
 
-    admin = Actor(world.owner.id, is_admin=True)
-    group = await bot.services.groups.get(world.guild.id, admin, "Circle")
-    await bot.services.groups.add_member(world.guild.id, admin, group.id, circle.dan.id, "facilitator")
+    await support.add_member(world.person(world.owner), "Circle", world.person(circle.dan), "facilitator")
     peer_facilitator = await fake.slash(
         circle.carol, world.guild, "facilitate warn", group="Circle", reason="x", options={"user": circle.dan}
     )
@@ -107,11 +104,16 @@ async def test_facilitators_cannot_act_outside_their_group_or_on_other_facilitat
 
 
 async def test_a_timeout_beyond_28_days_and_empty_reasons_are_refused(fake, world, bot, circle):
-    from bot.errors import Invalid
-
-    carol, alice = Actor(circle.carol.id), Actor(world.alice.id)
-    with pytest.raises(Invalid, match="28 days"):  # the command's own limit stops it in Discord's client
-        await bot.services.moderation.timeout(world.guild.id, carol, "Circle", alice, 28 * 24 * 60 + 1, "r")
+    with pytest.raises(AssertionError, match="value must be within"):  # Discord's client stops it
+        await fake.slash(
+            circle.carol,
+            world.guild,
+            "facilitate timeout",
+            group="Circle",
+            minutes=28 * 24 * 60 + 1,
+            reason="r",
+            options={"user": world.alice},
+        )
     blank = await fake.slash(
         circle.carol,
         world.guild,
@@ -135,11 +137,7 @@ async def test_warnings_reach_the_member_privately_and_are_logged(fake, world, b
         )
     )
 
-    async def told() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return any("Please let others finish" in embed_text(m) for m in fake.dm_messages(world.bob))
-
-    await eventually(told)
+    await world.person(world.bob).dm("Please let others finish")
     log = await fake.slash(circle.carol, world.guild, "facilitate log", group="Circle")
     assert "warned" in embed_text(log.message) and "Please let others finish" in embed_text(log.message)
 
@@ -204,11 +202,7 @@ async def test_a_report_reaches_the_groups_facilitators_only(fake, world, bot, c
     confirmed = await fake.submit_modal(world.alice, form, {"Anything to add? (optional)": "This hurt."})
     assert confirmed.ephemeral and "Report sent" in embed_text(confirmed.message)
 
-    async def carol_told() -> bool:
-        await bot.services.outbox.dispatch_due()
-        return any("reported a message" in embed_text(m) for m in fake.dm_messages(circle.carol))
-
-    await eventually(carol_told)
+    await world.person(circle.carol).dm("reported a message")
     assert not any("reported a message" in embed_text(m) for m in fake.dm_messages(world.bob))
     assert not any("reported a message" in embed_text(m) for m in fake.dm_messages(circle.dan))
     fake.delete_message(posted)
@@ -265,9 +259,9 @@ async def test_the_bot_says_which_permission_it_lacks(fake, bot):
     guild.add_text_channel("general")
     guild.add_member(member)
     await fake.settle()
-    admin = Actor(owner.id, is_admin=True)
-    group = await bot.services.groups.create(guild.id, admin, name="G", kind="peer")
-    await bot.services.groups.add_member(guild.id, admin, group.id, member.id, "peer")
+    by_owner = Person(fake, guild, owner)
+    group = await support.create_group(by_owner, "G", "peer")
+    await support.add_member(by_owner, group, Person(fake, guild, member), "peer")
     reply = await fake.slash(
         owner, guild, "facilitate timeout", group="G", minutes=5, reason="r", options={"user": member}
     )
@@ -281,7 +275,7 @@ async def test_members_see_who_looks_after_their_group(fake, world, circle):
     )
 
 
-async def test_a_warning_to_closed_dms_is_shown_privately_at_the_next_command(fake, world, bot, circle):
+async def test_a_warning_to_closed_dms_is_shown_privately_at_the_next_command(fake, world, circle, timeline):
     fake.close_dms(world.bob)
     await final(
         await fake.slash(
@@ -293,7 +287,7 @@ async def test_a_warning_to_closed_dms_is_shown_privately_at_the_next_command(fa
             options={"user": world.bob},
         )
     )
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()  # the DM was refused: the warning waits for Bob's next command
 
     reply = await fake.slash(world.bob, world.guild, "help")
     note = await reply.wait_followup()

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from bot.db.base import Base
-from bot.db.models import CheckinDelivery, CoffeeMatchMember, GuildRecord
-from bot.services.actors import Actor
+from bot.db.models import GuildRecord
 from bot.services.privacy import guild_data
 from tests.e2e.conftest import button_id, final
 from tests.e2e.test_foundation import embed_text
 from tests.fake_discord import P
+from tests.support.people import Typed, moments
+from tests.support.program import mentioned_channel
 from tests.support.waiting import eventually
 
 AFTER_NINE_EVERYWHERE = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -33,80 +35,81 @@ BOB_SECRET_GOAL = "Leave academia quietly"
 
 
 @pytest.fixture
-async def everywhere(fake, world, bot, circle, clock):
-    """Alice has data in every feature; Bob and Carol have things of their own, some about Alice."""
-    s, g = bot.services, world.guild.id
-    alice, bob, carol = world.alice, world.bob, circle.carol
-    admin = Actor(world.owner.id, is_admin=True)
-    group = await s.groups.get(g, admin, "Circle")
+async def everywhere(fake, world, circle, timeline):
+    """Alice has data in every feature; Bob and Carol have things of their own, some about Alice.
+
+    Everyone does it through Discord, as in a program's first fortnight.
+    """
+    alice, bob, carol = (world.person(u) for u in (world.alice, world.bob, circle.carol))
+    olivia = world.person(world.owner)
     home = world.guild.get_channel(circle.home.channel_id)
 
-    await s.profiles.update(g, alice.id, timezone="Europe/Berlin", bio=ALICE_WROTE["bio"])
-    await s.matching.opt_in(g, alice.id, "peer")
+    form = await alice.run("profile edit")
+    await alice.fill(form, {"Time zone": "Europe/Berlin", "Bio": ALICE_WROTE["bio"]})
+    await alice.run("match optin", wants="peer")
 
-    await s.checkins.create_schedule(g, admin, group.id, kind="daily", time="09:00")
-    clock.set(AFTER_NINE_EVERYWHERE)
-    await s.checkins.run_planner()
-    await s.outbox.dispatch_due()
-    async with s.db.transaction() as session:
-        rows = (await session.scalars(select(CheckinDelivery).where(CheckinDelivery.status == "sent"))).all()
-        delivery = {row.user_id: row.id for row in rows}
-    mine = await s.checkin_answers.submit(alice.id, delivery[alice.id], ["4", ALICE_WROTE["answer"], "", ""])
-    await s.checkin_answers.set_visibility(alice.id, mine.id, "group")
-    await s.checkin_answers.submit(bob.id, delivery[bob.id], ["2", BOB_ANSWER, "", ""])
+    await olivia.run("checkin schedule", group="Circle", cadence="daily", time="09:00")
+    await timeline.to(AFTER_NINE_EVERYWHERE)
+    mine = await answer_check_in(alice, ALICE_WROTE["answer"])
+    await alice.press(mine, "Whole group")
+    await answer_check_in(bob, BOB_ANSWER)
 
-    goal = await s.goals.set_goal(
-        g, Actor(alice.id), title="Submit the R01", why=ALICE_WROTE["why"], visibility="partners",
-        group_ref=str(group.id),
-    )  # fmt: skip
-    await s.goals.add_milestone(g, Actor(alice.id), str(goal.id), "Specific aims")
-    await s.goals.update(g, Actor(alice.id), str(goal.id), progress=40, note=ALICE_WROTE["note"])
-    await s.goals.add_partner(g, Actor(alice.id), str(goal.id), bob.id)
-    await s.goals.cheer(bob.id, goal.id, note="Proud of you")
-    bobs = await s.goals.set_goal(
-        g, Actor(bob.id), title="Renew the grant", visibility="partners", group_ref=str(group.id)
+    await alice.run(
+        "goal set", title="Submit the R01", why=ALICE_WROTE["why"], visibility="partners", group="Circle"
     )
-    await s.goals.add_partner(g, Actor(bob.id), str(bobs.id), alice.id)
-    await s.goals.cheer(alice.id, bobs.id, note=ALICE_WROTE["cheer"])
-    await s.goals.set_goal(g, Actor(bob.id), title=BOB_SECRET_GOAL)  # private
+    await alice.run("goal milestone-add", goal=Typed("R01"), title="Specific aims")
+    await alice.run("goal update", goal=Typed("R01"), progress=40, note=ALICE_WROTE["note"])
+    await alice.run("goal partner", goal=Typed("R01"), user=bob)
+    await bob.run("goal cheer", goal=Typed("R01"), note="Proud of you")
+    await bob.run("goal set", title="Renew the grant", visibility="partners", group="Circle")
+    await bob.run("goal partner", goal=Typed("grant"), user=alice)
+    await alice.run("goal cheer", goal=Typed("grant"), note=ALICE_WROTE["cheer"])
+    await bob.run("goal set", title=BOB_SECRET_GOAL)  # only he sees it
 
     coffee = world.guild.add_text_channel("coffee")
     await fake.settle()
-    await s.coffee.configure(g, admin, coffee.id)
+    await olivia.run("coffee setup", channel=coffee)
     for person in (alice, bob):
-        await s.coffee.join(g, person.id)
-    await s.coffee.avoid(g, alice.id, carol.id)  # her private list
-    await s.coffee.avoid(g, carol.id, alice.id)  # Carol's private list: Alice must never learn of it
-    status = await s.coffee.status(g, alice.id)
-    clock.set(status.program.next_round_at)
-    await s.coffee_rounds.run_due()
-    async with s.db.transaction() as session:
-        match_id = await session.scalar(
-            select(CoffeeMatchMember.match_id).where(CoffeeMatchMember.user_id == alice.id)
-        )
-    await s.coffee.answer_met(alice.id, match_id, True)
+        await person.run("coffee join")
+    await alice.run("coffee avoid", member=carol)  # her private list
+    await carol.run("coffee avoid", member=alice)  # Carol's private list: Alice must never learn of it
+    status = await alice.run("coffee status")
+    await timeline.to(moments(status.text)[0])
+    [pair] = [t for t in world.guild.threads if t.parent_id == coffee.id]
+    await timeline.advance(days=12)  # the pair is asked whether they met
+    asked = [m for m in fake.channel_messages(pair) if "Did you meet?" in embed_text(m)][-1]
+    await alice.press(asked, "We met")
 
-    opened = await s.discussions.start(g, Actor(carol.id), str(group.id), "What helped you this month?")
-    thread = world.guild.get_channel(opened.thread_id)
-    fake.post_message(alice, thread, "Saying no to a committee.")
-    fake.post_message(alice, thread, "And a walk every morning.")
-    fake.post_message(bob, thread, "Thank you.")
+    opened = await carol.run("discuss start", group="Circle", prompt="What helped you this month?")
+    thread = world.guild.get_channel(mentioned_channel(opened))
+    alice.say("Saying no to a committee.", thread)
+    alice.say("And a walk every morning.", thread)
+    bob.say("Thank you.", thread)
 
     async def counted() -> bool:
-        view = await s.discussions.participation(g, Actor(carol.id), thread.id)
-        return dict(view.counts).get(alice.id) == 2 and dict(view.counts).get(bob.id) == 1
+        seen = (await carol.run("discuss participation", where=thread)).text
+        return f"{alice.mention}: 2 messages" in seen and f"{bob.mention}: 1 message" in seen
 
     await eventually(counted)
 
-    remark = fake.post_message(bob, home, "a hurtful remark")
-    form = await fake.message_command(alice, world.guild, "Report to facilitator", remark)
-    await fake.submit_modal(alice, form, {"Anything to add? (optional)": ALICE_WROTE["report"]})
-    answer = fake.post_message(alice, home, "a sharp answer")
-    form = await fake.message_command(bob, world.guild, "Report to facilitator", answer)
-    await fake.submit_modal(bob, form, {"Anything to add? (optional)": "Bob's own note"})  # who: secret
-    await s.moderation.warn(g, Actor(carol.id), str(group.id), Actor(alice.id), "Please let others finish")
-    await s.outbox.dispatch_due()
-    return SimpleNamespace(group=group, goal=goal, thread=thread, home=home, carol=carol)
+    remark = bob.say("a hurtful remark", home)
+    form = await alice.apps("Report to facilitator", remark)
+    await alice.fill(form, {"Anything to add? (optional)": ALICE_WROTE["report"]})
+    answer = alice.say("a sharp answer", home)
+    form = await bob.apps("Report to facilitator", answer)
+    await bob.fill(form, {"Anything to add? (optional)": "Bob's own note"})  # who reported her: secret
+    await carol.run("facilitate warn", group="Circle", user=alice, reason="Please let others finish")
+    await timeline.settle()
+    return SimpleNamespace(thread=thread, home=home, carol=circle.carol)
+
+
+async def answer_check_in(person, progress: str):
+    """Answer the check-in DM in its form; return the saved answer (with its sharing buttons)."""
+    [dm] = person.dms("Check-in ·")
+    form = await person.press(dm, "Answer")
+    return await person.fill(
+        form, {"How are you doing? (1 low – 5 great)": ["4"], "Progress since last time?": progress}
+    )
 
 
 async def exported(fake, user) -> dict:
@@ -135,7 +138,8 @@ async def test_export_holds_a_members_data_from_everywhere_and_nothing_others_ke
     assert data["matching"]["wants"] == "peer"
     [answer] = data["checkins"]["answers"]
     assert answer["answers"][1]["value"] == ALICE_WROTE["answer"] and answer["shared_with"] == "group"
-    assert [d["status"] for d in data["checkins"]["deliveries"]] == ["answered"]
+    statuses = [d["status"] for d in data["checkins"]["deliveries"]]
+    assert statuses.count("answered") == 1 and set(statuses) <= {"answered", "missed", "sent"}
     [goal] = data["goals"]["your_goals"]
     assert goal["why"] == ALICE_WROTE["why"] and goal["milestones"][0]["title"] == "Specific aims"
     assert goal["partners"] == [str(bob.id)]
@@ -180,18 +184,18 @@ async def test_show_says_what_is_stored_and_who_sees_it_and_that_text_is_in_clea
     assert ALICE_WROTE["bio"] not in shown  # what, not the content
 
 
-async def group_numbers(bot, world, everywhere) -> dict:
-    s, g = bot.services, world.guild.id
-    owner = Actor(world.owner.id, is_admin=True)
-    [checkins] = await s.checkin_answers.summary(g, owner, everywhere.group.id)
-    coffee = await s.coffee.stats(g, owner)
-    talk = await s.discussions.participation(g, owner, everywhere.thread.id)
-    log, _ = await s.moderation.history(g, owner, str(everywhere.group.id))
+async def group_numbers(world, everywhere) -> dict:
+    """The group's figures as Olivia, a coordinator, sees them in Discord (counts, never names)."""
+    olivia = world.person(world.owner)
+    summary = (await olivia.run("checkin summary", group="Circle")).text
+    stats = (await olivia.run("coffee stats")).text
+    talk = (await olivia.run("discuss participation", where=everywhere.thread)).text
+    log = (await olivia.run("facilitate log", group="Circle")).text
     return {
-        "answered": (checkins.answered, checkins.total),
-        "coffee": (coffee.rounds, coffee.pairs, coffee.pairs_met, coffee.answered),
-        "voices": sorted(n for _, n in talk.counts if n),
-        "moderation": sorted(entry.action for entry in log),
+        "answered": re.findall(r"\d+ of \d+ answered", summary),
+        "coffee": [line for line in stats.splitlines() if line.startswith(("Rounds", "Pairs"))],
+        "voices": sorted(re.findall(r": (\d+) messages?", talk)),
+        "moderation": sorted(re.findall(r"\b(warned|reported|removed|timed out|paused)\b", log)),
     }
 
 
@@ -209,7 +213,7 @@ async def test_erasing_leaves_no_trace_of_the_member_and_group_counts_still_add_
     fake, world, bot, everywhere
 ):
     alice = world.alice
-    before = await group_numbers(bot, world, everywhere)
+    before = await group_numbers(world, everywhere)
     assert any(str(alice.id) in m.get("content", "") for m in fake.channel_messages(everywhere.home))
 
     reply = await fake.slash(alice, world.guild, "privacy erase")
@@ -228,7 +232,7 @@ async def test_erasing_leaves_no_trace_of_the_member_and_group_counts_still_add_
                 assert table == "coffee_avoidances" and row.index(str(alice.id)) > 0, f"{table}: {row}"
     assert BOB_ANSWER in " ".join(rows["checkin_answers"])  # others' data is untouched
 
-    after = await group_numbers(bot, world, everywhere)
+    after = await group_numbers(world, everywhere)
     assert after == before  # response rate, pairs, voices and the audit log all still add up
     # Her shared answer is gone from the group's channel, and so is her access to it.
     assert not any(
@@ -243,7 +247,8 @@ async def test_cancelling_an_erasure_keeps_everything(fake, world, bot, everywhe
     asked = await final(await fake.slash(world.alice, world.guild, "privacy erase"))
     kept = await fake.click(world.alice, asked, button_id(asked, "Cancel"))
     assert "Nothing erased" in embed_text(kept.message)
-    assert (await bot.services.profiles.get(world.guild.id, world.alice.id)).bio == ALICE_WROTE["bio"]
+    shown = embed_text(await final(await fake.slash(world.alice, world.guild, "profile show")))
+    assert ALICE_WROTE["bio"] in shown
 
 
 async def test_a_coordinator_erases_a_member_who_left_but_not_one_still_here(fake, world, bot, everywhere):
@@ -261,13 +266,8 @@ async def test_a_coordinator_erases_a_member_who_left_but_not_one_still_here(fak
     assert "their profile" in embed_text(asked)
     done = await fake.click(world.owner, asked, button_id(asked, "Erase"))
     assert "Erased" in embed_text(await final(done))
-    assert (await bot.services.profiles.get(world.guild.id, world.alice.id)).bio is None
     rows = " ".join(" ".join(listed) for listed in (await database_rows(bot)).values())
-    assert ALICE_WROTE["answer"] not in rows and BOB_ANSWER in rows
-
-
-async def run_purge(bot) -> None:
-    await bot.services.privacy.run_purge()  # the hourly job, without waiting an hour
+    assert ALICE_WROTE["bio"] not in rows and ALICE_WROTE["answer"] not in rows and BOB_ANSWER in rows
 
 
 async def left_at(bot, guild_id: int) -> datetime | None:
@@ -277,7 +277,7 @@ async def left_at(bot, guild_id: int) -> datetime | None:
 
 
 async def test_a_servers_data_is_deleted_after_the_grace_period_once_the_bot_is_removed(
-    fake, world, bot, clock, everywhere
+    fake, world, bot, timeline, everywhere
 ):
     g = world.guild.id
     fake.remove_guild(world.guild)
@@ -286,16 +286,16 @@ async def test_a_servers_data_is_deleted_after_the_grace_period_once_the_bot_is_
         return await left_at(bot, g) is not None
 
     await eventually(recorded)
-    clock.advance(days=29)
-    await run_purge(bot)
+    await timeline.advance(days=29)
     assert (await guild_data(bot.services.db, g))[0]  # still there within the 30 days
-    clock.advance(days=2)
-    await run_purge(bot)
+    await timeline.advance(days=2)
     counts, _, known = await guild_data(bot.services.db, g)
     assert counts == {} and not known
 
 
-async def test_coming_back_within_the_grace_period_cancels_the_deletion(fake, world, bot, clock, everywhere):
+async def test_coming_back_within_the_grace_period_cancels_the_deletion(
+    fake, world, bot, timeline, everywhere
+):
     g = world.guild.id
     fake.remove_guild(world.guild)
 
@@ -309,8 +309,7 @@ async def test_coming_back_within_the_grace_period_cancels_the_deletion(fake, wo
         return await left_at(bot, g) is None
 
     await eventually(back)
-    clock.advance(days=40)
-    await run_purge(bot)
+    await timeline.advance(days=40)
     assert "member_profiles" in (await guild_data(bot.services.db, g))[0]
 
 
@@ -329,4 +328,5 @@ async def test_a_member_allows_research_use_sees_it_in_show_and_export_and_turns
 
     reply = await fake.slash(alice, world.guild, "privacy research", choice="off")
     assert reply.ephemeral and "leave you out" in embed_text(await final(reply))
-    assert (await bot.services.profiles.get(world.guild.id, alice.id)).research_opt_in is False
+    shown = embed_text(await final(await fake.slash(alice, world.guild, "privacy show")))
+    assert "allowed: program research" not in shown

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from bot.db.engine import Database
-from tests.e2e.conftest import TOKEN
 from tests.e2e.test_cli import clean_env
 from tests.fake_discord import FakeDiscord
+from tests.support.bot import TOKEN
 from tests.support.rounds import add_members, dm_counts, outbox_statuses, schedule_missed_round, seed_group
 
 REPO = Path(__file__).resolve().parents[2]

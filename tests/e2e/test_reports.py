@@ -5,64 +5,43 @@ from __future__ import annotations
 import csv
 import io
 import struct
-from datetime import date, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from bot.db.models import CheckinDelivery, CheckinSchedule, Meeting, MeetingAttendance
-from bot.services.actors import Actor
 from tests.e2e.conftest import World, final
 from tests.e2e.test_foundation import embed_text
+from tests.support import program as support
+from tests.support.people import Typed
 
 
 @pytest.fixture
 async def circle(bot, world: World):
-    admin = Actor(world.owner.id, is_admin=True)
-    group = await bot.services.groups.create(world.guild.id, admin, name="Writing Circle", kind="peer")
+    """Olivia's peer group "Writing Circle" with Alice and Bob, who agreed to its ground rules."""
+    olivia = world.person(world.owner)
+    group = await support.create_group(olivia, "Writing Circle", "peer")
     for user in (world.alice, world.bob):
-        await bot.services.groups.add_member(world.guild.id, admin, group.id, user.id, "peer")
-    await bot.services.outbox.dispatch_due()
+        await support.add_member(olivia, group, world.person(user), "peer")
     return group
 
 
-async def checkins_and_a_meeting(bot, clock, world: World, group_id: int) -> None:
-    """Last week alice answered her check-in and came to the meeting; bob did neither."""
-    now = clock.now()
-    async with bot.services.db.transaction() as s:
-        schedule = CheckinSchedule(
-            guild_id=world.guild.id,
-            group_id=group_id,
-            cadence_kind="daily",
-            planned_until=now,
-            created_by=world.owner.id,
-            created_at=now - timedelta(days=20),
-        )
-        meeting = Meeting(
-            guild_id=world.guild.id,
-            group_id=group_id,
-            duration_minutes=60,
-            status="confirmed",
-            proposed_by=world.alice.id,
-            created_at=now - timedelta(days=10),
-            starts_at=now - timedelta(days=2),
-        )
-        s.add_all([schedule, meeting])
-        await s.flush()
-        for user, status in ((world.alice, "answered"), (world.bob, "sent")):
-            due = now - timedelta(days=3)
-            s.add(
-                CheckinDelivery(
-                    guild_id=world.guild.id,
-                    group_id=group_id,
-                    schedule_id=schedule.id,
-                    user_id=user.id,
-                    round_date=date(2026, 1, 1),
-                    due_at=due,
-                    sent_at=due,
-                    status=status,
-                )
-            )
-            s.add(MeetingAttendance(meeting_id=meeting.id, user_id=user.id, attended=user is world.alice))
+async def checkins_and_a_meeting(world: World, timeline) -> None:
+    """This morning Alice answered her check-in and came to the meeting; Bob did neither."""
+    olivia, alice = world.person(world.owner), world.person(world.alice)
+    await olivia.run("checkin schedule", group="Writing Circle", cadence="daily", time="09:00")
+    planned = await olivia.run("meet plan", group="Writing Circle", times="2026-11-23 11:00")
+    assert "Poll posted" in planned.text, planned.text
+    confirmed = await olivia.run("meet confirm", group="Writing Circle", slot=Typed(""))  # the one time
+    assert "Meeting confirmed" in confirmed.text, confirmed.text
+
+    await timeline.to(datetime(2026, 11, 23, 9, 0, 30, tzinfo=UTC))
+    form = await alice.press(alice.dms("Check-in ·")[-1], "Answer")
+    await alice.fill(form, {"How are you doing? (1 low – 5 great)": ["4"]})
+
+    await timeline.to(datetime(2026, 11, 23, 12, 5, tzinfo=UTC))  # the meeting is over
+    asked = await olivia.run("meet attendance", group="Writing Circle")
+    await olivia.choose(asked, [world.alice])
+    await (await olivia.press(asked, "Save")).shows("Came (1)")
 
 
 def attachment(fake, message: dict, suffix: str) -> bytes:
@@ -85,9 +64,9 @@ def decoded_size(data: bytes) -> tuple[int, int]:
     return pixels.shape[1], pixels.shape[0]
 
 
-async def test_a_coordinator_gets_the_program_report_as_a_csv_and_a_chart(fake, world, bot, clock, circle):
+async def test_a_coordinator_gets_the_program_report_as_a_csv_and_a_chart(fake, world, timeline, circle):
     await final(await fake.slash(world.alice, world.guild, "goal set", title="Submit the R01"))
-    await checkins_and_a_meeting(bot, clock, world, circle.id)
+    await checkins_and_a_meeting(world, timeline)
 
     message = await final(await fake.slash(world.owner, world.guild, "report program", days=30))
 
@@ -111,11 +90,11 @@ async def test_a_coordinator_gets_the_program_report_as_a_csv_and_a_chart(fake, 
     assert b"Submit the R01" not in png
 
 
-async def test_a_groups_report_comes_with_its_chart(fake, world, bot, clock, circle):
-    await checkins_and_a_meeting(bot, clock, world, circle.id)
+async def test_a_groups_report_comes_with_its_chart(fake, world, timeline, circle):
+    await checkins_and_a_meeting(world, timeline)
 
     message = await final(
-        await fake.slash(world.owner, world.guild, "report group", group=str(circle.id), days=14)
+        await fake.slash(world.owner, world.guild, "report group", group="Writing Circle", days=14)
     )
 
     assert "Writing Circle" in embed_text(message)
@@ -133,7 +112,7 @@ async def test_a_member_cannot_see_the_program_report(fake, world, circle):
 
 
 async def test_a_member_cannot_see_their_groups_report(fake, world, circle):
-    message = await final(await fake.slash(world.alice, world.guild, "report group", group=str(circle.id)))
+    message = await final(await fake.slash(world.alice, world.guild, "report group", group="Writing Circle"))
 
     assert not message.get("attachments")
     assert "Program report" not in embed_text(message)

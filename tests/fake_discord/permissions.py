@@ -19,8 +19,6 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
-from .util import utcnow
-
 if TYPE_CHECKING:
     from .state import FakeChannel, FakeGuild, FakeMember
 
@@ -175,7 +173,7 @@ def base_permissions(guild: FakeGuild, member: FakeMember) -> int:
 
 def _apply_timeout(member: FakeMember, perms: int) -> int:
     until = member.communication_disabled_until
-    if until is not None and until > utcnow():
+    if until is not None and until > member.guild._world.clock():  # Discord's now (a test may set it)
         return perms & _TIMED_OUT_KEEP
     return perms
 

@@ -37,9 +37,9 @@ class MessageActions(DriverBase):
             send = P.SEND_MESSAGES_IN_THREADS if chan.is_thread else P.SEND_MESSAGES
             if not has(perms, int(P.VIEW_CHANNEL | send)):
                 raise AssertionError(f"{user.name} cannot send messages in #{chan.name}")
+            if chan.is_thread and chan.locked and not has(perms, int(P.MANAGE_THREADS)):
+                raise AssertionError(f"thread #{chan.name} is locked")  # archived or not: moderators only
             if chan.is_thread and chan.archived:
-                if chan.locked and not has(perms, int(P.MANAGE_THREADS)):
-                    raise AssertionError(f"thread #{chan.name} is locked")
                 chan.archived = False
                 world.emit_channel_update(chan)
         elif chan.type == DM and chan.recipient is not user:

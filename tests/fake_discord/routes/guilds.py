@@ -9,7 +9,7 @@ from .. import errors
 from ..permissions import ALL, P, base_permissions, has, outranks, top_role_position
 from ..rest import Ctx, route
 from ..state import INTENT_GUILD_MODERATION, FakeGuild, FakeMember, FakeRole
-from ..util import parse_iso, utcnow
+from ..util import parse_iso
 from ..validation import Errors
 from .common import get_guild, get_member, get_user, require_guild
 
@@ -75,7 +75,7 @@ def _check_role_assignable(guild: FakeGuild, role: FakeRole) -> None:
         raise errors.missing_permissions()
 
 
-def _parse_timeout(value: Any) -> dt.datetime | None:
+def _parse_timeout(value: Any, now: dt.datetime) -> dt.datetime | None:
     if value is None:
         return None
     try:
@@ -87,7 +87,7 @@ def _parse_timeout(value: Any) -> dt.datetime | None:
                 errors.field_error("DATE_TIME_TYPE_PARSE", "Could not parse date-time."),
             )
         ) from None
-    if until - utcnow() > MAX_TIMEOUT:
+    if until - now > MAX_TIMEOUT:
         raise errors.invalid_form(
             errors.nest(
                 ["communication_disabled_until"],
@@ -130,7 +130,7 @@ def modify_member(
     timeout_given = "communication_disabled_until" in body and not self_edit
     until = None
     if timeout_given:
-        until = _parse_timeout(body["communication_disabled_until"])
+        until = _parse_timeout(body["communication_disabled_until"], world.clock())
         if not has(perms, int(P.MODERATE_MEMBERS)):
             raise errors.missing_permissions()
         if member.id == bot.id or not outranks(guild, bot, member):
