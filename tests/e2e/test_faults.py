@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.services.actors import Actor
 from tests.support.rounds import add_members, dm_counts, outbox_statuses, seed_group
 
 SEND = ("POST", "/channels/{channel_id}/messages")
@@ -21,14 +20,16 @@ async def start_round(bot, fake, world, clock, count: int, *, dm_channels_known:
     """Schedule a check-in for a group of ``count`` members and let it fall due; return the members."""
     members = add_members(fake, world.guild, count)
     dms = {u.id: fake.dm_channel(u).id for u in members} if dm_channels_known else None
-    group_id = await seed_group(bot.services.db, world.guild.id, members, at=clock.now(), dm_channels=dms)
+    # Hundreds of members are put in the group straight in the database (see tests.support.rounds);
+    # the round itself is scheduled by Olivia and sent by the bot.
+    await seed_group(bot.services.db, world.guild.id, members, at=clock.now(), dm_channels=dms)
     due = clock.now() + timedelta(minutes=5)
-    admin = Actor(world.owner.id, is_admin=True)
-    await bot.services.checkins.create_schedule(
-        world.guild.id, admin, group_id, kind="daily", time=f"{due:%H:%M}"
+    scheduled = await world.person(world.owner).run(
+        "checkin schedule", group="Fan-out", cadence="daily", time=f"{due:%H:%M}"
     )
+    assert "Check-ins scheduled" in scheduled.text, scheduled.text
     clock.set(due)
-    await bot.services.checkins.run_planner()  # wakes the outbox: the round is sent in the background
+    await bot.services.checkins.run_planner()  # the planner's tick; it wakes the outbox in the background
     return members
 
 

@@ -8,10 +8,10 @@ from sqlalchemy import text
 
 from bot.config import DatabaseSettings, DiscordSettings, Settings
 from bot.db.models import DmChannel, GuildRecord, MemberProfile
-from bot.messaging import Button, Card, OutgoingMessage, Target
-from bot.messaging.outbox import enqueue
 from bot.runtime import BotRunner
 from tests.support.bot import TOKEN
+from tests.support.people import Person
+from tests.support.program import add_member, agree, create_group, mentioned_channel
 from tests.support.waiting import eventually
 
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
@@ -181,46 +181,47 @@ def _text_inputs(modal: dict) -> dict[str, dict]:
 # -- the outbox through the real Discord client ---------------------------------------------
 
 
-async def send_via_outbox(bot, key: str, target: Target, message: OutgoingMessage) -> tuple[str, str | None]:
-    """Enqueue and dispatch a message; return its final (status, failure).
-
-    The bot's own periodic dispatch may take the message first, so the outcome is read from the
-    outbox once the message is settled, whoever sent it.
-    """
-    services = bot.services
-    async with services.db.transaction() as session:
-        await enqueue(session, key=key, target=target, message=message, now=services.clock.now())
-    await services.outbox.dispatch_due()
-    outcome: tuple[str, str | None] = ("pending", None)
+async def outcomes(bot) -> list[tuple[str, str, str | None]]:
+    """Return each outbox row's (key, status, failure) once none is waiting to be sent."""
+    found: list[tuple[str, str, str | None]] = []
 
     async def settled() -> bool:
-        nonlocal outcome
-        async with services.db.transaction() as session:
-            row = (
-                await session.execute(
-                    text("SELECT status, failure FROM outbox WHERE dedupe_key = :k"), {"k": key}
-                )
-            ).one()
-        outcome = (row[0], row[1])
-        return row[0] in ("sent", "failed", "expired")
+        nonlocal found
+        async with bot.services.db.transaction() as session:
+            rows = (
+                await session.execute(text("SELECT dedupe_key, status, failure FROM outbox ORDER BY id"))
+            ).all()
+        found = [tuple(row) for row in rows]
+        return all(status in ("sent", "failed", "expired", "cancelled") for _, status, _ in found)
 
     await eventually(settled)
-    return outcome
+    return found
 
 
-NUDGE = OutgoingMessage(
-    cards=(Card(title="Your check-in", description="How was your week?"),),
-    buttons=(Button("profile:dm-ok", "It works", "success"),),
-)
+async def add_to_a_group(world, user) -> Person:
+    """Olivia makes a peer group and adds ``user``: the bot DMs them its ground rules and a zone prompt."""
+    olivia = world.person(world.owner)
+    if "Circle" not in (await olivia.run("group list")).text:
+        await create_group(olivia, "Circle", "peer")
+    await add_member(olivia, "Circle", world.person(user), "peer", agreed=False)
+    return world.person(user)
 
 
 async def test_an_outbox_dm_is_sent_once_and_its_channel_remembered(fake, world, bot):
-    assert await send_via_outbox(bot, "demo:1", Target("dm", world.alice.id), NUDGE) == ("sent", None)
-    assert await send_via_outbox(bot, "demo:2", Target("dm", world.alice.id), NUDGE) == ("sent", None)
-
+    alice = await add_to_a_group(world, world.alice)
+    await alice.dm("Ground rules")
+    await alice.dm("/profile timezone")
+    assert [(status, failure) for _, status, failure in await outcomes(bot)] == [("sent", None)] * 2
     assert len(fake.dm_messages(world.alice)) == 2
-    opened = [r for r in fake.requests if r.method == "POST" and r.route == "/users/@me/channels"]
-    assert len(opened) == 1  # the DM channel id came from the database the second time
+
+    def opened() -> int:
+        return len([r for r in fake.requests if r.method == "POST" and r.route == "/users/@me/channels"])
+
+    before = opened()  # once, or twice when both DMs went out at the same moment
+    await world.person(world.owner).run("group create", name="Second circle", kind="peer")
+    await add_member(world.person(world.owner), "Second circle", alice, "peer", agreed=False)
+    await alice.dm("Ground rules · Second circle")
+    assert opened() == before  # the DM channel id came from the database this time
     async with bot.services.db.transaction() as session:
         assert (await session.get(DmChannel, world.alice.id)) is not None
     sends = [r for r in fake.requests if r.method == "POST" and r.route == "/channels/{channel_id}/messages"]
@@ -228,31 +229,42 @@ async def test_an_outbox_dm_is_sent_once_and_its_channel_remembered(fake, world,
 
 
 async def test_outbox_buttons_are_handled_after_the_fact(fake, world, bot):
-    await send_via_outbox(bot, "demo:1", Target("dm", world.alice.id), NUDGE)
-    [dm] = fake.dm_messages(world.alice)
-    clicked = await fake.click(world.alice, dm, "profile:dm-ok")
-    assert "DMs work" in embed_text(clicked.message)
+    alice = await add_to_a_group(world, world.alice)
+    await agree(alice, "Circle")  # the button of a message the outbox sent
 
 
 async def test_rate_limits_are_waited_out(fake, world, bot):
+    alice = await add_to_a_group(world, world.alice)
+    home = mentioned_channel(await world.person(world.owner).run("group info", group="Circle"))
+    await alice.dm("/profile timezone")  # nothing else is on its way
     fake.rate_limit("POST", "/channels/{channel_id}/messages", times=2, retry_after=0.05)
-    assert await send_via_outbox(bot, "demo:1", Target("channel", world.general.id), NUDGE) == ("sent", None)
-    assert len(fake.channel_messages(world.general)) == 1
-    assert len(fake.requests_to("POST", "/channels/{channel_id}/messages")) == 3  # two 429s, then sent
+    await agree(alice, "Circle")  # her welcome is posted in the home
+    await fake.hub.wait_for(lambda: fake.channel_messages(home), 15, "the welcome in the home")
+    assert len(fake.channel_messages(home)) == 1
+    to_home = [r for r in fake.requests_to("POST", "/channels/{channel_id}/messages") if str(home) in r.path]
+    assert [r.status for r in to_home] == [429, 429, 200]  # two 429s waited out, then sent
 
 
-async def test_closed_dms_and_deleted_channels_are_recorded_not_retried(fake, world, bot):
+async def test_closed_dms_and_deleted_channels_are_recorded_not_retried(fake, world, bot, timeline):
     fake.close_dms(world.bob)
-    doomed = world.guild.add_text_channel("old-home")
-    fake.delete_channel(doomed)
+    lounge = world.guild.add_text_channel("old-lounge")
+    await fake.settle()
+    await world.person(world.owner).run("prompts schedule", channel=lounge, every_days=1)
+    fake.delete_channel(lounge)
 
-    dm = await send_via_outbox(bot, "demo:dm", Target("dm", world.bob.id), NUDGE)
-    gone = await send_via_outbox(bot, "demo:chan", Target("channel", doomed.id), NUDGE)
+    await add_to_a_group(world, world.bob)  # his ground rules and zone prompt: DMs closed
+    await timeline.to(timeline.now().replace(hour=11))  # the lounge's prompt: the channel is gone
 
-    assert (dm, gone) == (("failed", "dm_closed"), ("failed", "channel_missing"))
-    async with bot.services.db.transaction() as session:
-        failures = (await session.execute(text("SELECT dedupe_key, failure FROM outbox ORDER BY id"))).all()
-    assert failures == [("demo:dm", "dm_closed"), ("demo:chan", "channel_missing")]
+    failures = [(key.split(":")[0], status, failure) for key, status, failure in await outcomes(bot)]
+    assert ("consent", "failed", "dm_closed") in failures
+    assert ("convo", "failed", "channel_missing") in failures
+    assert {status for _, status, _ in failures} == {"failed"}
+    def refused() -> list[int]:
+        return sorted(r.status for r in fake.requests if r.status in (403, 404) and r.method == "POST")
+
+    assert refused() == [403, 403, 404]  # each message tried once (both DMs went out together)
+    await timeline.advance(hours=2)
+    assert refused() == [403, 403, 404]  # and not retried (each refusal counts toward Discord's ban line)
 
 
 async def test_a_dropped_gateway_connection_resumes(fake, world, bot):
