@@ -106,6 +106,7 @@ class BotRunner:
                 stale_after=timedelta(seconds=scheduler_settings.stale_claim_seconds),
                 nonce_memory=timedelta(seconds=self.settings.discord.nonce_memory_seconds),
                 scope=services.scheduler.scope,
+                stopping=lambda: services.scheduler.stopping,
             )
             services.outbox.on_outcome("checkin:", services.checkins.on_delivery_outcome)
             services.outbox.on_outcome("checkin-share:", services.checkin_answers.on_share_outcome)
