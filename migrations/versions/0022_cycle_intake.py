@@ -1,7 +1,7 @@
 """cycle intake: members' applications, and the cycle of each group and matching proposal
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07 03:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = '0021'
-down_revision: str | None = '0020'
+revision: str = '0022'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
