@@ -157,3 +157,44 @@ async def test_with_a_data_key_nothing_a_member_types_is_readable_on_disk(fake, 
         mine = text_of(await final(await fake.slash(world.alice, world.guild, "profile show")))
         assert ALICE["bio"][0] in mine and "kelpforestry" in mine
     assert fake.unknown_requests == []
+
+
+async def test_after_an_erasure_her_words_are_gone_from_the_files_and_bobs_are_intact(
+    fake, world, database_url, clock
+):
+    """SQLite: not in the database, its -wal or -shm; PostgreSQL: the touched tables vacuumed."""
+    # Without a key, so that what is on disk is what she typed: the erasure must remove it.
+    async with running_bot(fake, with_keys(fake, database_url, None), clock) as bot:
+        await everyone_types(fake, world, bot, clock)
+        sqlite = database_url.startswith("sqlite")
+        if sqlite:
+            before = b"".join(database_files(database_url).values())
+            assert all(readable(word, before) for word in words(ALICE))  # the check below can fail
+        else:
+            before = {table: await last_vacuum(bot, table) for table in ("goals", "member_profiles")}
+
+        asked = await final(await fake.slash(world.alice, world.guild, "privacy erase"))
+        done = await fake.click(world.alice, asked, button_id(asked, "Erase"))
+        assert "Erased" in text_of(await final(done))
+
+        for name, data in database_files(database_url).items() if sqlite else ():
+            for word in words(ALICE):
+                assert not readable(word, data), f"{word} is still readable in {name} after the erasure"
+        stored = await stored_values(bot)
+        assert not any(readable(word, stored) for word in words(ALICE))
+        if not sqlite:  # dead row versions are vacuumed away
+            for table, then in before.items():
+                assert await last_vacuum(bot, table) not in (None, then), f"{table} not vacuumed"
+        assert all(readable(word, stored) for word in words(BOB))
+        bobs = text_of(await final(await fake.slash(world.bob, world.guild, "profile show")))
+        assert BOB["bio"][0] in bobs
+        listed = text_of(await final(await fake.slash(world.bob, world.guild, "goal list")))
+        assert BOB["goal title"][0] in listed
+    assert fake.unknown_requests == []
+
+
+async def last_vacuum(bot, table: str) -> datetime | None:
+    async with bot.services.db.reading() as session:
+        return await session.scalar(
+            text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = :t"), {"t": table}
+        )

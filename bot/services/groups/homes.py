@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot.errors import DomainError
+from bot.services.actors import Audit
 
 HomeKind = Literal["channel", "linked_channel", "linked_thread"]
 
@@ -51,12 +52,12 @@ class GroupHomes(Protocol):
         """Check that an existing channel or thread can serve as a home and return it."""
         ...
 
-    async def grant(self, guild_id: int, home: Home, user_id: int) -> None:
-        """Let ``user_id`` see and talk in the home."""
+    async def grant(self, guild_id: int, home: Home, user_id: int, audit: Audit | None = None) -> None:
+        """Let ``user_id`` see and talk in the home (``audit``: who asked and why, when someone did)."""
         ...
 
-    async def revoke(self, guild_id: int, home: Home, user_id: int) -> None:
-        """Take ``user_id``'s access to the home away."""
+    async def revoke(self, guild_id: int, home: Home, user_id: int, audit: Audit | None = None) -> None:
+        """Take ``user_id``'s access to the home away (``audit``: who asked and why, when someone did)."""
         ...
 
     async def delete_home(self, guild_id: int, home: Home) -> None:

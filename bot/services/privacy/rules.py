@@ -378,6 +378,11 @@ async def delete_guild(session: AsyncSession, guild_id: int) -> dict[str, int]:
     return deleted
 
 
+def guild_tables() -> list[str]:
+    """Return the names of the tables that hold servers' data."""
+    return [table.name for table in Base.metadata.sorted_tables if in_guild(table, 0) is not None]
+
+
 async def count_guild(session: AsyncSession, guild_id: int) -> dict[str, int]:
     """Return how many rows each table holds about one server."""
     counts: dict[str, int] = {}
