@@ -326,6 +326,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "meeting_burdens": {"user_id": tombstone()},  # the group's ledger of awkward hours stays whole
     "program_cycles": {"created_by": tombstone(), "closed_by": tombstone()},
     "cycle_applications": {"user_id": delete_rows(), "reviewed_by": tombstone()},
+    # The agreement is the group's shared text: its author is pseudonymised, their signature goes.
+    "mentoring_agreements": {"updated_by": tombstone()},
+    "agreement_signatures": {"user_id": delete_rows()},
     "outbox": {
         "target_id": custom(_messages_to_or_about, export=None, why="copies of messages you were sent")
     },
