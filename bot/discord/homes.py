@@ -56,7 +56,8 @@ class DiscordGroupHomes:
                 )
         where = f"in the category **{category.name}**" if category else "in this server"
         permissions = category.permissions_for(guild.me) if category else guild.me.guild_permissions
-        _require(permissions, where, "manage_channels", "manage_roles", "view_channel", "send_messages")
+        needed = ("manage_channels", "manage_roles", "view_channel", "send_messages", "embed_links")
+        _require(permissions, where, *needed)
         overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
             guild.me: BOT_ACCESS,
@@ -86,11 +87,12 @@ class DiscordGroupHomes:
         where = f"in {channel.mention}"
         permissions = channel.permissions_for(guild.me)
         if isinstance(channel, discord.Thread):
-            _require(permissions, where, "view_channel", "send_messages_in_threads", "manage_threads")
+            needed = ("view_channel", "send_messages_in_threads", "embed_links", "manage_threads")
+            _require(permissions, where, *needed)
             return Home("linked_thread", channel.id)
         if not isinstance(channel, discord.TextChannel):
             raise Invalid("A group's home must be a text channel or a thread.")
-        _require(permissions, where, "view_channel", "send_messages", "manage_roles")
+        _require(permissions, where, "view_channel", "send_messages", "embed_links", "manage_roles")
         return Home("linked_channel", channel.id)
 
     async def grant(self, guild_id: int, home: Home, user_id: int, audit: Audit | None = None) -> None:
@@ -152,6 +154,5 @@ class DiscordGroupHomes:
 
 
 def _require(permissions: discord.Permissions, where: str, *names: str) -> None:
-    for name in names:
-        if not getattr(permissions, name):
-            raise BotLacksPermission(name.replace("_", " ").title(), where)
+    if missing := [name.replace("_", " ").title() for name in names if not getattr(permissions, name)]:
+        raise BotLacksPermission(missing, where)  # all of them at once: one trip to the settings

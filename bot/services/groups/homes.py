@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -25,12 +25,21 @@ class BotLacksPermission(DomainError):
 
     title = "I'm missing a permission"
 
-    def __init__(self, permission: str, where: str) -> None:
-        super().__init__(
-            f"I need the **{permission}** permission {where} to do that. "
-            "Ask a server admin to give my role that permission, then try again."
+    def __init__(self, permission: str | Sequence[str], where: str, *, nothing_saved: bool = False) -> None:
+        names = [permission] if isinstance(permission, str) else list(permission)
+        listed = " and ".join(
+            filter(None, [", ".join(f"**{n}**" for n in names[:-1]), f"**{names[-1]}**"])
         )
-        self.permission = permission
+        plural = "permissions" if len(names) > 1 else "permission"
+        super().__init__(
+            f"I need the {listed} {plural} {where} to do that. "
+            + ("Nothing was saved. " if nothing_saved else "")
+            + "Ask a server admin to give my role "
+            + ("those permissions" if len(names) > 1 else "that permission")
+            + " there, then try again."
+        )
+        self.permission = names[0]
+        self.permissions = tuple(names)
 
 
 class HomeGone(DomainError):
