@@ -103,7 +103,6 @@ async def test_a_break_stops_check_ins_and_they_come_back_when_it_ends(server, c
     assert len(check_ins(alice)) == 3  # ended early: check-ins are back at once
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 2, fixed on branch fixes15")
 async def test_a_break_taken_just_before_a_check_in_stops_that_one_too(server, circle, timeline):
     await timeline.to(datetime(2026, 11, 23, 23, 50, tzinfo=UTC))  # 08:50 in Tokyo: nine's is planned
     paused = await server.alice.run("checkin pause", until="2026-11-24")
@@ -111,6 +110,20 @@ async def test_a_break_taken_just_before_a_check_in_stops_that_one_too(server, c
 
     await timeline.to(tokyo_nine(24))
     assert check_ins(server.alice) == []  # "no check-ins" means none, the planned one included
+    await timeline.to(tokyo_nine(25))
+    assert len(check_ins(server.alice)) == 1  # the break is over
+
+
+async def test_a_break_ended_just_before_a_check_in_brings_that_one_once(server, circle, timeline):
+    await timeline.to(datetime(2026, 11, 23, 23, 40, tzinfo=UTC))  # 08:40 in Tokyo
+    await server.alice.run("checkin pause", until="2026-11-26")
+    await timeline.to(datetime(2026, 11, 23, 23, 50, tzinfo=UTC))  # nine's would be planned now
+    resumed = await server.alice.run("checkin resume")
+    assert "Welcome back" in resumed.text
+
+    await timeline.to(tokyo_nine(24))
+    await timeline.advance(hours=2)
+    assert len(check_ins(server.alice)) == 1  # the one due after she came back, once
 
 
 async def test_a_goal_with_milestones_and_a_partner_who_cheers(server, circle, timeline):

@@ -37,6 +37,7 @@ from bot.domain.text import clip
 from bot.messaging import OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue, outbox_row
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.checkin_plans import checkins_still_wanted
 from bot.services.checkins import messages
 from bot.services.checkins.rounds import round_stats
 from bot.services.groups import GroupService
@@ -318,6 +319,11 @@ class CheckinPlanner:
                 now=now,
                 guild_id=group.guild_id,
             )
+
+    async def still_wanted(self, keys: list[str]) -> set[str]:
+        """Return which check-in DMs, reminders and snoozes (outbox keys) are still to be sent."""
+        async with self._db.reading() as session:
+            return await checkins_still_wanted(session, keys)
 
     async def on_delivery_outcome(self, outcome: Outcome) -> None:
         """Record how a check-in DM ended; tell a member with closed DMs once, in the group's home."""
