@@ -28,6 +28,7 @@ EXTENSIONS = (
     "cogs.moderation",
     "cogs.privacy",
     "cogs.profile",
+    "cogs.program",
     "cogs.reports",
     "cogs.setup",
 )

@@ -16,6 +16,7 @@ from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
+from bot.services.cycles import CycleService
 from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
@@ -70,6 +71,7 @@ class Services:
     delivery_problems: DeliveryProblems
     departures: Departures
     dashboard: DashboardService
+    cycles: CycleService
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -148,6 +150,7 @@ class Services:
             delivery_problems=DeliveryProblems(db, clock),
             departures=Departures(db, clock),
             dashboard=DashboardService(db, clock, program, groups),
+            cycles=CycleService(db, clock, program, scheduler),
             rescue=GroupRescue(
                 db,
                 clock,

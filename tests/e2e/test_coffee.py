@@ -76,6 +76,21 @@ async def test_a_round_pairs_everyone_in_private_threads_and_asks_whether_they_m
     assert "✅ met" in history
 
 
+async def test_coffee_set_up_on_its_own_weekday_starts_next_week_not_with_the_first_to_join(
+    fake, world, timeline, coffee
+):
+    """Set up on a Monday for Mondays: the first round waits a week, so a Tokyo member who joins
+    while Monday's best moment has passed is not drawn alone into a round of one."""
+    channel, _people = coffee
+    await set_timezone(world.person(world.alice), "Tokyo")
+    assert "You're in" in embed_text(await final(await fake.slash(world.alice, world.guild, "coffee join")))
+    await timeline.advance(hours=2)
+    status = text_of(await final(await fake.slash(world.owner, world.guild, "coffee status")))
+    assert (moments_in(status)[0] - timeline.now()).days >= 5  # next week's Monday
+    stats = embed_text(await final(await fake.slash(world.owner, world.guild, "coffee stats")))
+    assert "Rounds 0" in stats and not [t for t in world.guild.threads if t.parent_id == channel.id]
+
+
 async def test_members_who_cannot_be_paired_are_told_why_without_revealing_who_avoids_them(
     fake, world, timeline, coffee
 ):

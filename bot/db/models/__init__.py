@@ -11,6 +11,7 @@ from bot.db.models.coffee import (
     CoffeeSitOut,
 )
 from bot.db.models.core import DeliveryProblem, GuildRecord
+from bot.db.models.cycles import ProgramCycle
 from bot.db.models.discussions import (
     AnonymousMute,
     AnonymousPost,
@@ -78,6 +79,7 @@ __all__ = [
     "ModerationRecord",
     "OutboxMessage",
     "Participation",
+    "ProgramCycle",
     "QuestionSet",
     "QueuedPrompt",
     "ServerPrompt",

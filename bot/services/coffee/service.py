@@ -116,19 +116,22 @@ class CoffeeService:
         if not 0 <= no_repeat_rounds <= 52:
             raise Invalid("Choose 0 to 52 rounds before the same two people can meet again.")
         now = self._clock.now()
+        # The first round is never on the day of setup: members need time to join, and a round whose
+        # moment has already passed today would be drawn with whoever had joined in the first minute.
+        anchor = first_day(weekday, now.date() + timedelta(days=1))
         async with self._db.transaction() as session:
             row = await locked_row(
                 session,
                 CoffeeProgram,
                 guild_id,
                 channel_id=channel_id,
-                anchor_day=first_day(weekday, now.date()),
+                anchor_day=anchor,
                 created_by=actor.user_id,
                 created_at=now,
             )
             row.channel_id, row.every_weeks, row.weekday = channel_id, every_weeks, weekday
             row.no_repeat_rounds, row.active = no_repeat_rounds, True
-            row.anchor_day = first_day(weekday, now.date())
+            row.anchor_day = anchor
             row.created_by = actor.user_id
             await session.flush()
             return await self._view(session, row, now)

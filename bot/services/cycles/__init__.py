@@ -1,0 +1,5 @@
+"""Program cycles: their calendar, intake, agreements, pulses and endings."""
+
+from bot.services.cycles.service import CycleOverview, CycleService, CycleView
+
+__all__ = ["CycleOverview", "CycleService", "CycleView"]

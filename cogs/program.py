@@ -1,0 +1,133 @@
+"""/program: the program's cycles (open, show, close), for coordinators and every member."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.utils import escape_markdown, format_dt
+
+from bot.app import MentorBot
+from bot.domain.cycles import parse_day, suggested_ends, suggested_starts
+from bot.errors import Invalid
+from bot.services.cycles import CycleView
+from cogs._ui import SUCCESS_COLOR, actor, card, reply
+
+
+def day(value) -> str:  # noqa: ANN001 - a date
+    """Return a calendar day as everyone reads it (a cycle's days are the same in every zone)."""
+    return f"{value:%a} {value.day} {value:%B %Y}"
+
+
+def cycle_embed(cycle: CycleView, title: str, *, color: int | None = None) -> discord.Embed:
+    """Render a cycle: its days, kick-off, midpoint and where the reader is in it."""
+    embed = card(title, f"**{escape_markdown(cycle.name)}**\n{cycle.position.describe()}")
+    if color is not None:
+        embed.color = color
+    embed.add_field(name="Starts", value=day(cycle.starts_on))
+    embed.add_field(name="Ends", value=day(cycle.ends_on))
+    embed.add_field(name="Midpoint review", value=day(cycle.midpoint))
+    if cycle.kickoff_at is not None:
+        embed.add_field(
+            name="Kick-off",
+            value=f"{format_dt(cycle.kickoff_at, 'F')} ({format_dt(cycle.kickoff_at, 'R')})",
+            inline=False,
+        )
+    return embed
+
+
+@app_commands.guild_only()
+class ProgramCog(
+    commands.GroupCog, group_name="program", group_description="The program's cycles: dates, intake, endings"
+):
+    """Program cycle commands; rights are checked by the cycle service."""
+
+    cycle = app_commands.Group(name="cycle", description="A cycle of the program: its start and its end")
+
+    def __init__(self, bot: MentorBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @cycle.command(name="open", description="Open a program cycle with its start and end days (coordinators)")
+    @app_commands.describe(
+        name="What to call it, e.g. “Spring 2027”",
+        start="Its first day (YYYY-MM-DD; pick a suggestion)",
+        end="Its last day (YYYY-MM-DD; pick a suggestion)",
+        kickoff="Optional kick-off, YYYY-MM-DD HH:MM in your time zone",
+    )
+    async def open(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 60],
+        start: app_commands.Range[str, 1, 40],
+        end: app_commands.Range[str, 1, 40],
+        kickoff: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        """Open a program cycle with its start and end days (coordinators)."""
+        assert interaction.guild_id is not None
+        opened = await self.bot.services.cycles.open(
+            interaction.guild_id, actor(interaction), name=name, starts=start, ends=end, kickoff=kickoff
+        )
+        embed = cycle_embed(opened, "Cycle opened", color=SUCCESS_COLOR)
+        embed.set_footer(text="Members see it with /program cycle show.")
+        await reply(interaction, embed)
+
+    @open.autocomplete("start")
+    async def _start_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        today = await self.bot.services.cycles.member_today(interaction.guild_id, interaction.user.id)
+        choices = [
+            app_commands.Choice(name=f"{d.isoformat()} · {day(d)}", value=d.isoformat())
+            for d in suggested_starts(today)
+        ]
+        return [c for c in choices if current.strip().casefold() in c.name.casefold()]
+
+    @open.autocomplete("end")
+    async def _end_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        start = interaction.namespace.start
+        try:
+            first = parse_day(str(start or ""), "start")
+        except Invalid:
+            return []
+        choices = [
+            app_commands.Choice(name=f"{d.isoformat()} · {label} ({day(d)})", value=d.isoformat())
+            for label, d in suggested_ends(first)
+        ]
+        return [c for c in choices if current.strip().casefold() in c.name.casefold()]
+
+    @cycle.command(name="show", description="The program's cycle: its dates and where you are in it")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """The program's cycle: its dates and where you are in it."""
+        assert interaction.guild_id is not None
+        overview = await self.bot.services.cycles.overview(interaction.guild_id, interaction.user.id)
+        if overview.current is None:
+            await reply(interaction, card("No cycle yet", "No program cycle is running or planned."))
+            return
+        current = overview.current
+        title = "This cycle" if current.position.phase == "running" else "The next cycle"
+        embed = cycle_embed(current, title)
+        if overview.next is not None:
+            after = overview.next
+            embed.add_field(
+                name="After it",
+                value=f"{escape_markdown(after.name)}: {day(after.starts_on)} – {day(after.ends_on)}",
+                inline=False,
+            )
+        await reply(interaction, embed)
+
+    @cycle.command(name="close", description="Close the running cycle, or cancel the next one (coordinators)")
+    async def close(self, interaction: discord.Interaction) -> None:
+        """Close the running cycle, or cancel the next one (coordinators)."""
+        assert interaction.guild_id is not None
+        closed = await self.bot.services.cycles.close(interaction.guild_id, actor(interaction))
+        text = f"**{escape_markdown(closed.name)}** is closed; its history is kept."
+        await reply(interaction, card("Cycle closed", text, color=SUCCESS_COLOR))
+
+
+async def setup(bot: MentorBot) -> None:
+    """Load the cog."""
+    await bot.add_cog(ProgramCog(bot))
