@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.reports.export import Period
 
 EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 69  # sysexits' EX_UNAVAILABLE: try again later, nothing to fix in the config
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,13 +29,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="mentorbot", description="A Discord bot for distance peer mentoring."
     )
     parser.add_argument("--config", type=Path, default=None, help="config file (default: ./config.toml)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    # Every subcommand takes --config too (after its name); SUPPRESS keeps one given before it.
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="config file (default: ./config.toml)"
+    )
+    commands = _Subcommands(parser.add_subparsers(dest="command", required=True), config)
 
     run = commands.add_parser("run", help="migrate the database and run the bot")
     run.add_argument("--no-migrate", action="store_true", help="do not migrate the database first")
 
     db = commands.add_parser("db", help="manage the database schema")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands = _Subcommands(db.add_subparsers(dest="db_command", required=True), config)
     up = db_commands.add_parser("upgrade", help="migrate up (default: to the latest revision)")
     up.add_argument("revision", nargs="?", default="head")
     down = db_commands.add_parser(
@@ -50,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("check-config", help="validate the configuration and exit")
 
     data = commands.add_parser("data", help="members' data: keys and deletion")
-    data_commands = data.add_subparsers(dest="data_command", required=True)
+    data_commands = _Subcommands(data.add_subparsers(dest="data_command", required=True), config)
     data_commands.add_parser("new-key", help="print a fresh data key for MENTORBOT_DATA_KEYS")
     data_commands.add_parser(
         "rotate-key", help="re-encrypt every encrypted field with the newest key (clear ones too)"
@@ -75,6 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Subcommands:
+    """Subparsers that all inherit the ``--config`` option."""
+
+    def __init__(self, action: argparse._SubParsersAction, config: argparse.ArgumentParser) -> None:
+        self._action = action
+        self._config = config
+
+    def add_parser(self, name: str, **kwargs: object) -> argparse.ArgumentParser:
+        return self._action.add_parser(name, parents=[self._config], **kwargs)
+
+
 def _guild_id(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 2**63:
         raise argparse.ArgumentTypeError(f"not a server id: {text!r} (a server id is a number)")
@@ -93,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
-        if args.command in ("run", "web"):
+        if args.command in ("run", "web", "check-config"):
             settings.bot_token()  # fail before migrating anything
         if args.command == "web" or (args.command == "run" and settings.web.enabled):
             settings.web.require_sign_in()
@@ -110,17 +127,35 @@ def main(argv: list[str] | None = None) -> int:
             migrate.upgrade(url, args.revision)
         elif args.db_command == "downgrade":
             migrate.downgrade(url, args.revision)
+        elif (missing := migrate.missing_sqlite_file(url)) is not None:
+            print(f"(no database at {missing}: run 'mentorbot db upgrade')")  # and create none
         else:
             print(migrate.current(url) or "(empty database: run 'mentorbot db upgrade')")
         return 0
     if args.command == "web":
         return _web(settings)
+    reads_database = args.command == "report" or getattr(args, "data_command", None) in (
+        "rotate-key",
+        "purge-guild",
+    )
+    if reads_database and (problem := _unmigrated(settings.database.url)) is not None:
+        print(f"mentorbot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     if args.command == "data":
         return _data(settings, args)
     if args.command == "report":
         return _report(settings, args)
     print(f"configuration OK (database: {_redacted(settings.database.url)})")
     return 0
+
+
+def _unmigrated(url: str) -> str | None:
+    """Say why the database cannot be read yet (no file, or not at the latest schema), or None."""
+    if (missing := migrate.missing_sqlite_file(url)) is not None:
+        return f"there is no database at {missing}: run 'mentorbot db upgrade' first"
+    if asyncio.run(migrate.behind_async(url)):
+        return "the database is not at the latest schema: run 'mentorbot db upgrade' first"
+    return None
 
 
 def _data(settings: Settings, args: argparse.Namespace) -> int:
@@ -215,10 +250,17 @@ async def _report_async(
 
 
 def _run(settings: Settings, *, migrate: bool) -> int:
-    from bot.runtime import run_until_signalled  # imports discord.py's heavier parts only when running
+    from bot.runtime import DiscordUnreachable, run_until_signalled  # discord.py's heavier parts
 
     try:
         asyncio.run(run_until_signalled(settings, migrate=migrate))
+    except DiscordUnreachable as exc:
+        print(
+            f"mentorbot: {exc}; check the network, or discord.api_base_url "
+            f"(connect timeout: discord.connect_timeout_seconds)",
+            file=sys.stderr,
+        )
+        return EXIT_UNREACHABLE
     except discord.LoginFailure:
         print(
             "mentorbot: Discord rejected the bot token: reset it on the Developer Portal's Bot page "

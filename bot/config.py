@@ -54,6 +54,8 @@ class DiscordSettings(_Section):
     # How long Discord remembers a message's nonce ("a few minutes"; it does not say exactly). A
     # send retried later than this is looked for in its channel first instead of sent again.
     nonce_memory_seconds: float = Field(default=180.0, gt=0, le=3600)
+    # How long starting waits for Discord's first answer before giving up with one line.
+    connect_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
 
     @field_validator("api_base_url")
     @classmethod

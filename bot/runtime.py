@@ -8,6 +8,7 @@ import logging
 import signal
 from datetime import timedelta
 
+import aiohttp
 import discord
 
 from bot.app import MentorBot
@@ -34,6 +35,28 @@ log = logging.getLogger(__name__)
 def point_at_api(api_base_url: str) -> None:
     """Route every REST call discord.py makes (webhooks and interaction callbacks too) to the API."""
     discord.http.Route.BASE = api_base_url
+
+
+class DiscordUnreachable(Exception):
+    """Discord (or the configured API address) refused the connection or did not answer in time."""
+
+
+async def check_reachable(api_base_url: str, timeout: float) -> None:  # noqa: ASYNC109 (a setting)
+    """Ask the API's unauthenticated ``/gateway`` once, so a dead address fails fast and clearly.
+
+    discord.py has no connect timeout of its own: an address that accepts and never answers
+    would hang the start for good, and a refused one ends in a long traceback.
+    """
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+            session.get(f"{api_base_url}/gateway") as response,
+        ):
+            await response.read()
+    except TimeoutError:
+        raise DiscordUnreachable(f"Discord did not answer at {api_base_url} within {timeout:g} s") from None
+    except aiohttp.ClientError as exc:
+        raise DiscordUnreachable(f"cannot reach Discord at {api_base_url}: {exc}") from None
 
 
 class BotRunner:
@@ -63,6 +86,8 @@ class BotRunner:
         )
         try:
             await check_readable(db)  # a wrong or missing data key stops here, saying how to fix it
+            discord_settings = self.settings.discord
+            await check_reachable(discord_settings.api_base_url, discord_settings.connect_timeout_seconds)
             self.services = services = Services.build(self.settings, db, self.clock)
             self.bot = bot = MentorBot(services)
             services.groups.homes = DiscordGroupHomes(bot)
@@ -81,6 +106,7 @@ class BotRunner:
                 stale_after=timedelta(seconds=scheduler_settings.stale_claim_seconds),
                 nonce_memory=timedelta(seconds=self.settings.discord.nonce_memory_seconds),
                 scope=services.scheduler.scope,
+                stopping=lambda: services.scheduler.stopping,
             )
             services.outbox.on_outcome("checkin:", services.checkins.on_delivery_outcome)
             services.outbox.on_outcome("checkin-share:", services.checkin_answers.on_share_outcome)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, make_url
 
 import migrations
 from bot.db.engine import create_engine
@@ -57,6 +59,28 @@ async def downgrade_async(url: str, revision: str) -> None:
 async def current_async(url: str) -> str:
     """Return the database's current revision as Alembic prints it."""
     return await _on_connection(url, "current")
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """Return the path of an SQLite database file that does not exist yet (connecting would create it)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+async def behind_async(url: str) -> bool:
+    """Tell whether the database is not at the latest schema (empty, or an older revision)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+    finally:
+        await engine.dispose()
+    return current != set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
 def upgrade(url: str, revision: str = "head") -> None:

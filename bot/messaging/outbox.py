@@ -36,6 +36,8 @@ MAX_ATTEMPTS = 5
 CLAIM_BATCH = 200
 KEEP_SETTLED = timedelta(days=30)  # sent, failed, expired or cancelled messages are then deleted
 PRUNE_EVERY = timedelta(hours=1)
+# Claim order: what is due now goes before a backlog caught up after an outage.
+DUE_NOW, CATCH_UP = 0, 1
 # Looking for an earlier attempt's message starts this long before its claim: the host's clock
 # and Discord's (which stamps message ids) may disagree a little.
 CLOCK_SKEW = timedelta(seconds=30)
@@ -83,6 +85,7 @@ def outbox_row(
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
     guild_id: int | None = None,
+    priority: int = DUE_NOW,
 ) -> dict[str, object]:
     """Return the outbox row for a message to send (to insert many at once with ``enqueue_rows``)."""
     return {
@@ -94,6 +97,7 @@ def outbox_row(
         "not_before": not_before or now,
         "expires_at": expires_at,
         "status": "pending",
+        "priority": priority,
         "attempts": 0,
         "created_at": now,
     }
@@ -109,6 +113,7 @@ async def enqueue(
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
     guild_id: int | None = None,
+    priority: int = DUE_NOW,
 ) -> bool:
     """Record a message to send; return False when ``key`` was already recorded."""
     row = outbox_row(
@@ -119,6 +124,7 @@ async def enqueue(
         not_before=not_before,
         expires_at=expires_at,
         guild_id=guild_id,
+        priority=priority,
     )
     return await enqueue_rows(session, [row]) == 1
 
@@ -154,8 +160,10 @@ class OutboxDispatcher:
         stale_after: timedelta = timedelta(minutes=2),
         nonce_memory: timedelta = timedelta(minutes=3),
         scope: ShardScope | None = None,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self._db = db
+        self._stopping = stopping  # the process is stopping: leave the rest for the next start
         self._scope = scope or ShardScope()  # other processes send their servers' messages
         self._clock = clock
         self._notifier = notifier
@@ -187,15 +195,17 @@ class OutboxDispatcher:
             await self.prune(now)
         async with self._lock:
             counts = {"sent": 0, "failed": 0, "retrying": 0, "expired": 0}
-            while True:
+            while not self._stopping():
                 claimed, blocked = await self._claim()
                 if not claimed:
                     break
                 batch = await self._drop_unwanted(claimed)
-                outcomes = await asyncio.gather(*(self._dispatch(row, blocked) for row in batch))
-                for outcome in outcomes:
-                    counts[outcome] += 1
-                if len(claimed) < CLAIM_BATCH:
+                # Sends run side by side: a batch's due-now messages finish before its backlog starts.
+                for priority in sorted({row.priority for row in batch}):
+                    tier = [row for row in batch if row.priority == priority]
+                    for outcome in await asyncio.gather(*(self._dispatch(row, blocked) for row in tier)):
+                        counts[outcome] += 1
+                if len(claimed) < CLAIM_BATCH or self._stopping():
                     break
             return DispatchReport(**counts)
 
@@ -244,7 +254,7 @@ class OutboxDispatcher:
             query = (
                 select(OutboxMessage)
                 .where(due, self._scope.clause(OutboxMessage.guild_id))
-                .order_by(OutboxMessage.not_before)
+                .order_by(OutboxMessage.priority, OutboxMessage.not_before)
                 .limit(CLAIM_BATCH)
             )
             if self._db.dialect == "postgresql":

@@ -8,8 +8,10 @@ figure state, so charts can be drawn in worker threads. Drawing is slow: call it
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 
@@ -19,6 +21,60 @@ from bot.services.reports import GroupSeries, ProgramReport, StepFigures
 # More lines than this make a tangle on a phone; the chart then shows all groups together.
 MAX_GROUP_LINES = 8
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 7.5, 9.0, 120  # 900 x 1080 pixels: portrait, for phones
+
+
+# Outline fonts with emoji that matplotlib can use as fallbacks when installed (color bitmap
+# fonts such as Noto Color Emoji cannot be drawn by its Agg canvas).
+EMOJI_FONTS = ("Noto Emoji", "Symbola", "OpenMoji", "Twemoji Mozilla")
+_REGIONAL_A = 0x1F1E6
+
+
+@functools.cache
+def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
+    """Return the font families to draw with (fallbacks in order) and every character they have."""
+    from matplotlib import font_manager, ft2font
+
+    families = ["DejaVu Sans"]  # matplotlib's own default
+    paths = [font_manager.findfont("DejaVu Sans", fallback_to_default=True)]
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name in EMOJI_FONTS and entry.name not in families:
+            families.append(entry.name)
+            paths.append(entry.fname)
+    covered: set[int] = set()
+    for path in paths:
+        covered.update(ft2font.FT2Font(path).get_charmap())
+    return tuple(families), frozenset(covered)
+
+
+def drawable(text: str) -> str:
+    """Return ``text`` with what no available font can draw (emoji, mostly) written out in words.
+
+    The coordinator typed those names: "🚀 Launch" becomes ":rocket: Launch", a flag "[FR]",
+    rather than an empty box. Joiners, variation selectors and skin tones are dropped.
+    """
+    _, covered = _fonts()
+    out: list[str] = []
+    flag = ""  # a flag is a pair of regional indicator letters
+    for char in text:
+        code = ord(char)
+        if code not in covered and _REGIONAL_A <= code < _REGIONAL_A + 26:
+            flag += chr(ord("A") + code - _REGIONAL_A)
+            if len(flag) == 2:
+                out.append(f"[{flag}]")
+                flag = ""
+            continue
+        if flag:
+            out.append(f"[{flag}]")
+            flag = ""
+        if unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F:
+            continue  # joiners and variation selectors only glue emoji together
+        if code in covered:
+            out.append(char)
+        elif unicodedata.category(char) not in ("Mn", "Me", "Sk"):  # e.g. skin tones
+            out.append(f":{unicodedata.name(char, 'symbol').lower().replace(' ', '_')}:")
+    if flag:
+        out.append(f"[{flag}]")
+    return "".join(out)
 
 
 def _percent(rate: float | None) -> float:
@@ -42,6 +98,7 @@ def render_chart(report: ProgramReport, title: str) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import PercentFormatter
 
+    families, _ = _fonts()
     lines, note = _lines(report)
     # Each point sits in the middle of its step, so a step's rate is drawn over its days.
     middles: list[datetime] = [start + report.step / 2 for start in report.step_starts]
@@ -53,7 +110,7 @@ def render_chart(report: ProgramReport, title: str) -> bytes:
 
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(title, fontsize=16, fontweight="bold")
+    figure.suptitle(drawable(title), fontsize=16, fontweight="bold", family=list(families))
     axes = figure.subplots(2, 1, sharex=True)
     colors = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
     for ax, (label, what, rate) in zip(axes, panels, strict=True):
@@ -94,10 +151,10 @@ def render_chart(report: ProgramReport, title: str) -> bytes:
     if handles:
         figure.legend(
             handles,
-            [clip(name, 32) for name in labels],
+            [drawable(clip(name, 32)) for name in labels],
             loc="outside lower center",
             ncols=2,
-            fontsize=11,
+            prop={"size": 11, "family": list(families)},
             frameon=False,
             title=note or None,
             title_fontsize=10,

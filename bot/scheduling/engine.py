@@ -63,8 +63,16 @@ class SchedulingEngine:
         for name in self._periodic:
             self._schedule_periodic(name)
 
+    @property
+    def stopping(self) -> bool:
+        """Return True once shutdown began: a long run (a backlog of sends) stops between steps."""
+        return self._stopping
+
     async def shutdown(self, *, grace: float = 5.0) -> None:
-        """Stop waking jobs and let runs in progress commit (APScheduler would cancel them)."""
+        """Stop waking jobs, let runs in progress commit, then stop the ones still running.
+
+        A run stopped mid-way loses nothing: what it claimed is taken over at the next start.
+        """
         if not self._scheduler.running:
             return
         self._stopping = True
@@ -72,7 +80,11 @@ class SchedulingEngine:
         self._ran.set()  # nothing runs any more: whoever waits in wake_all stops waiting
         pending = self._inflight - {asyncio.current_task()}
         if pending:
-            await asyncio.wait(pending, timeout=grace)
+            _, late = await asyncio.wait(pending, timeout=grace)
+            for task in late:
+                task.cancel()  # now, before the connection closes under it
+            if late:
+                await asyncio.wait(late)
         self._scheduler.shutdown(wait=False)
 
     def run_soon(self, name: str) -> None:
@@ -135,6 +147,12 @@ class SchedulingEngine:
             try:
                 with background_work():  # members' commands write before scheduled work
                     return await run()
+            except asyncio.CancelledError:
+                if not self._stopping:
+                    raise
+                # Stopped by shutdown: APScheduler would log the cancellation as a failure.
+                log.info("periodic job %s stopped mid-run by shutdown; the rest is done after a start", name)
+                return None
             finally:
                 self._inflight.discard(task)
                 # The run ends for APScheduler only in its own done callback (registered first,

@@ -16,7 +16,7 @@ from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
-from bot.services.cycles import CycleService
+from bot.services.cycles import CycleIntake, CycleService
 from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
@@ -72,6 +72,7 @@ class Services:
     departures: Departures
     dashboard: DashboardService
     cycles: CycleService
+    intake: CycleIntake
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -151,6 +152,7 @@ class Services:
             departures=Departures(db, clock),
             dashboard=DashboardService(db, clock, program, groups),
             cycles=CycleService(db, clock, program, scheduler),
+            intake=CycleIntake(db, clock, program, scheduler),
             rescue=GroupRescue(
                 db,
                 clock,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select, and_, delete, select, true
@@ -11,15 +11,17 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import GroupMember, MatchOptIn, MatchProposal, MemberProfile
+from bot.db.models import CycleApplication, GroupMember, MatchOptIn, MatchProposal, MemberProfile
 from bot.db.upsert import locked_row
 from bot.domain.groups import NAME_MAX
-from bot.domain.matching import Candidate, Mode, Proposal, suggest
+from bot.domain.matching import Candidate, Mode, Proposal, suggest, suggest_within_capacity
 from bot.domain.text import clip
+from bot.domain.timezones import local_now
 from bot.errors import Conflict, Invalid, NotFound
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.audit import record_program_action
+from bot.services.cycles.matching import CyclePool, cycle_pool, record_matches
 from bot.services.groups import GroupService, GroupView
 from bot.services.settings import ProgramSettings, SettingsService
 
@@ -115,6 +117,11 @@ class MatchingService:
         if mode != "peer" and group_size != 2:
             raise Invalid("Mentoring matches are pairs; a group size only applies to peer matching.")
         settings = await self._settings.get(guild_id)
+        today = local_now(settings.default_timezone, self._clock.now()).date()
+        async with self._db.transaction() as session:
+            pool = await cycle_pool(session, guild_id, today, settings.stage_index)
+        if pool is not None:  # a cycle's intake decides who is matched, not the opt-in list
+            return await self._propose_in_cycle(guild_id, actor, mode, group_size, pool, settings, via)
         async with self._db.transaction() as session:
             optins = (await session.scalars(select(MatchOptIn).where(MatchOptIn.guild_id == guild_id))).all()
             # Subqueries, not lists of ids: asyncpg takes at most 32,767 bound parameters.
@@ -132,8 +139,61 @@ class MatchingService:
         proposal = suggest(
             candidates, mode=mode, group_size=group_size, previous_pairs=previous, on=self._clock.now().date()
         )  # type: ignore[arg-type]
+        return await self._store(guild_id, actor, mode, proposal, settings, via)
+
+    async def _propose_in_cycle(
+        self,
+        guild_id: int,
+        actor: Actor,
+        mode: str,
+        group_size: int,
+        pool: CyclePool,
+        settings: ProgramSettings,
+        via: str,
+    ) -> ProposalView:
+        """Match a cycle's accepted applicants, mentors up to their places left."""
+        async with self._db.transaction() as session:
+            ids = [c.user_id for c in pool.candidates]
+            profiles = {
+                p.user_id: p
+                for p in await session.scalars(
+                    select(MemberProfile).where(
+                        MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(ids)
+                    )
+                )
+            }
+            previous = await _previous_pairs(
+                session,
+                guild_id,
+                select(CycleApplication.user_id).where(CycleApplication.cycle_id == pool.cycle_id),
+            )
+        candidates = [replace(c, waking=_waking(profiles.get(c.user_id))) for c in pool.candidates]
+        on = self._clock.now().date()
+        if mode == "peer":
+            proposal = suggest(candidates, mode="peer", group_size=group_size, previous_pairs=previous, on=on)
+        else:
+            proposal = suggest_within_capacity(
+                candidates,
+                pool.places,
+                mode=mode,
+                previous_pairs=previous,
+                on=on,  # type: ignore[arg-type]
+            )
+        return await self._store(guild_id, actor, mode, proposal, settings, via, pool.cycle_id)
+
+    async def _store(
+        self,
+        guild_id: int,
+        actor: Actor,
+        mode: str,
+        proposal: Proposal,
+        settings: ProgramSettings,
+        via: str,
+        cycle_id: int | None = None,
+    ) -> ProposalView:
         async with self._db.transaction() as session:
             row = MatchProposal(
+                cycle_id=cycle_id,
                 guild_id=guild_id,
                 created_by=actor.user_id,
                 mode=mode,
@@ -235,7 +295,7 @@ class MatchingService:
             if row.confirmed_at is not None:
                 raise Conflict("These matches were already confirmed.")
             row.confirmed_at = self._clock.now()  # claims the proposal: a second click finds it confirmed
-            planned, mode = list(row.groups), row.mode
+            planned, mode, cycle_id = list(row.groups), row.mode, row.cycle_id
             await record_program_action(
                 session,
                 guild_id=guild_id,
@@ -259,6 +319,10 @@ class MatchingService:
                 await session.execute(
                     delete(MatchOptIn).where(MatchOptIn.guild_id == guild_id, MatchOptIn.user_id.in_(members))
                 )
+                if cycle_id is not None:
+                    await record_matches(
+                        session, guild_id, cycle_id, group.id, members, name, self._clock.now()
+                    )
             created.append(group)
         return created
 
@@ -289,10 +353,14 @@ async def _previous_pairs(session, guild_id: int, user_ids: Select) -> set[froze
     return {frozenset(pair) for pair in rows.all()}
 
 
-def _candidate(optin: MatchOptIn, profile: MemberProfile | None, settings: ProgramSettings) -> Candidate:
-    waking = DEFAULT_WAKING
+def _waking(profile: MemberProfile | None) -> tuple[int, int]:
     if profile and profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
-        waking = (profile.quiet_end_minute, profile.quiet_start_minute)  # awake between quiet hours
+        return (profile.quiet_end_minute, profile.quiet_start_minute)  # awake between quiet hours
+    return DEFAULT_WAKING
+
+
+def _candidate(optin: MatchOptIn, profile: MemberProfile | None, settings: ProgramSettings) -> Candidate:
+    waking = _waking(profile)
     return Candidate(
         user_id=optin.user_id,
         wants=optin.wants,  # type: ignore[arg-type]

@@ -147,6 +147,37 @@ async def test_a_dm_that_never_reached_discord_is_sent_once_after_a_long_outage(
     assert fake.unknown_requests == []
 
 
+async def test_a_post_in_a_groups_channel_made_while_the_process_died_is_found_not_posted_again(
+    forgetful_fake, people, database_url, database, tmp_path
+):
+    """Not only DMs: a post in a group's home (here the welcome) is looked for in that channel."""
+    fake, (olivia, alice, guild) = forgetful_fake, people
+    async with bot_processes() as started:
+        doomed = await start_bot(started, fake, database_url, tmp_path)
+        home_id = await create_group(fake, guild, olivia, "Circle", "peer")
+        await fake.slash(olivia, guild, "group add", group="Circle", role="peer", options={"user": alice})
+        await until(settled(database), 30, doomed)  # her ground rules arrived
+        # She agrees; Discord posts the welcome, but the answer never reaches the bot: it dies first.
+        in_flight = fake.hold_answers("POST", MESSAGES)
+        shown = await fake.slash(alice, guild, "group agree", group="Circle")
+        await fake.click(alice, shown.message, button_id(shown.message, "I agree"))
+        await fake.hub.wait_for(lambda: in_flight.waiting >= 1, 10, "the welcome in flight")
+        await kill(doomed)
+        in_flight.release()
+        await down_longer_than_the_nonce_memory()
+
+        replacement = await start_bot(started, fake, database_url, tmp_path)
+        await until(settled(database), 30, replacement)
+
+    home = fake.world.channels[home_id]
+    welcomes = [m for m in fake.channel_messages(home) if m["content"].startswith(f"Welcome <@{alice.id}>")]
+    assert len(welcomes) == 1  # 0 doubled, 0 lost
+    assert any(r.path.endswith(f"/channels/{home_id}/messages") for r in history_reads(fake))  # looked for
+    assert set(message_posts_by_nonce(fake).values()) == {1}
+    assert "sent before a restart" in replacement.log.read_text()
+    assert fake.unknown_requests == []
+
+
 async def test_a_channel_the_bot_can_no_longer_read_counts_as_not_found_and_says_why(
     forgetful_fake, people, database_url, database, tmp_path
 ):

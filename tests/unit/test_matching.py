@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.matching import Candidate, Proposal, suggest, waking_overlap_minutes
+from bot.domain.matching import Candidate, Proposal, suggest, suggest_within_capacity, waking_overlap_minutes
 from bot.errors import Invalid
 
 WINTER = date(2026, 1, 15)
@@ -428,3 +428,27 @@ def test_waking_overlap_is_symmetric_and_never_longer_than_either_window(a, b, w
     assert overlap == waking_overlap_minutes(second, first, on)
     # A DST change on that day can stretch a local window by an hour.
     assert 0 <= overlap <= min((end - start) % (24 * 60) + 60 for start, end in (waking_a, waking_b))
+
+
+# --- mentor capacity (a cycle's intake) ------------------------------------------------------------
+
+
+def test_a_mentor_gets_as_many_mentees_as_their_places_and_never_more():
+    mentors = [member(1, "mentor"), member(2, "mentor")]
+    mentees = [member(n, "mentee") for n in range(10, 15)]
+
+    proposal = suggest_within_capacity(mentors + mentees, {1: 2, 2: 1}, mode="one_to_one", on=WINTER)
+
+    per_mentor = {m: sum(1 for g in proposal.groups if g.members[0] == m) for m in (1, 2)}
+    assert per_mentor == {1: 2, 2: 1}
+    assert len({g.members[1] for g in proposal.groups}) == 3  # no mentee twice
+    assert {u.user_id for u in proposal.unmatched} == {n for n in range(10, 15)} - {
+        g.members[1] for g in proposal.groups
+    }
+
+
+def test_a_mentor_without_places_left_is_not_offered_at_all():
+    proposal = suggest_within_capacity(
+        [member(1, "mentor"), member(10, "mentee")], {1: 0}, mode="one_to_one", on=WINTER
+    )
+    assert proposal.groups == () and [u.user_id for u in proposal.unmatched] == [10]

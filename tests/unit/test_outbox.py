@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from bot.db.models import MemberProfile, OutboxMessage
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
-from bot.messaging.outbox import OutboxDispatcher, enqueue, nonce_for
+from bot.messaging.outbox import CATCH_UP, OutboxDispatcher, enqueue, nonce_for
 from tests.support.notifier import RecordingNotifier
 
 HELLO = OutgoingMessage(
@@ -49,6 +49,26 @@ async def test_due_messages_are_sent_once_and_marked(db, clock):
     assert nonce == nonce_for("k1") and len(nonce) <= 25
     first, later = await rows(db)
     assert (first.status, first.message_id, later.status) == ("sent", 1, "pending")
+
+
+async def test_what_is_due_now_is_sent_before_an_older_catch_up_backlog(db, clock):
+    notifier = RecordingNotifier()
+    for n in range(3):  # summaries caught up after an outage, due since long ago
+        await put(
+            db,
+            clock,
+            f"backlog{n}",
+            Target("channel", 7),
+            priority=CATCH_UP,
+            not_before=clock.now() - timedelta(days=60 - n),
+        )
+    await put(db, clock, "checkin", not_before=clock.now() - timedelta(seconds=30))
+
+    await OutboxDispatcher(db, clock, notifier).dispatch_due()
+
+    assert [nonce for _, _, nonce in notifier.sent] == [
+        nonce_for(key) for key in ("checkin", "backlog0", "backlog1", "backlog2")
+    ]
 
 
 async def test_a_message_is_stored_as_plain_json(db, clock):

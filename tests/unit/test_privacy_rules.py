@@ -17,8 +17,9 @@ PERSON = re.compile(
     r"attendee|participant|invitee|organizer|mentor|mentee|facilitator|requester|voter|person)s?(_ids?)?$"
     r"|_by$"
 )
-# Snowflake columns that name a place or a thing (a scheduled event, say), never a person.
-NOT_A_PERSON = re.compile(r"^(id|guild_id|(\w+_)?(channel|thread|message|role|category|event)_id)$")
+# Snowflake columns that name a place or a thing (a scheduled event, say; a program cycle, one of our
+# own rows without a foreign key), never a person.
+NOT_A_PERSON = re.compile(r"^(id|guild_id|(\w+_)?(channel|thread|message|role|category|event|cycle)_id)$")
 
 HOW_TO_FIX = """
 These columns look like they hold a Discord user id, but bot/services/privacy/rules.py does not say

@@ -11,7 +11,7 @@ from bot.db.models.coffee import (
     CoffeeSitOut,
 )
 from bot.db.models.core import DeliveryProblem, GuildRecord
-from bot.db.models.cycles import ProgramCycle
+from bot.db.models.cycles import CycleApplication, ProgramCycle
 from bot.db.models.discussions import (
     AnonymousMute,
     AnonymousPost,
@@ -53,6 +53,7 @@ __all__ = [
     "CoffeeProgram",
     "CoffeeSitOut",
     "ConversationPromptSchedule",
+    "CycleApplication",
     "DeliveryProblem",
     "Discussion",
     "DiscussionRound",

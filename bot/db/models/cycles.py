@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
+from bot.db.encryption import EncryptedText
 from bot.db.types import UTCDateTime
 
 
@@ -29,3 +30,38 @@ class ProgramCycle(Base):
     # Closed by a coordinator (early, or cancelled before it began); None while it runs or waits.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_by: Mapped[int | None] = mapped_column(Snowflake, default=None)
+
+
+class CycleApplication(Base):
+    """A member's application to a cycle (the intake form), and the coordinators' decision on it."""
+
+    __tablename__ = "cycle_applications"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "user_id"),  # one application per member and cycle
+        Index("ix_cycle_applications_guild_user", "guild_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("program_cycles.id", ondelete="CASCADE"), index=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    # mentor | mentee | peer
+    role: Mapped[str] = mapped_column(String(16))
+    # What they want from the cycle, in their own words (encrypted; coordinators read it).
+    hopes: Mapped[str] = mapped_column(EncryptedText)
+    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    career_stage: Mapped[str | None] = mapped_column(String(64), default=None)
+    timezone: Mapped[str] = mapped_column(String(64))
+    hours_per_month: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # Mentors: how many mentees they can take this cycle.
+    capacity: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # pending | accepted | waitlisted | declined | matched
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # The reason given with a decline: only the applicant is shown it.
+    decline_reason: Mapped[str | None] = mapped_column(EncryptedText, default=None)
+    reviewed_by: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The waitlist's order: first waitlisted, first offered a place.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -71,6 +71,9 @@ class Group(Base):
     created_by: Mapped[int] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The program cycle the group was matched in (None: made outside any cycle). No foreign key:
+    # SQLite can add such a column to a table this old only by copying it, cascading its members away.
+    cycle_id: Mapped[int | None] = mapped_column(SurrogateKey, default=None, index=True)
 
 
 class GroupMember(Base):
@@ -124,3 +127,5 @@ class MatchProposal(Base):
     confirm_requested_by: Mapped[int | None] = mapped_column(Snowflake, default=None)
     confirm_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     confirm_problem: Mapped[str | None] = mapped_column(Text, default=None)
+    # Proposed among a cycle's accepted applicants: the groups belong to that cycle.
+    cycle_id: Mapped[int | None] = mapped_column(SurrogateKey, default=None)

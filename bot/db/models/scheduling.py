@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
@@ -17,7 +17,8 @@ class OutboxMessage(Base):
     """A message to send once: recorded first, sent later, marked only after Discord accepted it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    # Claimed in this order: what is due now (priority 0) before a catch-up backlog (1).
+    __table_args__ = (Index("ix_outbox_status_priority_not_before", "status", "priority", "not_before"),)
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
     guild_id: Mapped[int | None] = mapped_column(Snowflake, index=True, default=None)
@@ -28,6 +29,8 @@ class OutboxMessage(Base):
     target_id: Mapped[int] = mapped_column(Snowflake)
     payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    # 0: due now; 1: catch-up after an outage, sent only when nothing due now is waiting.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # Too late to be useful after this: recorded as expired instead of sent in a burst.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # pending -> sending -> sent | failed | expired | cancelled

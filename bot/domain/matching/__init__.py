@@ -8,7 +8,7 @@
 
 from bot.domain.matching.people import Candidate, Mode, Role, waking_overlap_minutes
 from bot.domain.matching.proposal import Proposal, ProposedGroup, Unmatched
-from bot.domain.matching.suggest import MAX_GROUP_SIZE, MIN_GROUP_SIZE, suggest
+from bot.domain.matching.suggest import MAX_GROUP_SIZE, MIN_GROUP_SIZE, suggest, suggest_within_capacity
 
 __all__ = [
     "MAX_GROUP_SIZE",
@@ -20,5 +20,6 @@ __all__ = [
     "Role",
     "Unmatched",
     "suggest",
+    "suggest_within_capacity",
     "waking_overlap_minutes",
 ]

@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.domain.checkin_questions import VISIBILITY_LABELS, Question, Visibility
 from bot.messaging import Button, Card, Field, OutgoingMessage
+from bot.services.checkins.rounds import EarlierRounds
 
 SUCCESS = 0x3BA55C
 
@@ -69,15 +70,38 @@ def shared_answer(user_id: int, group_name: str, answers: list[dict[str, str]]) 
 
 
 def digest(
-    group_name: str, round_date: date, answered: int, total: int, highlights: list[str]
+    group_name: str,
+    round_date: date,
+    answered: int,
+    total: int,
+    highlights: list[str],
+    *,
+    unasked: int = 0,
+    earlier: EarlierRounds | None = None,
 ) -> OutgoingMessage:
-    """Build the short digest posted when a round closes."""
+    """Build the short digest posted when a round closes (with the rounds missed while away)."""
     text = f"**{answered} of {total}** members checked in for {round_date:%A %d %B}."
+    if unasked:
+        text += f" {_were(unasked)} never asked: I was offline at their time."
+    if earlier is not None:
+        text += (
+            f"\n\nWhile I was offline, {_rounds(earlier.count)} closed before this one "
+            f"({earlier.first:%d %b %Y} to {earlier.last:%d %b %Y}): {earlier.answered} of "
+            f"{earlier.total} check-ins answered. Their summaries are folded into this one."
+        )
     if highlights:
         text += "\n\nShared with the group:\n" + "\n".join(highlights)
     return OutgoingMessage(
         cards=(Card(title=f"Check-in round closed · {group_name}", description=text[:4000]),)
     )
+
+
+def _were(unasked: int) -> str:
+    return f"{unasked} of them {'was' if unasked == 1 else 'were'}"
+
+
+def _rounds(count: int) -> str:
+    return "1 round" if count == 1 else f"{count} rounds"
 
 
 def _shown(answer: dict[str, str]) -> str:

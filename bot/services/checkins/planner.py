@@ -11,6 +11,8 @@ group's home gets a digest.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,13 +35,12 @@ from bot.db.models import (
 from bot.db.upsert import insert_ignore
 from bot.domain.checkin_questions import DEFAULT_QUESTIONS, Question, questions_from_json
 from bot.domain.recurrence import Cadence, MemberOccurrence, occurrences_between, shift_out_of_quiet
-from bot.domain.text import clip
 from bot.messaging import OutgoingMessage, Target
-from bot.messaging.outbox import Outcome, enqueue, outbox_row
+from bot.messaging.outbox import CATCH_UP, DUE_NOW, Outcome, enqueue, outbox_row
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.checkin_plans import checkins_still_wanted
 from bot.services.checkins import messages
-from bot.services.checkins.rounds import round_stats
+from bot.services.checkins.rounds import EarlierRounds, earlier_rounds, round_stats
 from bot.services.groups import GroupService
 from bot.services.settings import SettingsService
 
@@ -49,6 +50,11 @@ PLAN_AHEAD = timedelta(minutes=15)
 OUTBOX_SLICE = 2_000
 SCHEDULE_SLICE = 50  # schedules planned in one unit of work: short, so commands wait little
 CHECKIN_ROLES = ("mentor", "mentee", "peer")
+# A round closed longer ago than this when its summary is due (the bot was away) is old news: its
+# schedule's summaries are folded into one, sent after what is due now.
+STALE_SUMMARY = timedelta(hours=12)
+
+log = logging.getLogger(__name__)
 
 
 class CheckinPlanner:
@@ -87,10 +93,20 @@ class CheckinPlanner:
             async with self._db.transaction() as session:
                 planned += await self._plan_slice(session, due[first : first + SCHEDULE_SLICE], now)
         async with self._db.transaction() as session:
-            closed = list(await session.scalars(self._closed_rounds(now, select(CheckinRound.id))))
+            query = self._closed_rounds(now, select(CheckinRound.schedule_id).distinct())
+            closed = sorted(await session.scalars(query))
+        folded = Counter[str]()
         for first in range(0, len(closed), SCHEDULE_SLICE):
             async with self._db.transaction() as session:
-                await self._close_rounds(session, now, closed[first : first + SCHEDULE_SLICE])
+                folded += await self._close_rounds(session, now, closed[first : first + SCHEDULE_SLICE])
+        if folded:
+            log.info(
+                "check-ins: %d rounds closed while the bot was away: %d summaries skipped, "
+                "folded into one for each of %d schedules",
+                folded["rounds"],
+                folded["rounds"] - folded["schedules"],
+                folded["schedules"],
+            )
         self._scheduler.run_soon("outbox")
         return planned
 
@@ -296,29 +312,78 @@ class CheckinPlanner:
             )
         )
 
-    async def _close_rounds(self, session: AsyncSession, now: datetime, round_ids: list[int]) -> None:
-        """Post a digest for each of these rounds that closed and has none yet (locked, read again)."""
+    async def _close_rounds(
+        self, session: AsyncSession, now: datetime, schedule_ids: list[int]
+    ) -> Counter[str]:
+        """Post a summary of these schedules' rounds that closed without one (locked, read again).
+
+        After an outage a schedule may have a round for every day it missed: those closed longer
+        ago than ``STALE_SUMMARY`` are folded into one summary of its latest round, sent after
+        whatever is due now. Return how many rounds and schedules were folded that way.
+        """
         query = self._closed_rounds(now, select(CheckinRound, CheckinSchedule, Group))
-        query = query.where(CheckinRound.id.in_(round_ids)).with_for_update(of=CheckinRound, skip_locked=True)
-        due = (await session.execute(query)).all()
-        for round_, schedule, group in due:
-            round_.digest_posted_at = now
+        query = (
+            query.where(CheckinRound.schedule_id.in_(schedule_ids))
+            .order_by(CheckinRound.schedule_id, CheckinRound.round_date)
+            .with_for_update(of=CheckinRound, skip_locked=True)
+        )
+        rounds_of: dict[int, list[tuple[CheckinRound, CheckinSchedule, Group]]] = {}
+        for row in (await session.execute(query)).all():
+            rounds_of.setdefault(row[0].schedule_id, []).append(tuple(row))  # type: ignore[arg-type]
+        folded = Counter[str]()
+        for rows in rounds_of.values():
+            for round_, _, _ in rows:
+                round_.digest_posted_at = now
+            _, schedule, group = rows[-1]
             if group.home_channel_id is None or group.archived_at is not None:
                 continue
-            stats = await round_stats(session, schedule.id, round_.round_date)
-            highlights = [
-                f"<@{a.user_id}>: {_first_text(a.answers)}" for a in stats.shared if a.visibility == "group"
-            ][:10]
-            await enqueue(
-                session,
-                key=f"checkin-digest:{round_.id}",
-                target=Target("channel", group.home_channel_id),
-                message=messages.digest(
-                    group.name, round_.round_date, stats.answered, stats.total, highlights
-                ),
-                now=now,
-                guild_id=group.guild_id,
+            if all(round_.closes_at >= now - STALE_SUMMARY for round_, _, _ in rows):
+                for round_, _, _ in rows:
+                    await self._post_summary(session, now, round_, schedule, group)
+                continue
+            earlier = [round_.round_date for round_, _, _ in rows[:-1]]
+            summary = await earlier_rounds(session, schedule.id, earlier) if earlier else None
+            await self._post_summary(session, now, rows[-1][0], schedule, group, earlier=summary)
+            folded.update(rounds=len(rows), schedules=1)
+            log.debug(
+                "check-ins: schedule %s: %d rounds closed while the bot was away, one summary (%s to %s)",
+                schedule.id,
+                len(rows),
+                rows[0][0].round_date,
+                rows[-1][0].round_date,
             )
+        return folded
+
+    async def _post_summary(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        round_: CheckinRound,
+        schedule: CheckinSchedule,
+        group: Group,
+        *,
+        earlier: EarlierRounds | None = None,
+    ) -> None:
+        stats = await round_stats(session, schedule.id, round_.round_date)
+        late = round_.closes_at < now - STALE_SUMMARY
+        assert group.home_channel_id is not None
+        await enqueue(
+            session,
+            key=f"checkin-digest:{round_.id}",
+            target=Target("channel", group.home_channel_id),
+            message=messages.digest(
+                group.name,
+                round_.round_date,
+                stats.answered,
+                stats.total,
+                stats.highlights(),
+                unasked=stats.unasked,
+                earlier=earlier,
+            ),
+            now=now,
+            guild_id=group.guild_id,
+            priority=CATCH_UP if late else DUE_NOW,
+        )
 
     async def still_wanted(self, keys: list[str]) -> set[str]:
         """Return which check-in DMs, reminders and snoozes (outbox keys) are still to be sent."""
@@ -445,12 +510,3 @@ def _dm_row(
         expires_at=at + grace,
         guild_id=delivery.guild_id,
     )
-
-
-def _first_text(answers: list[dict[str, Any]]) -> str:
-    for answer in answers:
-        if answer["kind"] != "scale" and answer["value"]:
-            value = answer["value"].replace("\n", " ")
-            return clip(value, 120)
-    scale = next((a["value"] for a in answers if a["kind"] == "scale" and a["value"]), None)
-    return f"feeling {scale}/5" if scale else "checked in"

@@ -91,7 +91,7 @@ class CycleService:
                 raise Invalid("The kick-off falls outside the cycle: pick a day from its start to its end.")
         async with self._db.transaction() as session:
             await locked_row(session, GuildSettings, guild_id)  # one cycle opened at a time per server
-            for other in await _open_cycles(session, guild_id):
+            for other in await open_cycles(session, guild_id):
                 if other.starts_on <= ends_on and starts_on <= other.ends_on:
                     raise Conflict(
                         f"“{other.name}” runs from {other.starts_on:%d %b %Y} to {other.ends_on:%d %b %Y}: "
@@ -127,7 +127,7 @@ class CycleService:
         """Return the cycle running (or next) and the one after it, seen from the member's today."""
         today = await self.member_today(guild_id, user_id)
         async with self._db.reading() as session:
-            cycles = [c for c in await _open_cycles(session, guild_id) if c.ends_on >= today]
+            cycles = [c for c in await open_cycles(session, guild_id) if c.ends_on >= today]
         views = [_view(c, today) for c in cycles[:2]]
         return CycleOverview(views[0] if views else None, views[1] if len(views) > 1 else None)
 
@@ -138,7 +138,7 @@ class CycleService:
         now = self._clock.now()
         async with self._db.transaction() as session:
             await locked_row(session, GuildSettings, guild_id)
-            cycles = [c for c in await _open_cycles(session, guild_id) if c.ends_on >= today]
+            cycles = [c for c in await open_cycles(session, guild_id) if c.ends_on >= today]
             if not cycles:
                 raise NotFound("No cycle is running or planned; open one with `/program cycle open`.")
             row = cycles[0]
@@ -162,7 +162,7 @@ class CycleService:
             self._scheduler.run_soon("outbox")  # the moderation log's post
 
 
-async def _open_cycles(session: AsyncSession, guild_id: int) -> list[ProgramCycle]:
+async def open_cycles(session: AsyncSession, guild_id: int) -> list[ProgramCycle]:
     """Return the server's cycles not closed by hand, earliest first."""
     rows = await session.scalars(
         select(ProgramCycle)
@@ -174,7 +174,7 @@ async def _open_cycles(session: AsyncSession, guild_id: int) -> list[ProgramCycl
 
 async def current_cycle(session: AsyncSession, guild_id: int, today: date) -> ProgramCycle | None:
     """Return the cycle running on ``today`` (not closed), if any."""
-    for cycle in await _open_cycles(session, guild_id):
+    for cycle in await open_cycles(session, guild_id):
         if cycle.starts_on <= today <= cycle.ends_on:
             return cycle
     return None

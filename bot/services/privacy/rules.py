@@ -325,6 +325,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "meeting_attendance": {"user_id": tombstone()},  # attendance rates still add up
     "meeting_burdens": {"user_id": tombstone()},  # the group's ledger of awkward hours stays whole
     "program_cycles": {"created_by": tombstone(), "closed_by": tombstone()},
+    "cycle_applications": {"user_id": delete_rows(), "reviewed_by": tombstone()},
     "outbox": {
         "target_id": custom(_messages_to_or_about, export=None, why="copies of messages you were sent")
     },

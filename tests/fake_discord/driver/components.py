@@ -248,7 +248,9 @@ class ComponentActions(DriverBase):
                 raise AssertionError(f"text input {name!r}: length must be within [{low}, {high}]")
             out["value"] = text
         elif ctype in SELECT_TYPES:
-            picked = list(value) if given else []
+            # Left as it is, a menu submits what it shows picked (its default options).
+            defaults = [o["value"] for o in comp.get("options") or [] if o.get("default")]
+            picked = list(value) if given else defaults
             if not picked and not required:
                 out["values"] = []
             else:
@@ -256,6 +258,18 @@ class ComponentActions(DriverBase):
         elif ctype == 23:
             out["value"] = bool(value)
         elif ctype == 21:
+            options = comp.get("options") or []
+            if not given:  # what Discord shows picked when the person leaves it as it is
+                value = next((o["value"] for o in options if o.get("default")), None)
+            elif value not in [o["value"] for o in options]:
+                # A person picks an option by what it says; its value goes to the bot.
+                by_label = [o["value"] for o in options if o.get("label") == value]
+                if not by_label:
+                    offered = [o.get("label") for o in options]
+                    raise AssertionError(
+                        f"radio group {name!r} has no option {value!r} (it offers {offered})"
+                    )
+                value = by_label[0]
             if required and value is None:
                 raise AssertionError(f"radio group {name!r} is required")
             out["value"] = value

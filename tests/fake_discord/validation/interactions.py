@@ -55,6 +55,8 @@ def validate_modal(data: dict[str, Any]) -> None:
             elif itype in SELECT_TYPES:
                 _validate_select(err, [*cpath, "component"], inner)
             elif itype in (19, 21, 22, 23):
+                if itype == 21:
+                    _validate_radio_group(err, [*cpath, "component"], inner)
                 cid = inner.get("custom_id")
                 if err.required([*cpath, "component", "custom_id"], cid):
                     err.length_between([*cpath, "component", "custom_id"], cid, 1, CUSTOM_ID_MAX)
@@ -72,6 +74,25 @@ def validate_modal(data: dict[str, Any]) -> None:
             )
     _check_custom_ids(err, components)
     err.raise_if_any()
+
+
+def _validate_radio_group(err: Errors, path: list[str | int], comp: dict[str, Any]) -> None:
+    """A radio group has 2–10 options, each with a label and a value (RadioGroupComponentForModalRequest)."""
+    options = comp.get("options") or []
+    err.length_between([*path, "options"], options, 2, 10)
+    values = set()
+    for k, option in enumerate(options):
+        opath = [*path, "options", k]
+        if err.required([*opath, "label"], option.get("label")):
+            err.length_between([*opath, "label"], option.get("label"), 1, 100)
+        if err.required([*opath, "value"], option.get("value")):
+            err.length_between([*opath, "value"], option.get("value"), 1, 100)
+        err.max_length([*opath, "description"], option.get("description"), 100)
+        if option.get("value") in values:
+            err.add([*opath, "value"], "COMPONENT_OPTION_VALUE_DUPLICATED", "Option values must be unique")
+        values.add(option.get("value"))
+    if sum(1 for option in options if option.get("default")) > 1:
+        err.add([*path, "options"], "COMPONENT_TOO_MANY_DEFAULTS", "Only one option can be the default")
 
 
 def _validate_text_input(

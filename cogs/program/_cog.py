@@ -1,6 +1,8 @@
-"""/program: the program's cycles (open, show, close), for coordinators and every member."""
+"""/program: cycles (open, show, close), applying to one, and reviewing the applications."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -11,7 +13,9 @@ from bot.app import MentorBot
 from bot.domain.cycles import parse_day, suggested_ends, suggested_starts
 from bot.errors import Invalid
 from bot.services.cycles import CycleView
+from bot.services.cycles.intake import status_text
 from cogs._ui import SUCCESS_COLOR, actor, card, reply
+from cogs.program._intake import ApplicationForm, application_embed, review_card
 
 
 def day(value) -> str:  # noqa: ANN001 - a date
@@ -99,6 +103,44 @@ class ProgramCog(
         ]
         return [c for c in choices if current.strip().casefold() in c.name.casefold()]
 
+    @app_commands.command(name="apply", description="Apply to the program's cycle in one form")
+    @app_commands.describe(role="What you want to be in this cycle")
+    async def apply(
+        self, interaction: discord.Interaction, role: Literal["mentor", "mentee", "peer"]
+    ) -> None:
+        """Apply to the program's cycle in one form."""
+        assert interaction.guild_id is not None
+        form = await self.bot.services.intake.form(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_modal(ApplicationForm(form, role))
+
+    @app_commands.command(
+        name="application", description="Your application to the cycle, and your waitlist place"
+    )
+    async def application(self, interaction: discord.Interaction) -> None:
+        """Your application to the cycle, and your waitlist place."""
+        assert interaction.guild_id is not None
+        mine = await self.bot.services.intake.mine(interaction.guild_id, interaction.user.id)
+        if mine is None:
+            await reply(
+                interaction, card("No application", "You haven't applied; `/program apply` opens the form.")
+            )
+            return
+        embed = application_embed(mine, f"Your application · {mine.cycle_name}")
+        embed.description = status_text(mine)
+        if mine.decline_reason:
+            embed.add_field(
+                name="Why (only you see this)", value=escape_markdown(mine.decline_reason), inline=False
+            )
+        await reply(interaction, embed)
+
+    @app_commands.command(name="applications", description="Review the cycle's applications (coordinators)")
+    async def applications(self, interaction: discord.Interaction) -> None:
+        """Review the cycle's applications (coordinators)."""
+        assert interaction.guild_id is not None
+        queue = await self.bot.services.intake.queue(interaction.guild_id, actor(interaction))
+        embed, view = review_card(queue)
+        await reply(interaction, embed, **({"view": view} if view else {}))
+
     @cycle.command(name="show", description="The program's cycle: its dates and where you are in it")
     async def show(self, interaction: discord.Interaction) -> None:
         """The program's cycle: its dates and where you are in it."""
@@ -126,8 +168,3 @@ class ProgramCog(
         closed = await self.bot.services.cycles.close(interaction.guild_id, actor(interaction))
         text = f"**{escape_markdown(closed.name)}** is closed; its history is kept."
         await reply(interaction, card("Cycle closed", text, color=SUCCESS_COLOR))
-
-
-async def setup(bot: MentorBot) -> None:
-    """Load the cog."""
-    await bot.add_cog(ProgramCog(bot))
