@@ -27,7 +27,7 @@ def card(title: str, description: str | None = None, *, color: int = BRAND_COLOR
 def actor(interaction: discord.Interaction) -> Actor:
     """Return who is acting."""
     user = interaction.user
-    return member_actor(user) if isinstance(user, discord.Member) else Actor(user.id)
+    return member_actor(user) if isinstance(user, discord.Member) else Actor(user.id, name=user.display_name)
 
 
 def server_member(user: discord.Member | discord.User) -> discord.Member:

@@ -11,8 +11,8 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.app import MentorBot
+from bot.discord import permissions
 from bot.services.coffee import EVERY_WEEKS_MAX, PAUSE_WEEKS_MAX, MemberStatus, ProgramView
-from bot.services.groups.homes import BotLacksPermission
 from cogs._ui import (
     SUCCESS_COLOR,
     WEEKDAY_CHOICES,
@@ -86,14 +86,10 @@ class CoffeeCog(
     ) -> None:
         """Set up coffee pairings for this server."""
         assert interaction.guild is not None
-        permissions = channel.permissions_for(interaction.guild.me)
-        for flag, label in (
-            ("view_channel", "View Channel"),
-            ("create_private_threads", "Create Private Threads"),
-            ("send_messages_in_threads", "Send Messages in Threads"),
-        ):
-            if not getattr(permissions, flag):
-                raise BotLacksPermission(label, f"in {channel.mention}")
+        await self.bot.services.program.require_coordinator(
+            interaction.guild.id, actor(interaction), "set up coffee pairings"
+        )
+        permissions.require(channel, permissions.PRIVATE_THREADS)  # a private thread per pair
         view = await self.bot.services.coffee.configure(
             interaction.guild.id,
             actor(interaction),

@@ -8,10 +8,10 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.app import MentorBot
+from bot.discord import permissions
 from bot.domain.conversation import EVERY_DAYS_MAX
 from bot.domain.timezones import format_minutes
 from bot.services.conversation_prompts import PromptScheduleView
-from bot.services.groups.homes import BotLacksPermission
 from cogs._prompts import PromptModal, conversation_prompt_choices, library_embed
 from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
 
@@ -62,8 +62,11 @@ class ConversationCog(
     ) -> None:
         """Post light prompts in a group or a lounge channel."""
         assert interaction.guild is not None
-        if channel is not None and not channel.permissions_for(interaction.guild.me).send_messages:
-            raise BotLacksPermission("Send Messages", f"in {channel.mention}")
+        if channel is not None and group is None:  # a lounge: coordinators choose it
+            await self.bot.services.program.require_coordinator(
+                interaction.guild.id, actor(interaction), "schedule prompts in a lounge channel"
+            )
+            permissions.require(channel, permissions.POST)
         view = await self.bot.services.conversation.schedule(
             interaction.guild.id,
             actor(interaction),

@@ -147,15 +147,25 @@ class ModerationCog(
         await interaction.response.send_modal(ReasonModal(self.bot, message, report=True))
 
     @app_commands.command(name="lock", description="Lock or unlock a discussion thread of your group")
-    @app_commands.describe(group="Your group", thread="The thread", locked="True locks, False unlocks")
+    @app_commands.describe(
+        group="Your group",
+        thread="The thread",
+        locked="True locks, False unlocks",
+        reason="Why (recorded, and shown in the server's audit log)",
+    )
     async def lock(
-        self, interaction: discord.Interaction, group: str, thread: discord.Thread, locked: bool = True
+        self,
+        interaction: discord.Interaction,
+        group: str,
+        thread: discord.Thread,
+        locked: bool = True,
+        reason: app_commands.Range[str, 1, REASON_MAX] | None = None,
     ) -> None:
         """Lock or unlock a discussion thread of your group."""
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await self.bot.services.moderation.lock(
-            interaction.guild_id, actor(interaction), group, place_of(thread), locked
+            interaction.guild_id, actor(interaction), group, place_of(thread), locked, reason
         )
         await reply(
             interaction,
@@ -171,6 +181,7 @@ class ModerationCog(
         group="Your group",
         seconds="Seconds between messages (0 turns it off)",
         channel="Default: the group's channel",
+        reason="Why (recorded, and shown in the server's audit log)",
     )
     async def slowmode(
         self,
@@ -178,6 +189,7 @@ class ModerationCog(
         group: str,
         seconds: app_commands.Range[int, 0, 21600],
         channel: discord.TextChannel | discord.Thread | None = None,
+        reason: app_commands.Range[str, 1, REASON_MAX] | None = None,
     ) -> None:
         """Set slow mode in your group's channel or a thread (0 = off)."""
         assert interaction.guild_id is not None
@@ -190,7 +202,7 @@ class ModerationCog(
             place = Place(home.channel_id)
         else:
             place = place_of(channel)
-        await moderation.slowmode(interaction.guild_id, actor(interaction), group, place, seconds)
+        await moderation.slowmode(interaction.guild_id, actor(interaction), group, place, seconds, reason)
         await reply(
             interaction,
             card("Slow mode", f"{seconds} s between messages in <#{place.channel_id}>.", color=SUCCESS_COLOR),

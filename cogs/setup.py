@@ -8,6 +8,7 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.app import MentorBot
+from bot.discord import permissions
 from bot.domain.timezones import search_zones
 from bot.services.delivery_problems import Problem
 from bot.services.settings import STAGE_MAX, STAGES_MAX, ProgramSettings
@@ -108,6 +109,11 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Program
     ) -> None:
         """Choose the category where group channels are created."""
         assert interaction.guild_id is not None
+        if category is not None:  # the bot creates each group's private channel there
+            await self.bot.services.program.require_coordinator(
+                interaction.guild_id, actor(interaction), "choose where group channels go"
+            )
+            permissions.require(category, permissions.CREATE_HOMES)
         settings = await self.bot.services.program.set_home_category(
             interaction.guild_id, actor(interaction), category.id if category else None
         )
@@ -122,6 +128,11 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Program
     ) -> None:
         """Choose the coordinators' log channel."""
         assert interaction.guild_id is not None
+        if channel is not None:  # every action and delivery problem is posted there as a card
+            await self.bot.services.program.require_coordinator(
+                interaction.guild_id, actor(interaction), "choose the moderation log channel"
+            )
+            permissions.require(channel, permissions.POST)
         settings = await self.bot.services.program.set_modlog_channel(
             interaction.guild_id, actor(interaction), channel.id if channel else None
         )

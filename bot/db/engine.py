@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.db.encryption import KeyRing, bind_keys
+from bot.db.scrub import Scrubber
 from bot.db.text import drop_nul_characters
 from bot.db.turns import WriteTurns
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 def create_engine(
     url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT_SECONDS, read_only: bool = False
 ) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and immediate write transactions.
+    """Create an async engine; SQLite gets WAL, foreign keys, secure delete and immediate writes.
 
     ``busy_timeout`` is how long a unit of work waits for the database (SQLite's write lock, a
     PostgreSQL connection) before it fails with a "try again" error instead of hanging.
@@ -50,6 +51,8 @@ def create_engine(
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left readable in free space (an erasure).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         if read_only:
             cursor.execute("PRAGMA query_only=ON")
@@ -86,6 +89,7 @@ class Database:
         # write lock forever (SQLite) or see another snapshot (PostgreSQL). A context variable
         # would leak into tasks and callbacks created meanwhile (asyncio copies the context).
         self._busy: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
+        self._scrubber = Scrubber(engine, self._turn)
 
     @classmethod
     def from_url(
@@ -127,6 +131,20 @@ class Database:
         """
         async with self._unit_of_work(), self._reading_sessions.begin() as session:
             yield session
+
+    async def scrub(self, tables: Iterable[str] = ()) -> bool:
+        """Remove deleted rows' bytes from the files (after an erasure or a purge has committed).
+
+        SQLite: checkpoint and truncate the WAL; PostgreSQL: vacuum ``tables``. Return False
+        (logged) when it could not complete; the next call tries again (see bot/db/scrub.py).
+        """
+        async with self._unit_of_work():  # after the deleting unit of work, never inside one
+            return await self._scrubber.scrub(tables)
+
+    @property
+    def scrub_pending(self) -> frozenset[str]:
+        """Return the tables whose deleted rows a failed scrub left to remove."""
+        return self._scrubber.pending
 
     @asynccontextmanager
     async def _unit_of_work(self) -> AsyncIterator[None]:

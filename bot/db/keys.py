@@ -71,7 +71,8 @@ async def rotate(db: Database) -> dict[str, int]:
 
     Values are read through the column type (which decrypts with any configured key) and
     written back through it (which encrypts with the newest), in batches, each in its own
-    transaction; running it again is harmless. Return how many values each column rewrote.
+    transaction; running it again is harmless. Then the old values are scrubbed from the files
+    (the WAL checkpointed, or the tables vacuumed). Return how many values each column rewrote.
     """
     if ring_of(db.engine.dialect) is None:
         raise DataKeyError(f"No data key is configured: set {KEYS_ENV} (newest key first) and run again.")
@@ -99,4 +100,6 @@ async def rotate(db: Database) -> dict[str, int]:
                 break
             after = tuple(rows[-1][: len(pk)])
         done[found.name] = count
+    # The values as they were (in clear, or under an old key) must not stay in the files.
+    await db.scrub({found.table.name for found in encrypted_columns() if done[found.name]})
     return done

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 import discord
 
 from bot.discord import lookup
+from bot.discord.audit import audit_reason
 from bot.errors import Invalid, NotFound
+from bot.services.actors import Audit
 from bot.services.groups.homes import BotLacksPermission, Home, HomeGone
 
 MEMBER_ACCESS = discord.PermissionOverwrite(view_channel=True, send_messages=True, read_message_history=True)
@@ -54,7 +56,8 @@ class DiscordGroupHomes:
                 )
         where = f"in the category **{category.name}**" if category else "in this server"
         permissions = category.permissions_for(guild.me) if category else guild.me.guild_permissions
-        _require(permissions, where, "manage_channels", "manage_roles", "view_channel", "send_messages")
+        needed = ("manage_channels", "manage_roles", "view_channel", "send_messages", "embed_links")
+        _require(permissions, where, *needed)
         overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
             guild.default_role: discord.PermissionOverwrite(view_channel=False),
             guild.me: BOT_ACCESS,
@@ -84,14 +87,15 @@ class DiscordGroupHomes:
         where = f"in {channel.mention}"
         permissions = channel.permissions_for(guild.me)
         if isinstance(channel, discord.Thread):
-            _require(permissions, where, "view_channel", "send_messages_in_threads", "manage_threads")
+            needed = ("view_channel", "send_messages_in_threads", "embed_links", "manage_threads")
+            _require(permissions, where, *needed)
             return Home("linked_thread", channel.id)
         if not isinstance(channel, discord.TextChannel):
             raise Invalid("A group's home must be a text channel or a thread.")
-        _require(permissions, where, "view_channel", "send_messages", "manage_roles")
+        _require(permissions, where, "view_channel", "send_messages", "embed_links", "manage_roles")
         return Home("linked_channel", channel.id)
 
-    async def grant(self, guild_id: int, home: Home, user_id: int) -> None:
+    async def grant(self, guild_id: int, home: Home, user_id: int, audit: Audit | None = None) -> None:
         """Let a member see and talk in the home."""
         guild = await lookup.server(self._client, guild_id)
         member = await lookup.member(guild, user_id)
@@ -101,16 +105,15 @@ class DiscordGroupHomes:
                 await channel.add_user(member)
             else:
                 _require(channel.permissions_for(guild.me), f"in {channel.mention}", "manage_roles")
-                await channel.set_permissions(
-                    member, overwrite=MEMBER_ACCESS, reason="joined the mentoring group"
-                )
+                reason = audit_reason(guild, audit, "joined the mentoring group")
+                await channel.set_permissions(member, overwrite=MEMBER_ACCESS, reason=reason)
         except discord.Forbidden:
             raise BotLacksPermission(
                 "Manage Threads" if isinstance(channel, discord.Thread) else "Manage Roles",
                 f"in {channel.mention}",
             ) from None
 
-    async def revoke(self, guild_id: int, home: Home, user_id: int) -> None:
+    async def revoke(self, guild_id: int, home: Home, user_id: int, audit: Audit | None = None) -> None:
         """Take a member's access to the home away (they may already have left the server)."""
         try:
             guild = await lookup.server(self._client, guild_id)
@@ -122,9 +125,8 @@ class DiscordGroupHomes:
                 await channel.remove_user(discord.Object(user_id))
             else:
                 _require(channel.permissions_for(guild.me), f"in {channel.mention}", "manage_roles")
-                await self._client.http.delete_channel_permissions(
-                    channel.id, user_id, reason="left the mentoring group"
-                )
+                reason = audit_reason(guild, audit, "left the mentoring group")
+                await self._client.http.delete_channel_permissions(channel.id, user_id, reason=reason)
         except discord.NotFound:
             return  # no overwrite or thread membership to remove
         except discord.Forbidden:
@@ -152,6 +154,5 @@ class DiscordGroupHomes:
 
 
 def _require(permissions: discord.Permissions, where: str, *names: str) -> None:
-    for name in names:
-        if not getattr(permissions, name):
-            raise BotLacksPermission(name.replace("_", " ").title(), where)
+    if missing := [name.replace("_", " ").title() for name in names if not getattr(permissions, name)]:
+        raise BotLacksPermission(missing, where)  # all of them at once: one trip to the settings

@@ -23,6 +23,7 @@ def member_actor(member: discord.Member) -> Actor:
         member.id,
         is_admin=permissions.administrator or permissions.manage_guild,
         role_ids=frozenset(role.id for role in member.roles),
+        name=member.display_name,
     )
 
 

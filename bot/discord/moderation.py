@@ -7,7 +7,9 @@ from datetime import datetime
 import discord
 
 from bot.discord import lookup
+from bot.discord.audit import audit_reason
 from bot.errors import NotFound, Unavailable
+from bot.services.actors import Audit
 from bot.services.groups.homes import BotLacksPermission
 
 
@@ -17,13 +19,14 @@ class DiscordModeration:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def set_locked(self, guild_id: int, thread_id: int, locked: bool) -> None:
+    async def set_locked(self, guild_id: int, thread_id: int, locked: bool, audit: Audit) -> None:
         """Lock or unlock a thread."""
         thread = await self._channel(guild_id, thread_id)
         self._require(thread, "manage_threads", "Manage Threads")
-        await self._call(thread.edit(locked=locked), "Manage Threads", thread)  # type: ignore[union-attr]
+        reason = audit_reason(thread.guild, audit, "lock" if locked else "unlock")
+        await self._call(thread.edit(locked=locked, reason=reason), "Manage Threads", thread)  # type: ignore[union-attr]
 
-    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int) -> None:
+    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int, audit: Audit) -> None:
         """Set slow mode on a channel or thread."""
         channel = await self._channel(guild_id, channel_id)
         needed = (
@@ -32,22 +35,23 @@ class DiscordModeration:
             else ("manage_channels", "Manage Channels")
         )
         self._require(channel, *needed)
-        await self._call(channel.edit(slowmode_delay=seconds), needed[1], channel)  # type: ignore[union-attr]
+        reason = audit_reason(channel.guild, audit, "slow mode")
+        await self._call(channel.edit(slowmode_delay=seconds, reason=reason), needed[1], channel)  # type: ignore[union-attr]
 
-    async def timeout(self, guild_id: int, user_id: int, until: datetime | None, reason: str) -> None:
+    async def timeout(self, guild_id: int, user_id: int, until: datetime | None, audit: Audit) -> None:
         """Time a member out, or lift it."""
         guild = await lookup.server(self._client, guild_id)
         if not guild.me.guild_permissions.moderate_members:
             raise BotLacksPermission("Moderate Members", "in this server")
         member = await lookup.member(guild, user_id)
         try:
-            await member.edit(timed_out_until=until, reason=reason)
+            await member.edit(timed_out_until=until, reason=audit_reason(guild, audit, "timeout"))
         except discord.Forbidden:
             raise BotLacksPermission(
                 "Moderate Members", "over this member (they rank above me or are an administrator)"
             ) from None
 
-    async def delete_message(self, guild_id: int, channel_id: int, message_id: int, reason: str) -> int:
+    async def delete_message(self, guild_id: int, channel_id: int, message_id: int, audit: Audit) -> int:
         """Delete a message and return its author's id."""
         channel = await self._channel(guild_id, channel_id)
         self._require(channel, "manage_messages", "Manage Messages")
@@ -57,7 +61,11 @@ class DiscordModeration:
             if error.code != lookup.UNKNOWN_MESSAGE:
                 raise Unavailable() from None
             raise NotFound("That message no longer exists.") from None
-        await self._call(message.delete(), "Manage Messages", channel)
+        # Message.delete (and delete_messages of one) drops the reason; the HTTP call keeps it.
+        delete = self._client.http.delete_message(
+            channel.id, message.id, reason=audit_reason(channel.guild, audit, "message removed")
+        )
+        await self._call(delete, "Manage Messages", channel)
         return message.author.id
 
     async def _channel(self, guild_id: int, channel_id: int) -> lookup.Place:

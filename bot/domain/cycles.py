@@ -15,6 +15,14 @@ from zoneinfo import ZoneInfo
 from bot.errors import Invalid
 
 NAME_MAX = 60
+# A mentoring agreement's choices: how often, and how, the pair or group meets.
+CADENCES = {
+    "weekly": "every week",
+    "fortnightly": "every 2 weeks",
+    "three_weeks": "every 3 weeks",
+    "monthly": "every month",
+}
+MEETING_MODES = {"video": "video call", "phone": "phone call", "chat": "text chat", "in_person": "in person"}
 LONGEST_DAYS = 3 * 366  # the studied peer group met for three years
 _KICKOFF = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T]+(\d{1,2}):(\d{2})\s*$")
 

@@ -16,7 +16,7 @@ from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
-from bot.services.cycles import CycleIntake, CycleService
+from bot.services.cycles import Agreements, CycleIntake, CycleService
 from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
@@ -73,6 +73,7 @@ class Services:
     dashboard: DashboardService
     cycles: CycleService
     intake: CycleIntake
+    agreements: Agreements
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -153,6 +154,7 @@ class Services:
             dashboard=DashboardService(db, clock, program, groups),
             cycles=CycleService(db, clock, program, scheduler),
             intake=CycleIntake(db, clock, program, scheduler),
+            agreements=Agreements(db, clock, program, scheduler),
             rescue=GroupRescue(
                 db,
                 clock,

@@ -22,7 +22,7 @@ from bot.errors import Invalid, NotAllowed, NotFound
 from bot.messaging import Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue
 from bot.scheduling.engine import SchedulingEngine
-from bot.services.actors import Actor
+from bot.services.actors import Actor, Audit
 from bot.services.checkin_plans import cancel_waiting_checkins, plan_again
 from bot.services.groups import GroupService, GroupView
 from bot.services.settings import SettingsService
@@ -55,19 +55,19 @@ ACTION_LABELS = {
 class ModerationActions(Protocol):
     """What moderation does on Discord; the runtime implements it with discord.py."""
 
-    async def set_locked(self, guild_id: int, thread_id: int, locked: bool) -> None:
+    async def set_locked(self, guild_id: int, thread_id: int, locked: bool, audit: Audit) -> None:
         """Lock or unlock a thread."""
         ...
 
-    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int) -> None:
+    async def set_slowmode(self, guild_id: int, channel_id: int, seconds: int, audit: Audit) -> None:
         """Set a channel's or thread's slow mode (0 clears it)."""
         ...
 
-    async def timeout(self, guild_id: int, user_id: int, until: datetime | None, reason: str) -> None:
+    async def timeout(self, guild_id: int, user_id: int, until: datetime | None, audit: Audit) -> None:
         """Time a member out until a moment, or lift it (None)."""
         ...
 
-    async def delete_message(self, guild_id: int, channel_id: int, message_id: int, reason: str) -> int:
+    async def delete_message(self, guild_id: int, channel_id: int, message_id: int, audit: Audit) -> int:
         """Delete a message; return its author's id."""
         ...
 
@@ -126,30 +126,48 @@ class ModerationService:
     # -- the space ------------------------------------------------------------------------
 
     async def lock(
-        self, guild_id: int, actor: Actor, group_ref: str, thread: Place, locked: bool
+        self,
+        guild_id: int,
+        actor: Actor,
+        group_ref: str,
+        thread: Place,
+        locked: bool,
+        reason: str | None = None,
     ) -> GroupView:
         """Lock or unlock a discussion thread of the group."""
+        reason = check_reason(reason, required=False)
         group = await self._authorize(guild_id, actor, group_ref)
         if thread.parent_id is None:
             raise Invalid("Only threads can be locked; use slow mode to calm a channel.")
         _require_place(group, thread)
-        await self._actions().set_locked(guild_id, thread.channel_id, locked)
+        action = "locked the thread" if locked else "unlocked the thread"
+        audit = Audit(actor, action, reason, group.name)
+        await self._actions().set_locked(guild_id, thread.channel_id, locked, audit)
         await self._record(
-            group, actor, None, "lock" if locked else "unlock", None, {"channel_id": thread.channel_id}
+            group, actor, None, "lock" if locked else "unlock", reason, {"channel_id": thread.channel_id}
         )
         return group
 
     async def slowmode(
-        self, guild_id: int, actor: Actor, group_ref: str, place: Place, seconds: int
+        self,
+        guild_id: int,
+        actor: Actor,
+        group_ref: str,
+        place: Place,
+        seconds: int,
+        reason: str | None = None,
     ) -> GroupView:
         """Set slow mode in the group's home or one of its threads (0 clears it)."""
+        reason = check_reason(reason, required=False)
         if not 0 <= seconds <= SLOWMODE_MAX:
             raise Invalid("Slow mode is 0 (off) to 21,600 seconds (6 hours).")
         group = await self._authorize(guild_id, actor, group_ref)
         _require_place(group, place)
-        await self._actions().set_slowmode(guild_id, place.channel_id, seconds)
+        action = f"set slow mode to {seconds} s" if seconds else "turned slow mode off"
+        audit = Audit(actor, action, reason, group.name)
+        await self._actions().set_slowmode(guild_id, place.channel_id, seconds, audit)
         await self._record(
-            group, actor, None, "slowmode", None, {"channel_id": place.channel_id, "seconds": seconds}
+            group, actor, None, "slowmode", reason, {"channel_id": place.channel_id, "seconds": seconds}
         )
         return group
 
@@ -165,14 +183,17 @@ class ModerationService:
             raise Invalid("A timeout lasts from 1 minute to 28 days (Discord's maximum).")
         group = await self._authorize(guild_id, actor, group_ref, target)
         until = self._clock.now() + duration
-        await self._actions().timeout(guild_id, target.user_id, until, reason)
+        action = f"timed out {{target}} for {minutes} min"
+        audit = Audit(actor, action, reason, group.name, target)
+        await self._actions().timeout(guild_id, target.user_id, until, audit)
         await self._record(group, actor, target.user_id, "timeout", reason, {"minutes": minutes})
         return until
 
     async def lift_timeout(self, guild_id: int, actor: Actor, group_ref: str, target: Actor) -> None:
         """Lift a member's timeout."""
         group = await self._authorize(guild_id, actor, group_ref, target)
-        await self._actions().timeout(guild_id, target.user_id, None, "timeout lifted")
+        audit = Audit(actor, "lifted the timeout of {target}", None, group.name, target)
+        await self._actions().timeout(guild_id, target.user_id, None, audit)
         await self._record(group, actor, target.user_id, "untimeout", None, {})
 
     async def warn(self, guild_id: int, actor: Actor, group_ref: str, target: Actor, reason: str) -> None:
@@ -194,7 +215,8 @@ class ModerationService:
         reason = check_reason(reason)  # type: ignore[assignment]
         group = await self._authorize(guild_id, actor, group_ref, target)
         if group.home is not None and self._groups.homes is not None:
-            await self._groups.homes.revoke(guild_id, group.home, target.user_id)
+            audit = Audit(actor, "paused {target}", reason, group.name, target)
+            await self._groups.homes.revoke(guild_id, group.home, target.user_id, audit)
         await self._set_paused(group, target.user_id, self._clock.now())
         await self._record(
             group,
@@ -213,7 +235,8 @@ class ModerationService:
         if (
             group.home is not None and self._groups.homes is not None and agreed
         ):  # the consent gate still holds
-            await self._groups.homes.grant(guild_id, group.home, target.user_id)
+            audit = Audit(actor, "restored {target}", None, group.name, target)
+            await self._groups.homes.grant(guild_id, group.home, target.user_id, audit)
         await self._set_paused(group, target.user_id, None)
         await self._record(
             group,
@@ -229,7 +252,9 @@ class ModerationService:
         """Remove a member from the group, with a recorded reason."""
         reason = check_reason(reason)  # type: ignore[assignment]
         group = await self._authorize(guild_id, actor, group_ref, target)
-        await self._groups.remove_member(guild_id, actor, group.id, target.user_id)
+        action = "removed {target} from the group"
+        audit = Audit(actor, action, reason, group.name, target)
+        await self._groups.remove_member(guild_id, actor, group.id, target.user_id, audit)
         await self._record(group, actor, target.user_id, "remove", reason, {})
 
     # -- messages -------------------------------------------------------------------------
@@ -248,7 +273,8 @@ class ModerationService:
         reason = check_reason(reason)  # type: ignore[assignment]
         group = await self._group_at(guild_id, place)
         group = await self._authorize(guild_id, actor, group.id, author)
-        author_id = await self._actions().delete_message(guild_id, place.channel_id, message_id, reason)
+        audit = Audit(actor, "removed a message", reason, group.name)
+        author_id = await self._actions().delete_message(guild_id, place.channel_id, message_id, audit)
         note = f"A facilitator removed a message of yours in **{group.name}**. Reason: {reason}"
         await self._record(
             group,

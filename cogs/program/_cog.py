@@ -14,7 +14,8 @@ from bot.domain.cycles import parse_day, suggested_ends, suggested_starts
 from bot.errors import Invalid
 from bot.services.cycles import CycleView
 from bot.services.cycles.intake import status_text
-from cogs._ui import SUCCESS_COLOR, actor, card, reply
+from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
+from cogs.program._agreement import ChangeButton, agreement_buttons, agreement_embed
 from cogs.program._intake import ApplicationForm, application_embed, review_card
 
 
@@ -140,6 +141,27 @@ class ProgramCog(
         queue = await self.bot.services.intake.queue(interaction.guild_id, actor(interaction))
         embed, view = review_card(queue)
         await reply(interaction, embed, **({"view": view} if view else {}))
+
+    @app_commands.command(
+        name="agreement", description="Your group's mentoring agreement: read, agree or change it"
+    )
+    @app_commands.describe(group="The group (a pair or group of this cycle)")
+    @app_commands.autocomplete(group=group_choices)
+    async def agreement(self, interaction: discord.Interaction, group: str) -> None:
+        """Your group's mentoring agreement: read, agree or change it."""
+        if not group.isdigit():
+            raise Invalid("Pick the group from the list as you type.")
+        shown = await self.bot.services.agreements.show(interaction.user.id, int(group))
+        if shown is None:
+            view = discord.ui.View(timeout=None)
+            view.add_item(ChangeButton(int(group)))
+            view.stop()
+            text = (
+                "Nobody has written it yet: agree on goals, cadence, how to meet and how to reach each other."
+            )
+            await reply(interaction, card("No agreement yet", text), view=view)
+            return
+        await reply(interaction, agreement_embed(shown), view=agreement_buttons(shown))
 
     @cycle.command(name="show", description="The program's cycle: its dates and where you are in it")
     async def show(self, interaction: discord.Interaction) -> None:

@@ -294,3 +294,50 @@ async def test_a_warning_to_closed_dms_is_shown_privately_at_the_next_command(fa
     assert note["flags"] & 64 and "Mind the ground rules" in embed_text(note)
     again = await fake.slash(world.bob, world.guild, "help")
     assert again.followups == []  # shown once
+
+
+def audit_reasons(fake, method: str, route: str) -> list[str | None]:
+    """The audit-log reasons of the bot's requests to one route, oldest first."""
+    return [r.audit_reason for r in fake.requests_to(method, route) if r.status < 300]
+
+
+async def test_every_moderation_request_names_who_asked_and_why_in_the_audit_log(fake, world, bot, circle):
+    carol = world.person(circle.carol)
+    by_carol = f"carol ({circle.carol.id})"
+    thread = world.guild.add_thread(circle.home, "Round 1", owner=world.alice)
+    await fake.settle()
+
+    await carol.run("facilitate lock", group="Circle", thread=thread, reason="Heated")
+    await carol.run("facilitate lock", group="Circle", thread=thread, locked=False)
+    await carol.run("facilitate slowmode", group="Circle", seconds=30, reason="Too fast")
+    assert audit_reasons(fake, "PATCH", "/channels/{channel_id}") == [
+        f"{by_carol} locked the thread in group Circle: Heated",
+        f"{by_carol} unlocked the thread in group Circle (no reason given)",
+        f"{by_carol} set slow mode to 30 s in group Circle: Too fast",
+    ]
+
+    bob = f"Bob ({world.bob.id})"  # his display name in the server
+    await carol.run("facilitate timeout", group="Circle", minutes=10, reason="Cool off", user=world.bob)
+    await carol.run("facilitate untimeout", group="Circle", user=world.bob)
+    assert audit_reasons(fake, "PATCH", "/guilds/{guild_id}/members/{user_id}") == [
+        f"{by_carol} timed out {bob} for 10 min in group Circle: Cool off",
+        f"{by_carol} lifted the timeout of {bob} in group Circle (no reason given)",
+    ]
+
+    posted = fake.post_message(world.alice, circle.home, "something unkind")
+    form = await fake.message_command(circle.carol, world.guild, "Remove (facilitator)", posted)
+    await final(await fake.submit_modal(circle.carol, form, {"Reason (the author is told)": "Not kind"}))
+    assert audit_reasons(fake, "DELETE", "/channels/{channel_id}/messages/{message_id}") == [
+        f"{by_carol} removed a message in group Circle: Not kind"
+    ]
+
+    await carol.run("facilitate pause", group="Circle", reason="On leave", user=world.bob)
+    await carol.run("facilitate restore", group="Circle", user=world.bob)
+    await carol.run("facilitate remove", group="Circle", reason="Left the program", user=world.bob)
+    assert audit_reasons(fake, "DELETE", "/channels/{channel_id}/permissions/{target}") == [
+        f"{by_carol} paused {bob} in group Circle: On leave",
+        f"{by_carol} removed {bob} from the group in group Circle: Left the program",
+    ]
+    assert audit_reasons(fake, "PUT", "/channels/{channel_id}/permissions/{target}")[-1] == (
+        f"{by_carol} restored {bob} in group Circle (no reason given)"
+    )

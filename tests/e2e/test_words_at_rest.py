@@ -17,8 +17,10 @@ from sqlalchemy.engine import make_url
 from bot.config import PrivacySettings
 from bot.db.base import Base
 from bot.db.encryption import KeyRing
+from bot.db.engine import Database
 from tests.e2e.conftest import button_id, final, running_bot, settings_for
 from tests.e2e.people import create_group, join_group, text_of
+from tests.e2e.test_cli import clean_env, run_cli
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 NINE = datetime(2026, 11, 23, 9, 0, 30, tzinfo=UTC)
@@ -123,8 +125,12 @@ def database_files(database_url: str) -> dict[str, bytes]:
 
 async def stored_values(bot) -> str:
     """Every value of every table as stored, not decrypted (plain SQL, no column types)."""
+    return await values_in(bot.services.db)
+
+
+async def values_in(db) -> str:
     rows = []
-    async with bot.services.db.reading() as session:
+    async with db.reading() as session:
         for table in Base.metadata.sorted_tables:
             rows += [repr(tuple(row)) for row in await session.execute(text(f"SELECT * FROM {table.name}"))]
     return "\n".join(rows)
@@ -157,3 +163,74 @@ async def test_with_a_data_key_nothing_a_member_types_is_readable_on_disk(fake, 
         mine = text_of(await final(await fake.slash(world.alice, world.guild, "profile show")))
         assert ALICE["bio"][0] in mine and "kelpforestry" in mine
     assert fake.unknown_requests == []
+
+
+async def test_rotate_key_encrypts_what_was_typed_before_there_was_a_key_and_leaves_no_clear_copy(
+    fake, world, database_url, clock, tmp_path
+):
+    async with running_bot(fake, with_keys(fake, database_url, None), clock) as bot:
+        arranged = await everyone_types(fake, world, bot, clock)
+    typed = words(ALICE) + words(BOB)
+    key = KeyRing.new_key()
+    (tmp_path / "config.toml").write_text(f"[database]\nurl = {database_url!r}\n")
+    code, out, err = await run_cli("data", "rotate-key", cwd=tmp_path, env=clean_env(MENTORBOT_DATA_KEYS=key))
+    assert code == 0, err
+    assert "goals.title: 3 " in out and "goal_milestones.title: 1 " in out  # Alice 2, Bob 1
+
+    db = Database.from_url(database_url)  # no key: what is stored, as it is
+    try:
+        stored = await values_in(db)
+    finally:
+        await db.dispose()
+    assert not [word for word in typed if readable(word, stored)]
+    for name, data in database_files(database_url).items() if database_url.startswith("sqlite") else ():
+        assert not [word for word in typed if readable(word, data)], f"a clear copy is left in {name}"
+
+    async with running_bot(fake, with_keys(fake, database_url, key), clock):
+        listed = text_of(await final(await fake.slash(world.alice, world.guild, "goal list")))
+        assert ALICE["goal title"][0] in listed
+        assert await own_goal(fake, world.guild, world.alice, "quillmoor") == arranged["goal"]
+        mine = text_of(await final(await fake.slash(world.alice, world.guild, "profile show")))
+        assert ALICE["bio"][0] in mine and "kelpforestry" in mine
+    assert fake.unknown_requests == []
+
+
+async def test_after_an_erasure_her_words_are_gone_from_the_files_and_bobs_are_intact(
+    fake, world, database_url, clock
+):
+    """SQLite: not in the database, its -wal or -shm; PostgreSQL: the touched tables vacuumed."""
+    # Without a key, so that what is on disk is what she typed: the erasure must remove it.
+    async with running_bot(fake, with_keys(fake, database_url, None), clock) as bot:
+        await everyone_types(fake, world, bot, clock)
+        sqlite = database_url.startswith("sqlite")
+        if sqlite:
+            before = b"".join(database_files(database_url).values())
+            assert all(readable(word, before) for word in words(ALICE))  # the check below can fail
+        else:
+            before = {table: await last_vacuum(bot, table) for table in ("goals", "member_profiles")}
+
+        asked = await final(await fake.slash(world.alice, world.guild, "privacy erase"))
+        done = await fake.click(world.alice, asked, button_id(asked, "Erase"))
+        assert "Erased" in text_of(await final(done))
+
+        for name, data in database_files(database_url).items() if sqlite else ():
+            for word in words(ALICE):
+                assert not readable(word, data), f"{word} is still readable in {name} after the erasure"
+        stored = await stored_values(bot)
+        assert not any(readable(word, stored) for word in words(ALICE))
+        if not sqlite:  # dead row versions are vacuumed away
+            for table, then in before.items():
+                assert await last_vacuum(bot, table) not in (None, then), f"{table} not vacuumed"
+        assert all(readable(word, stored) for word in words(BOB))
+        bobs = text_of(await final(await fake.slash(world.bob, world.guild, "profile show")))
+        assert BOB["bio"][0] in bobs
+        listed = text_of(await final(await fake.slash(world.bob, world.guild, "goal list")))
+        assert BOB["goal title"][0] in listed
+    assert fake.unknown_requests == []
+
+
+async def last_vacuum(bot, table: str) -> datetime | None:
+    async with bot.services.db.reading() as session:
+        return await session.scalar(
+            text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = :t"), {"t": table}
+        )

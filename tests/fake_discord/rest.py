@@ -18,6 +18,7 @@ import json
 import random
 import re
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,12 @@ if TYPE_CHECKING:
     from .state import World
 
 API_PREFIX = "/api/v10"
+
+
+def audit_reason(request: web.Request) -> str | None:
+    """The request's audit-log reason: clients URL-encode the header (discord.py does)."""
+    raw = request.headers.get("X-Audit-Log-Reason")
+    return None if raw is None else urllib.parse.unquote(raw)
 
 
 @dataclasses.dataclass
@@ -57,6 +64,7 @@ class RecordedRequest:
     files: list[UploadedFile] = dataclasses.field(default_factory=list)
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     time: float = 0.0
+    audit_reason: str | None = None  # X-Audit-Log-Reason, URL-decoded as Discord shows it
 
     def __repr__(self) -> str:
         return f"<{self.method} {self.path} -> {self.status}>"
@@ -97,7 +105,7 @@ class Ctx:
         self.query = request.query
         self.json = body
         self.files = files
-        self.reason = request.headers.get("X-Audit-Log-Reason")
+        self.reason = audit_reason(request)
         self._after_write: list[Callable[[], None]] = []
 
     def body(self) -> dict[str, Any]:
@@ -326,6 +334,7 @@ class RestServer:
             query=dict(request.query),
             headers=dict(request.headers),
             time=time.time(),
+            audit_reason=audit_reason(request),
         )
         self.requests.append(record)
         ctx: Ctx | None = None

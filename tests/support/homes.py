@@ -25,12 +25,12 @@ class RecordingHomes:
         self.access.setdefault(channel_id, set())
         return Home("linked_channel", channel_id)
 
-    async def grant(self, guild_id, home, user_id):
+    async def grant(self, guild_id, home, user_id, audit=None):
         if self.missing_permission:
             raise BotLacksPermission(self.missing_permission, "in the group's channel")
         self.access[home.channel_id].add(user_id)
 
-    async def revoke(self, guild_id, home, user_id):
+    async def revoke(self, guild_id, home, user_id, audit=None):
         self.access[home.channel_id].discard(user_id)
 
     async def delete_home(self, guild_id, home):

@@ -1,5 +1,6 @@
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -34,6 +35,7 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(db):
     async with db.engine.connect() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        assert (await conn.exec_driver_sql("PRAGMA secure_delete")).scalar() == 1
 
 
 async def test_naive_datetimes_are_refused(db):
@@ -172,3 +174,44 @@ async def test_a_write_in_a_read_fails_loudly_on_sqlite(db):
     with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
         async with db.reading() as session:
             session.add(GuildRecord(guild_id=2, joined_at=datetime(2026, 1, 1, tzinfo=UTC)))
+
+
+def database_bytes(db) -> bytes:
+    path = Path(db.engine.url.database)
+    return b"".join(f.read_bytes() for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if f.exists())
+
+
+async def test_a_scrub_that_a_reader_holds_up_is_logged_and_done_on_the_next_run(db, caplog):
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as session:
+        session.add(MemberProfile(guild_id=1, user_id=1, bio="Quibblethorn", created_at=now, updated_at=now))
+    reading, done = asyncio.Event(), asyncio.Event()
+
+    async def slow_reader() -> None:
+        async with db.reading() as session:
+            await session.get(MemberProfile, (1, 1))  # a snapshot from before the delete
+            reading.set()
+            await done.wait()
+
+    reader = asyncio.create_task(slow_reader())
+    await reading.wait()
+    async with db.transaction() as session:
+        await session.delete(await session.get(MemberProfile, (1, 1)))
+    assert await db.scrub(["member_profiles"]) is False
+    assert db.scrub_pending == {"member_profiles"}
+    assert "WAL checkpoint incomplete" in caplog.text
+    assert b"Quibblethorn" in database_bytes(db)  # an older frame still holds it
+    done.set()
+    await reader
+
+    assert await db.scrub() is True  # the periodic run, with nothing new to name
+    assert db.scrub_pending == frozenset()
+    assert b"Quibblethorn" not in database_bytes(db)
+
+
+async def test_a_scrub_inside_a_unit_of_work_fails_loudly(db):
+    with pytest.raises(RuntimeError, match="already open"):
+        async with db.transaction():
+            await db.scrub(["member_profiles"])

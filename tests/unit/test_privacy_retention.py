@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from bot.config import PrivacySettings, Settings
 from bot.db.models import (
@@ -13,9 +14,12 @@ from bot.db.models import (
     CheckinSchedule,
     Discussion,
     Group,
+    GuildRecord,
     Participation,
 )
 from bot.services.container import Services
+from bot.services.privacy import purge_guild
+from tests.unit.test_database import database_bytes
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -59,7 +63,7 @@ async def arrange(db) -> None:
                     guild_id=1,
                     group_id=group.id,
                     user_id=user_id,
-                    answers=[{"question": "q", "kind": "long", "value": "v"}],
+                    answers=[{"question": "q", "kind": "long", "value": f"Plumtangle{user_id}"}],
                     visibility="private",
                     created_at=when,
                     updated_at=when,
@@ -107,6 +111,7 @@ async def test_work_of_no_server_is_done_by_the_process_with_shard_0(db, clock):
         )
         built = Services.build(settings, db, clock)
         assert built.scheduler.jobs & {"privacy-purge", "privacy-retention"} == expected
+        assert "privacy-scrub" in built.scheduler.jobs  # each process retries its own scrubs
 
 
 async def test_nothing_is_deleted_when_retention_is_not_configured(db, clock):
@@ -119,3 +124,42 @@ async def test_nothing_is_deleted_when_retention_is_not_configured(db, clock):
             "participation": 0,
         }
     assert await counts(db) == (2, 3, 2)
+
+
+async def last_vacuum(db, table: str) -> datetime | None:
+    async with db.reading() as session:
+        return await session.scalar(
+            text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = :t"), {"t": table}
+        )
+
+
+async def test_what_retention_deletes_is_gone_from_the_files_too(db, clock):
+    await arrange(db)
+    built = services(db, clock, answer_retention_days=30)
+    vacuumed = None if db.dialect == "sqlite" else await last_vacuum(db, "checkin_answers")
+    clock.set(NOW + timedelta(days=1))
+    await built.privacy.run_retention()
+    if db.dialect == "sqlite":
+        on_disk = database_bytes(db)
+        assert b"Plumtangle1" not in on_disk and b"Plumtangle2" in on_disk
+    else:
+        assert await last_vacuum(db, "checkin_answers") not in (None, vacuumed)
+
+
+@pytest.mark.parametrize("how", ["the server left long ago", "mentorbot data purge-guild"])
+async def test_a_purged_server_is_gone_from_the_files_too(db, clock, how):
+    await arrange(db)
+    built = services(db, clock)
+    vacuumed = None if db.dialect == "sqlite" else await last_vacuum(db, "checkin_answers")
+    if how == "mentorbot data purge-guild":
+        await purge_guild(db, 1)
+    else:
+        async with db.transaction() as session:
+            session.add(GuildRecord(guild_id=1, joined_at=NOW, left_at=NOW - timedelta(days=31)))
+        clock.set(NOW)
+        assert await built.privacy.run_purge() == [1]
+    assert await counts(db) == (0, 0, 0)
+    if db.dialect == "sqlite":
+        assert b"Plumtangle" not in database_bytes(db)
+    else:
+        assert await last_vacuum(db, "checkin_answers") not in (None, vacuumed)

@@ -11,7 +11,7 @@ from bot.db.models.coffee import (
     CoffeeSitOut,
 )
 from bot.db.models.core import DeliveryProblem, GuildRecord
-from bot.db.models.cycles import CycleApplication, ProgramCycle
+from bot.db.models.cycles import AgreementSignature, CycleApplication, MentoringAgreement, ProgramCycle
 from bot.db.models.discussions import (
     AnonymousMute,
     AnonymousPost,
@@ -39,6 +39,7 @@ from bot.db.models.profiles import DmChannel, MemberProfile
 from bot.db.models.scheduling import OutboxMessage
 
 __all__ = [
+    "AgreementSignature",
     "AnonymousMute",
     "AnonymousPost",
     "CheckinAnswer",
@@ -77,6 +78,7 @@ __all__ = [
     "MeetingSeries",
     "MeetingSlot",
     "MemberProfile",
+    "MentoringAgreement",
     "ModerationRecord",
     "OutboxMessage",
     "Participation",

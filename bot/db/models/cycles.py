@@ -65,3 +65,37 @@ class CycleApplication(Base):
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MentoringAgreement(Base):
+    """A cycle group's agreement: goals, how often and how they meet, how to reach each other."""
+
+    __tablename__ = "mentoring_agreements"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    goals: Mapped[str] = mapped_column(EncryptedText)
+    cadence: Mapped[str] = mapped_column(String(16))  # a key of bot.domain.cycles.CADENCES
+    meeting_mode: Mapped[str] = mapped_column(String(16))  # a key of bot.domain.cycles.MEETING_MODES
+    contact: Mapped[str] = mapped_column(EncryptedText)
+    # Every change asks everyone again: a signature counts for the version it was given to.
+    version: Mapped[int] = mapped_column(SmallInteger, default=1)
+    updated_by: Mapped[int] = mapped_column(Snowflake)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the members were asked at the cycle's midpoint whether it still holds.
+    midpoint_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AgreementSignature(Base):
+    """A member's agreement to a version of their group's agreement (and its midpoint review)."""
+
+    __tablename__ = "agreement_signatures"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_agreements.group_id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(SmallInteger)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "Still true" at the midpoint review.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

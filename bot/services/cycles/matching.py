@@ -14,6 +14,7 @@ from bot.domain.matching import Candidate
 from bot.messaging.message import Card, OutgoingMessage
 from bot.messaging.outbox import enqueue
 from bot.messaging.ports import Target
+from bot.services.cycles.agreements import ask_to_write
 from bot.services.cycles.service import open_cycles
 
 
@@ -89,11 +90,21 @@ async def record_matches(
     group_name: str,
     now: datetime,
 ) -> None:
-    """Put a new group in its cycle and mark its applicants matched (a mentor once full).
+    """Put a new group in its cycle, ask its members for their agreement, mark its applicants matched.
 
+    A mentor is marked matched once their places are full.
     Those who waited on the waitlist are told by DM that they are matched.
     """
     await session.execute(update(Group).where(Group.id == group_id).values(cycle_id=cycle_id))
+    for member in members:
+        await enqueue(
+            session,
+            key=f"agreement:{group_id}:write:{member}",
+            target=Target("dm", member),
+            message=ask_to_write(group_id, group_name),
+            now=now,
+            guild_id=guild_id,
+        )
     cycle = await session.get(ProgramCycle, cycle_id)
     rows = await session.scalars(
         select(CycleApplication).where(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot.errors import DomainError
+from bot.services.actors import Audit
 
 HomeKind = Literal["channel", "linked_channel", "linked_thread"]
 
@@ -24,12 +25,21 @@ class BotLacksPermission(DomainError):
 
     title = "I'm missing a permission"
 
-    def __init__(self, permission: str, where: str) -> None:
-        super().__init__(
-            f"I need the **{permission}** permission {where} to do that. "
-            "Ask a server admin to give my role that permission, then try again."
+    def __init__(self, permission: str | Sequence[str], where: str, *, nothing_saved: bool = False) -> None:
+        names = [permission] if isinstance(permission, str) else list(permission)
+        listed = " and ".join(
+            filter(None, [", ".join(f"**{n}**" for n in names[:-1]), f"**{names[-1]}**"])
         )
-        self.permission = permission
+        plural = "permissions" if len(names) > 1 else "permission"
+        super().__init__(
+            f"I need the {listed} {plural} {where} to do that. "
+            + ("Nothing was saved. " if nothing_saved else "")
+            + "Ask a server admin to give my role "
+            + ("those permissions" if len(names) > 1 else "that permission")
+            + " there, then try again."
+        )
+        self.permission = names[0]
+        self.permissions = tuple(names)
 
 
 class HomeGone(DomainError):
@@ -51,12 +61,12 @@ class GroupHomes(Protocol):
         """Check that an existing channel or thread can serve as a home and return it."""
         ...
 
-    async def grant(self, guild_id: int, home: Home, user_id: int) -> None:
-        """Let ``user_id`` see and talk in the home."""
+    async def grant(self, guild_id: int, home: Home, user_id: int, audit: Audit | None = None) -> None:
+        """Let ``user_id`` see and talk in the home (``audit``: who asked and why, when someone did)."""
         ...
 
-    async def revoke(self, guild_id: int, home: Home, user_id: int) -> None:
-        """Take ``user_id``'s access to the home away."""
+    async def revoke(self, guild_id: int, home: Home, user_id: int, audit: Audit | None = None) -> None:
+        """Take ``user_id``'s access to the home away (``audit``: who asked and why, when someone did)."""
         ...
 
     async def delete_home(self, guild_id: int, home: Home) -> None:

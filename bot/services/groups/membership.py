@@ -19,7 +19,7 @@ from bot.domain.groups import Seat, check_can_add, default_role
 from bot.errors import Conflict, Invalid, NotAllowed, NotFound
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
-from bot.services.actors import Actor
+from bot.services.actors import Actor, Audit
 from bot.services.checkin_plans import cancel_waiting_checkins, plan_again
 from bot.services.groups.access import GroupAccess
 from bot.services.groups.ground_rules import rules_of
@@ -55,11 +55,13 @@ class GroupMembership(GroupAccess):
             raise NotAllowed("Facilitators are appointed by coordinators; join as a member instead.")
         return await self._seat(guild_id, group, actor.user_id, role)
 
-    async def remove_member(self, guild_id: int, actor: Actor, ref: str | int, user_id: int) -> GroupView:
+    async def remove_member(
+        self, guild_id: int, actor: Actor, ref: str | int, user_id: int, audit: Audit | None = None
+    ) -> GroupView:
         """Remove someone from a group (coordinators and the group's facilitators)."""
         group = await self._manageable(guild_id, actor, ref, "remove members from")
-        view = await self._unseat(guild_id, group, user_id)
-        return view
+        audit = audit or Audit(actor, "removed {target} from the group", None, group.name, Actor(user_id))
+        return await self._unseat(guild_id, group, user_id, audit)
 
     async def leave(self, guild_id: int, actor: Actor, ref: str | int) -> GroupView:
         """Leave a group yourself."""
@@ -149,7 +151,9 @@ class GroupMembership(GroupAccess):
                     await _ask_consent(session, group, member.user_id, rules, version, now)
         self._scheduler.run_soon("outbox")
 
-    async def _unseat(self, guild_id: int, group: Group, user_id: int) -> GroupView:
+    async def _unseat(
+        self, guild_id: int, group: Group, user_id: int, audit: Audit | None = None
+    ) -> GroupView:
         async with self._db.transaction() as session:
             membership = await _membership(session, group.id, user_id)
             if membership is None:
@@ -159,7 +163,7 @@ class GroupMembership(GroupAccess):
             view = await _view(session, group)
         home = _home(group)
         if home is not None and group.archived_at is None:
-            await self._require_homes().revoke(guild_id, home, user_id)
+            await self._require_homes().revoke(guild_id, home, user_id, audit)
         return view
 
 

@@ -41,6 +41,8 @@ class MemberErasure:
         erasure = Erasure(guild_id, user_id, new_tombstone(), self._clock.now(), self._secret)
         async with self._db.transaction() as session:
             await erase(session, erasure)
+        # What was deleted or rewritten must not stay readable in the files (an older WAL frame).
+        await self._db.scrub({key.split(":")[0] for key, n in erasure.counts.items() if n})
         await self._tidy_discord(erasure)
         deleted = sum(n for k, n in erasure.counts.items() if k.endswith("deleted"))
         pseudonymised = sum(n for k, n in erasure.counts.items() if k.endswith("pseudonymised"))

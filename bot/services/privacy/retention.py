@@ -18,7 +18,7 @@ from bot.db.engine import Database
 from bot.db.models import CheckinAnswer, Discussion, GuildRecord, Participation
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.privacy.erasure import MemberErasure
-from bot.services.privacy.rules import Erasure, count_guild, delete_guild
+from bot.services.privacy.rules import Erasure, count_guild, delete_guild, guild_tables
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class Retention(MemberErasure):
     _tasks: set[asyncio.Task[None]]
 
     def _schedule(self, scheduler: SchedulingEngine) -> None:
+        # Every process: a scrub of its own erasures that could not complete is tried again.
+        scheduler.add_periodic("privacy-scrub", PURGE_EVERY.total_seconds(), self._db.scrub)
         # Work of no single server: the process with shard 0 does it. Both are idempotent
         # deletes, so a run after a restart (or one twice) deletes nothing twice.
         if not scheduler.scope.owns(None):
@@ -48,7 +50,10 @@ class Retention(MemberErasure):
     async def run_purge(self) -> list[int]:
         """Delete the data of every server the bot left more than the grace period ago."""
         async with self._db.transaction() as session:
-            return await self.purge_left_guilds(session, self._clock.now())
+            purged = await self.purge_left_guilds(session, self._clock.now())
+        if purged:
+            await self._db.scrub(guild_tables())
+        return purged
 
     async def purge_left_guilds(self, session: AsyncSession, now: datetime) -> list[int]:
         """Delete the data of every server the bot left more than the grace period ago."""
@@ -67,7 +72,11 @@ class Retention(MemberErasure):
     async def run_retention(self) -> dict[str, int]:
         """Delete answers and participation counts older than configured; return how many."""
         async with self._db.transaction() as session:
-            return await self.apply_retention(session, self._clock.now())
+            done = await self.apply_retention(session, self._clock.now())
+        if any(done.values()):
+            touched = {CheckinAnswer: done["answers"], Participation: done["participation"]}
+            await self._db.scrub(model.__tablename__ for model, n in touched.items() if n)
+        return done
 
     async def apply_retention(self, session: AsyncSession, now: datetime) -> dict[str, int]:
         """Delete answers and participation counts older than configured; return how many."""
@@ -104,7 +113,9 @@ class Retention(MemberErasure):
 async def purge_guild(db: Database, guild_id: int) -> dict[str, int]:
     """Delete everything stored about one server now (``mentorbot data purge-guild``)."""
     async with db.transaction() as session:
-        return await delete_guild(session, guild_id)
+        deleted = await delete_guild(session, guild_id)
+    await db.scrub(deleted)
+    return deleted
 
 
 async def guild_data(db: Database, guild_id: int) -> tuple[dict[str, int], datetime | None, bool]:

@@ -326,6 +326,9 @@ RULES: dict[str, dict[str, Rule]] = {
     "meeting_burdens": {"user_id": tombstone()},  # the group's ledger of awkward hours stays whole
     "program_cycles": {"created_by": tombstone(), "closed_by": tombstone()},
     "cycle_applications": {"user_id": delete_rows(), "reviewed_by": tombstone()},
+    # The agreement is the group's shared text: its author is pseudonymised, their signature goes.
+    "mentoring_agreements": {"updated_by": tombstone()},
+    "agreement_signatures": {"user_id": delete_rows()},
     "outbox": {
         "target_id": custom(_messages_to_or_about, export=None, why="copies of messages you were sent")
     },
@@ -373,6 +376,11 @@ async def delete_guild(session: AsyncSession, guild_id: int) -> dict[str, int]:
         if result.rowcount:
             deleted[table.name] = result.rowcount
     return deleted
+
+
+def guild_tables() -> list[str]:
+    """Return the names of the tables that hold servers' data."""
+    return [table.name for table in Base.metadata.sorted_tables if in_guild(table, 0) is not None]
 
 
 async def count_guild(session: AsyncSession, guild_id: int) -> dict[str, int]:

@@ -256,7 +256,7 @@ class ComponentActions(DriverBase):
             else:
                 out["values"] = self._select_values(comp, picked, guild, chan, member, resolved)
         elif ctype == 23:
-            out["value"] = bool(value)
+            out["value"] = bool(value) if given else bool(comp.get("default"))  # left as shown
         elif ctype == 21:
             options = comp.get("options") or []
             if not given:  # what Discord shows picked when the person leaves it as it is
