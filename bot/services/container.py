@@ -16,7 +16,7 @@ from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
-from bot.services.cycles import Agreements, CycleIntake, CycleService
+from bot.services.cycles import Agreements, CycleIntake, CycleService, Pulses
 from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
@@ -74,6 +74,7 @@ class Services:
     cycles: CycleService
     intake: CycleIntake
     agreements: Agreements
+    pulses: Pulses
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -155,6 +156,7 @@ class Services:
             cycles=CycleService(db, clock, program, scheduler),
             intake=CycleIntake(db, clock, program, scheduler),
             agreements=Agreements(db, clock, program, scheduler),
+            pulses=Pulses(db, clock, program, scheduler),
             rescue=GroupRescue(
                 db,
                 clock,

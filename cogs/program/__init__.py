@@ -4,9 +4,10 @@ from bot.app import MentorBot
 from cogs.program._agreement import AgreeButton, ChangeButton
 from cogs.program._cog import ProgramCog
 from cogs.program._intake import ReviewButton
+from cogs.program._pulse import PulseButton
 
 
 async def setup(bot: MentorBot) -> None:
-    """Load the cog and its persistent buttons (review, agreement)."""
-    bot.add_dynamic_items(ReviewButton, AgreeButton, ChangeButton)
+    """Load the cog and its persistent buttons (review, agreement, pulse)."""
+    bot.add_dynamic_items(ReviewButton, AgreeButton, ChangeButton, PulseButton)
     await bot.add_cog(ProgramCog(bot))

@@ -11,12 +11,14 @@ from discord.utils import escape_markdown, format_dt
 
 from bot.app import MentorBot
 from bot.domain.cycles import parse_day, suggested_ends, suggested_starts
+from bot.domain.text import clip
 from bot.errors import Invalid
 from bot.services.cycles import CycleView
 from bot.services.cycles.intake import status_text
 from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
 from cogs.program._agreement import ChangeButton, agreement_buttons, agreement_embed
 from cogs.program._intake import ApplicationForm, application_embed, review_card
+from cogs.program._pulse import PulseForm
 
 
 def day(value) -> str:  # noqa: ANN001 - a date
@@ -59,6 +61,7 @@ class ProgramCog(
         start="Its first day (YYYY-MM-DD; pick a suggestion)",
         end="Its last day (YYYY-MM-DD; pick a suggestion)",
         kickoff="Optional kick-off, YYYY-MM-DD HH:MM in your time zone",
+        pulse_every_days="Pulse at day 30 of each match, then every this many days (default 60)",
     )
     async def open(
         self,
@@ -67,11 +70,18 @@ class ProgramCog(
         start: app_commands.Range[str, 1, 40],
         end: app_commands.Range[str, 1, 40],
         kickoff: app_commands.Range[str, 1, 40] | None = None,
+        pulse_every_days: app_commands.Range[int, 14, 180] = 60,
     ) -> None:
         """Open a program cycle with its start and end days (coordinators)."""
         assert interaction.guild_id is not None
         opened = await self.bot.services.cycles.open(
-            interaction.guild_id, actor(interaction), name=name, starts=start, ends=end, kickoff=kickoff
+            interaction.guild_id,
+            actor(interaction),
+            name=name,
+            starts=start,
+            ends=end,
+            kickoff=kickoff,
+            pulse_every_days=pulse_every_days,
         )
         embed = cycle_embed(opened, "Cycle opened", color=SUCCESS_COLOR)
         embed.set_footer(text="Members see it with /program cycle show.")
@@ -162,6 +172,36 @@ class ProgramCog(
             await reply(interaction, card("No agreement yet", text), view=view)
             return
         await reply(interaction, agreement_embed(shown), view=agreement_buttons(shown))
+
+    @app_commands.command(
+        name="pulse", description="Answer your open relationship pulse (when DMs are closed)"
+    )
+    async def pulse(self, interaction: discord.Interaction) -> None:
+        """Answer your open relationship pulse (when DMs are closed)."""
+        pulse = await self.bot.services.pulses.open_pulse(interaction.user.id, guild_id=interaction.guild_id)
+        await interaction.response.send_modal(PulseForm(pulse))
+
+    @app_commands.command(
+        name="attention", description="Groups that need attention, and what to do next (coordinators)"
+    )
+    async def attention(self, interaction: discord.Interaction) -> None:
+        """Groups that need attention, and what to do next (coordinators)."""
+        assert interaction.guild_id is not None
+        concerns = await self.bot.services.pulses.attention(interaction.guild_id, actor(interaction))
+        if not concerns:
+            await reply(
+                interaction, card("Nothing needs attention", "No quiet groups, no low or missed pulses.")
+            )
+            return
+        embed = card(f"Needs attention ({len(concerns)})")
+        for concern in concerns[:25]:
+            embed.add_field(
+                name=clip(escape_markdown(concern.group_name), 256),
+                value=clip(f"{concern.reason}\n→ {concern.next_step}", 1024),
+                inline=False,
+            )
+        embed.set_footer(text="Only coordinators see this. Pulse scores are never shown to partners.")
+        await reply(interaction, embed)
 
     @cycle.command(name="show", description="The program's cycle: its dates and where you are in it")
     async def show(self, interaction: discord.Interaction) -> None:

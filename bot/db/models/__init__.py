@@ -11,7 +11,13 @@ from bot.db.models.coffee import (
     CoffeeSitOut,
 )
 from bot.db.models.core import DeliveryProblem, GuildRecord
-from bot.db.models.cycles import AgreementSignature, CycleApplication, MentoringAgreement, ProgramCycle
+from bot.db.models.cycles import (
+    AgreementSignature,
+    CycleApplication,
+    MentoringAgreement,
+    ProgramCycle,
+    RelationshipPulse,
+)
 from bot.db.models.discussions import (
     AnonymousMute,
     AnonymousPost,
@@ -85,5 +91,6 @@ __all__ = [
     "ProgramCycle",
     "QuestionSet",
     "QueuedPrompt",
+    "RelationshipPulse",
     "ServerPrompt",
 ]

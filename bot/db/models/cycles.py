@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, SurrogateKey
@@ -30,6 +30,8 @@ class ProgramCycle(Base):
     # Closed by a coordinator (early, or cancelled before it began); None while it runs or waits.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_by: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    # The relationship pulse: first at day 30 of a match, then every this many days.
+    pulse_every_days: Mapped[int] = mapped_column(SmallInteger, default=60, server_default=text("60"))
 
 
 class CycleApplication(Base):
@@ -99,3 +101,23 @@ class AgreementSignature(Base):
     agreed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # "Still true" at the midpoint review.
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class RelationshipPulse(Base):
+    """A member's private "How is your mentoring going?" (1–5) for one round of their cycle group."""
+
+    __tablename__ = "relationship_pulses"
+    __table_args__ = (UniqueConstraint("group_id", "user_id", "round"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    # 0 at day 30 of the match, then one every cycle.pulse_every_days.
+    round: Mapped[int] = mapped_column(SmallInteger)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    score: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # Only coordinators read it, and only when the member allowed it.
+    note: Mapped[str | None] = mapped_column(EncryptedText, default=None)
+    note_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

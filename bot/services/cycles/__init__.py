@@ -2,6 +2,15 @@
 
 from bot.services.cycles.agreements import Agreements, AgreementView
 from bot.services.cycles.intake import CycleIntake
+from bot.services.cycles.pulses import Pulses
 from bot.services.cycles.service import CycleOverview, CycleService, CycleView
 
-__all__ = ["AgreementView", "Agreements", "CycleIntake", "CycleOverview", "CycleService", "CycleView"]
+__all__ = [
+    "AgreementView",
+    "Agreements",
+    "CycleIntake",
+    "CycleOverview",
+    "CycleService",
+    "CycleView",
+    "Pulses",
+]

@@ -70,11 +70,14 @@ class CycleService:
         starts: str,
         ends: str,
         kickoff: str | None = None,
+        pulse_every_days: int = 60,
         via: str = "discord",
     ) -> CycleView:
         """Open a cycle from ``starts`` to ``ends`` (days); it may not overlap another cycle."""
         await self._settings.require_coordinator(guild_id, actor, "open a program cycle")
         name = " ".join(name.split())
+        if not 14 <= pulse_every_days <= 180:
+            raise Invalid("The pulse comes every 14 to 180 days.")
         if not name or len(name) > NAME_MAX:
             raise Invalid(f"A cycle's name has 1–{NAME_MAX} characters.")
         starts_on, ends_on = parse_day(starts, "start"), parse_day(ends, "end")
@@ -104,6 +107,7 @@ class CycleService:
                 starts_on=starts_on,
                 ends_on=ends_on,
                 kickoff_at=kickoff_at,
+                pulse_every_days=pulse_every_days,
                 created_by=actor.user_id,
                 created_at=now,
             )
