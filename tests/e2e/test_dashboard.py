@@ -89,7 +89,7 @@ async def test_a_coordinator_confirms_a_proposal_on_the_dashboard_and_it_is_logg
     assert "Alice &amp; Bob" in program  # the group exists, as `/match` would have made it
 
     async def logged() -> bool:
-        await bot.services.outbox.dispatch_due()
+        await bot.services.scheduler.wake_all()  # one pass of the bot's jobs: the outbox posts the log
         texts = [embed_text(m) for m in fake.channel_messages(modlog)]
         return any("confirmed a matching proposal: 1 new groups on the dashboard" in t for t in texts)
 

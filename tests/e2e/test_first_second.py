@@ -60,7 +60,7 @@ async def test_a_coffee_round_drawn_before_the_servers_arrive_still_opens_its_th
             return len(threads()) == 1 or gave_up()
 
         await eventually(opened, within=15)
-        await restarted.services.outbox.dispatch_due()
+        await restarted.services.scheduler.wake_all()  # the bot's own outbox pass sends the intro
 
     assert not gave_up() and dms_saying(fake, world.owner, "no longer exists") == []
     for person in (world.alice, world.bob):
@@ -94,7 +94,7 @@ async def test_a_scheduled_discussion_due_before_the_servers_arrive_opens_in_the
     async with restarted_before_its_servers(fake, settings, clock, caplog, gave_up=gave_up) as restarted:
 
         async def opened() -> bool:
-            await restarted.services.outbox.dispatch_due()
+            await restarted.services.scheduler.wake_all()  # one pass of every job of the bot
             return len(threads()) == 1 or gave_up()
 
         await eventually(opened, within=15)
@@ -105,18 +105,17 @@ async def test_a_scheduled_discussion_due_before_the_servers_arrive_opens_in_the
 
 
 async def test_a_404_that_is_not_discords_word_on_the_channel_is_retried_not_taken_for_a_deleted_home(
-    fake, world: World, bot, clock
+    fake, world: World, timeline
 ):
     home = await create_group(fake, world.guild, world.owner, "Circle", "peer")
     proxy_404 = fake.inject_faults("POST", "/channels/{channel_id}/messages", share=1.0, kinds=("404",))
     await join_group(fake, world.guild, world.owner, "Circle", world.alice, "peer")
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()
     assert proxy_404.injected["404"] >= 1
     assert fake.channel_messages(home) == []
 
     proxy_404.share = 0
-    clock.advance(minutes=5)  # the retry's time
-    await bot.services.outbox.dispatch_due()
+    await timeline.advance(minutes=5)  # the retry's time
     assert any(f"Welcome <@{world.alice.id}>" in text_of(m) for m in fake.channel_messages(home))
     shown = text_of(await final(await fake.slash(world.owner, world.guild, "setup show")))
     assert "Channels I can't post in" not in shown  # nobody was told the home is gone

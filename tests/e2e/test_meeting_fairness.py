@@ -22,10 +22,10 @@ ONE_AWKWARD = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 THREE_AWKWARD = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)
 
 
-async def poll_of(fake, bot, home: int, times: str, coordinator, guild) -> dict:
+async def poll_of(fake, timeline, home: int, times: str, coordinator, guild) -> dict:
     planned = await final(await fake.slash(coordinator, guild, "meet plan", group="Six Zones", times=times))
     assert "Poll posted" in text_of(planned)
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()
     return [m for m in fake.channel_messages(home) if "when can you meet?" in text_of(m)][-1]
 
 
@@ -35,8 +35,7 @@ async def mark_every_time(fake, user, poll: dict) -> None:
     await fake.select(user, opened, menu["custom_id"], values=[o["value"] for o in menu["options"]])
 
 
-async def test_the_second_poll_puts_first_the_time_awkward_for_one_not_three(fake, world, bot, clock):
-    fake.clock = clock.now
+async def test_the_second_poll_puts_first_the_time_awkward_for_one_not_three(fake, world, timeline):
     people = [fake.add_user(f"member{i}") for i in range(len(ZONES))]
     for person in people:
         world.guild.add_member(person)
@@ -49,14 +48,15 @@ async def test_the_second_poll_puts_first_the_time_awkward_for_one_not_three(fak
     lagos, berlin = people[ZONES.index("Africa/Lagos")], people[ZONES.index("Europe/Berlin")]
 
     # The first meeting: 02:00 for Shanghai, who now has carried an awkward hour.
-    first = await poll_of(fake, bot, home, "2026-11-25 18:00", world.owner, world.guild)
+    first = await poll_of(fake, timeline, home, "2026-11-25 18:00", world.owner, world.guild)
     for person in people:
         await mark_every_time(fake, person, first)
     confirmed = await final(await fake.slash(world.owner, world.guild, "meet confirm", group="Six Zones"))
     assert "Meeting confirmed" in text_of(confirmed)
-    clock.set(FIRST + timedelta(hours=2))
+    await timeline.to(FIRST + timedelta(hours=2))  # the meeting has happened
 
-    second = await poll_of(fake, bot, home, "2026-12-02 18:00, 2026-12-02 22:00", world.owner, world.guild)
+    times = "2026-12-02 18:00, 2026-12-02 22:00"
+    second = await poll_of(fake, timeline, home, times, world.owner, world.guild)
     for person in people:
         await mark_every_time(fake, person, second)
     results = await fake.slash(world.owner, world.guild, "meet results", group="Six Zones")

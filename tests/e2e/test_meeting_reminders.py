@@ -16,7 +16,7 @@ def reminded(fake, user, title: str) -> int:
 
 
 async def test_reminders_skip_members_paused_or_removed_after_the_meeting_was_confirmed(
-    fake, world: World, bot, clock
+    fake, world: World, timeline
 ):
     carol, dave, erin = fake.add_user("carol"), fake.add_user("dave"), fake.add_user("erin")
     for person in (carol, dave, erin):
@@ -30,7 +30,7 @@ async def test_reminders_skip_members_paused_or_removed_after_the_meeting_was_co
 
     planned = await fake.slash(carol, world.guild, "meet plan", group="Circle", times="2026-11-30 14:00")
     assert "Poll posted" in text_of(await final(planned))
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()
     [poll] = [m for m in fake.channel_messages(home) if "when can you meet?" in text_of(m)]
     for person in (carol, *peers):
         opened = await fake.click(person, poll, button_id(poll, "Mark my times"))
@@ -48,13 +48,12 @@ async def test_reminders_skip_members_paused_or_removed_after_the_meeting_was_co
         carol, world.guild, "facilitate remove", group="Circle", options={"user": dave}, reason="Moved on"
     )
     assert "is no longer in the group" in text_of(await final(removed))
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()
     [announced] = [m for m in fake.channel_messages(home) if "said this time works" in text_of(m)]
     cant = await fake.click(erin, announced, button_id(announced, "Can't make it"))
     assert cant.ephemeral
 
-    clock.set(MEETING - timedelta(hours=24))
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(MEETING - timedelta(hours=24))
     assert reminded(fake, world.alice, "Meeting tomorrow") == 1
     assert reminded(fake, carol, "Meeting tomorrow") == 1
     for gone in (world.bob, dave, erin):
@@ -65,8 +64,7 @@ async def test_reminders_skip_members_paused_or_removed_after_the_meeting_was_co
         carol, world.guild, "facilitate restore", group="Circle", options={"user": world.bob}
     )
     assert "is back in the group" in text_of(await final(restored))
-    clock.set(MEETING - timedelta(hours=1))
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(MEETING - timedelta(hours=1))
     assert reminded(fake, world.alice, "Meeting soon") == 1
     assert reminded(fake, world.bob, "Meeting soon") == 1
     for gone in (dave, erin):

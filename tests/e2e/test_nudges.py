@@ -28,12 +28,7 @@ async def pause(fake, world: World, group: str, user) -> None:
     assert "until restored" in text_of(await final(paused))
 
 
-async def sweep_and_send(bot) -> None:
-    await bot.services.rescue.run_sweep()
-    await bot.services.outbox.dispatch_due()
-
-
-async def test_the_rescue_nudges_each_member_in_their_daytime_and_never_one_paused(fake, world, bot, clock):
+async def test_the_rescue_nudges_each_member_in_their_daytime_and_never_one_paused(fake, world, timeline):
     carol, dave = fake.add_user("carol"), fake.add_user("dave")
     for person in (carol, dave):
         world.guild.add_member(person)
@@ -45,31 +40,26 @@ async def test_the_rescue_nudges_each_member_in_their_daytime_and_never_one_paus
     await set_clock(fake, world.guild, dave, "Asia/Tokyo")
     await pause(fake, world, "Quiet Circle", world.bob)  # paused before the group went quiet
 
-    clock.set(SWEEP)
-    await sweep_and_send(bot)
+    await timeline.to(SWEEP)  # the bot's hourly rescue sweep finds the group quiet
     assert len(misses_you(fake, carol)) == 1  # 10:00 on her clock
     assert misses_you(fake, world.alice) == []  # 02:00 in Los Angeles, in her quiet hours
     assert misses_you(fake, dave) == []  # 19:00 in Tokyo: evening
     await pause(fake, world, "Quiet Circle", dave)  # paused while his nudge waits for his morning
 
-    clock.set(LOS_ANGELES_NINE - timedelta(minutes=1))
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(LOS_ANGELES_NINE - timedelta(minutes=1))
     assert misses_you(fake, world.alice) == []
-    clock.set(LOS_ANGELES_NINE)
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(LOS_ANGELES_NINE)
     assert len(misses_you(fake, world.alice)) == 1  # 09:00 on her clock, her quiet hours over
-    assert clock.now().astimezone(ZoneInfo("America/Los_Angeles")).hour == 9
+    assert timeline.now().astimezone(ZoneInfo("America/Los_Angeles")).hour == 9
 
-    clock.set(TOKYO_NINE)
-    await bot.services.outbox.dispatch_due()
-    await sweep_and_send(bot)  # the hourly sweep again: nobody is nudged twice
+    await timeline.to(TOKYO_NINE)  # the hourly sweep runs again: nobody is nudged twice
     assert misses_you(fake, dave) == []
     assert misses_you(fake, world.bob) == []
     assert len(misses_you(fake, carol)) == 1 and len(misses_you(fake, world.alice)) == 1
 
 
 async def test_a_goal_nudge_waits_for_the_morning_and_is_dropped_if_the_goal_moved_meanwhile(
-    fake, world, bot, clock
+    fake, world, timeline
 ):
     carol = fake.add_user("carol")
     world.guild.add_member(carol)
@@ -86,25 +76,22 @@ async def test_a_goal_nudge_waits_for_the_morning_and_is_dropped_if_the_goal_mov
     def nudged(person) -> bool:
         return any(goals[person] in text_of(m) for m in fake.dm_messages(person))
 
-    clock.set(SWEEP)  # three weeks untouched; 02:00 in Los Angeles
-    await bot.services.goal_nudges.run_sweep()
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(SWEEP)  # three weeks untouched; 02:00 in Los Angeles: the bot's sweep plans nudges
     assert not any(nudged(person) for person in goals)
 
-    clock.set(LOS_ANGELES_NINE - timedelta(hours=1))  # Alice moves her goal on at 08:00
+    await timeline.to(LOS_ANGELES_NINE - timedelta(hours=1))  # Alice moves her goal on at 08:00
     [choice] = await fake.autocomplete(world.alice, world.guild, "goal update", focused="goal", goal="review")
     updated = await fake.slash(world.alice, world.guild, "goal update", goal=choice["value"], progress=30)
     assert "30%" in text_of(await final(updated))
 
-    clock.set(LOS_ANGELES_NINE)
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(LOS_ANGELES_NINE)
     assert nudged(carol)
     assert not nudged(world.alice)  # she updated it meanwhile: no nag
     assert not nudged(world.bob)  # paused in the goal's group
 
 
 async def test_a_round_nudge_waiting_for_the_morning_goes_to_nobody_who_spoke_or_was_paused_meanwhile(
-    fake, world, bot, clock
+    fake, world, timeline
 ):
     carol, dave = fake.add_user("carol"), fake.add_user("dave")
     for person in (carol, dave):
@@ -115,15 +102,13 @@ async def test_a_round_nudge_waiting_for_the_morning_goes_to_nobody_who_spoke_or
     for person in (world.alice, world.bob, dave):
         await join_group(fake, world.guild, world.owner, "Circle", person, "peer")
         await set_clock(fake, world.guild, person, "America/Los_Angeles", "22:00-07:00")
-    clock.set(SWEEP - timedelta(hours=1))  # 01:00 in Los Angeles
+    await timeline.to(SWEEP - timedelta(hours=1))  # 01:00 in Los Angeles
     await final(await fake.slash(carol, world.guild, "discuss start", group="Circle", prompt="A setback?"))
     [thread] = world.guild.threads
     started = await fake.slash(carol, world.guild, "discuss round", channel=thread, nudge_after_hours=1)
     assert "Round started" in text_of(await final(started))
 
-    clock.set(SWEEP)  # 02:00 in Los Angeles: the nudges are planned for their morning
-    await bot.services.discussion_rounds.advance()
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(SWEEP)  # 02:00 in Los Angeles: the bot plans the nudges for their morning
 
     def nudged(person) -> bool:
         return any("hasn't heard from you" in text_of(m) for m in fake.dm_messages(person))
@@ -138,7 +123,6 @@ async def test_a_round_nudge_waiting_for_the_morning_goes_to_nobody_who_spoke_or
     await eventually(counted)
     await pause(fake, world, "Circle", dave)
 
-    clock.set(LOS_ANGELES_NINE)
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(LOS_ANGELES_NINE)
     assert nudged(world.bob)
     assert not nudged(world.alice) and not nudged(dave)

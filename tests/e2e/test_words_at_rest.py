@@ -21,6 +21,7 @@ from bot.db.engine import Database
 from tests.e2e.conftest import button_id, final, running_bot, settings_for
 from tests.e2e.people import create_group, join_group, text_of
 from tests.e2e.test_cli import clean_env, run_cli
+from tests.support.timeline import Timeline
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 NINE = datetime(2026, 11, 23, 9, 0, 30, tzinfo=UTC)
@@ -73,7 +74,8 @@ async def own_goal(fake, guild, user, current: str = "") -> str:
 async def everyone_types(fake, world, bot, clock) -> dict:
     """Alice and Bob fill in everything the bot keeps, the way members do."""
     alice, bob, olivia, guild = world.alice, world.bob, world.owner, world.guild
-    clock.set(MONDAY)
+    timeline = Timeline(clock, fake, bot)
+    await timeline.to(MONDAY)
     home_id = await create_group(fake, guild, olivia, "Circle", "peer")
     for user in (alice, bob):
         await join_group(fake, guild, olivia, "Circle", user, "peer")
@@ -94,9 +96,7 @@ async def everyone_types(fake, world, bot, clock) -> dict:
         olivia, guild, "checkin schedule", group="Circle", cadence="daily", time="09:00"
     )
     assert "Check-ins scheduled" in text_of(await final(scheduled)), text_of(scheduled.message)
-    clock.set(NINE)
-    await bot.services.checkins.run_planner()  # the bot's clock reaches nine
-    await bot.services.outbox.dispatch_due()
+    await timeline.to(NINE)  # the bot's planner and outbox send nine o'clock's check-ins
     [dm] = [m for m in fake.dm_messages(alice) if "Check-in ·" in text_of(m)]
     form = await fake.click(alice, dm, button_id(dm, "Answer"))
     saved = await fake.submit_modal(
@@ -110,7 +110,7 @@ async def everyone_types(fake, world, bot, clock) -> dict:
     remark = fake.post_message(bob, home, "a remark")
     form = await fake.message_command(alice, guild, "Report to facilitator", remark)
     await fake.submit_modal(alice, form, {"Anything to add? (optional)": ALICE["report note"][0]})
-    await bot.services.outbox.dispatch_due()
+    await timeline.settle()
     return {"goal": goal, "home": home}
 
 
