@@ -1,7 +1,7 @@
 """closing surveys of cycle matches, and when each cycle's ending ran
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-07 03:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = '0025'
-down_revision: str | None = '0024'
+revision: str = '0026'
+down_revision: str | None = '0025'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
