@@ -121,8 +121,9 @@ class GoalSettings(_Section):
 
     # A goal with no update for this many days gets one nudge (then quiet until the next stretch).
     stale_after_days: int = Field(default=10, ge=1, le=365)
-    # A goal with a due date gets a reminder this many (member-local) days before it.
-    due_reminder_days: int = Field(default=3, ge=0, le=60)
+    # A goal with a due date gets a "coming up" reminder this many (owner-local) days before it,
+    # and one on the day; 0: only the one on the day.
+    due_reminder_days: int = Field(default=2, ge=0, le=60)
 
 
 class RescueSettings(_Section):

@@ -119,6 +119,10 @@ class BotRunner:
                 ("rescue:", services.rescue.still_wanted),
                 ("round-nudge:", services.discussion_rounds.nudges_still_wanted),
                 ("goal-nudge:", services.goal_nudges.nudges_still_wanted),
+                ("goal-due:", services.goal_nudges.due_reminders_still_wanted),
+                ("checkin:", services.checkins.still_wanted),
+                ("checkin-reminder:", services.checkins.still_wanted),
+                ("checkin-snooze:", services.checkins.still_wanted),
             ):
                 services.outbox.send_only_if_wanted(prefix, still_wanted)
             services.scheduler.add_periodic(

@@ -22,6 +22,21 @@ CADENCES = {
     "three_weeks": "every 3 weeks",
     "monthly": "every month",
 }
+# What a member got out of a cycle: the seed program's outcomes (its members' own end-of-program
+# evaluation), asked as boxes to tick; counted in the cycle's report.
+OUTCOMES = {
+    "values": "I found my core values",
+    "short_goals": "I set short-term goals",
+    "long_goals": "I set long-term career goals",
+    "collaboration": "I found close collaboration",
+    "skills": "I built new skills",
+    "satisfaction": "My job satisfaction grew",
+}
+NEXT_STEPS = {
+    "continue": "Keep in touch informally",
+    "again": "Match me again next cycle",
+    "stop": "Stop here for now",
+}
 MEETING_MODES = {"video": "video call", "phone": "phone call", "chat": "text chat", "in_person": "in person"}
 LONGEST_DAYS = 3 * 366  # the studied peer group met for three years
 _KICKOFF = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T]+(\d{1,2}):(\d{2})\s*$")

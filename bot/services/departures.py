@@ -20,6 +20,7 @@ from bot.db.engine import Database
 from bot.db.models import Group, GroupMember, GuildSettings, OutboxMessage
 from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue
+from bot.services.checkin_plans import cancel_waiting_checkins
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class Departures:
                 return []  # not in any group, or already handled
             for membership, _ in rows:
                 membership.left_at = now
+            # Their check-ins go with the DMs: figures count no check-in nobody could be sent.
+            await cancel_waiting_checkins(session, now, guild_id=guild_id, user_id=user_id)
             await session.execute(
                 update(OutboxMessage)
                 .where(

@@ -23,6 +23,7 @@ from bot.messaging import Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor, Audit
+from bot.services.checkin_plans import cancel_waiting_checkins, plan_again
 from bot.services.groups import GroupService, GroupView
 from bot.services.settings import SettingsService
 
@@ -216,7 +217,7 @@ class ModerationService:
         if group.home is not None and self._groups.homes is not None:
             audit = Audit(actor, "paused {target}", reason, group.name, target)
             await self._groups.homes.revoke(guild_id, group.home, target.user_id, audit)
-        await self._set_paused(group.id, target.user_id, self._clock.now())
+        await self._set_paused(group, target.user_id, self._clock.now())
         await self._record(
             group,
             actor,
@@ -236,7 +237,7 @@ class ModerationService:
         ):  # the consent gate still holds
             audit = Audit(actor, "restored {target}", None, group.name, target)
             await self._groups.homes.grant(guild_id, group.home, target.user_id, audit)
-        await self._set_paused(group.id, target.user_id, None)
+        await self._set_paused(group, target.user_id, None)
         await self._record(
             group,
             actor,
@@ -428,17 +429,26 @@ class ModerationService:
             return None
         return await self._groups.view_of(guild_id, group_id)
 
-    async def _set_paused(self, group_id: int, user_id: int, when: datetime | None) -> None:
+    async def _set_paused(self, group: GroupView, user_id: int, when: datetime | None) -> None:
+        now = self._clock.now()
         async with self._db.transaction() as session:
             await session.execute(
                 update(GroupMember)
                 .where(
-                    GroupMember.group_id == group_id,
+                    GroupMember.group_id == group.id,
                     GroupMember.user_id == user_id,
                     GroupMember.left_at.is_(None),
                 )
                 .values(paused_at=when)
             )
+            # Check-ins already planned are taken back with the pause, and planned again on return.
+            if when is not None:
+                await cancel_waiting_checkins(
+                    session, now, guild_id=group.guild_id, user_id=user_id, group_id=group.id
+                )
+            else:
+                await plan_again(session, now, guild_id=group.guild_id, group_id=group.id)
+        self._scheduler.run_soon("checkin-planner")
 
     async def _record(
         self,

@@ -19,6 +19,7 @@ from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
 from cogs.program._agreement import ChangeButton, agreement_buttons, agreement_embed
 from cogs.program._intake import ApplicationForm, application_embed, review_card
 from cogs.program._pulse import PulseForm
+from cogs.program._survey import SurveyForm
 
 
 def day(value) -> str:  # noqa: ANN001 - a date
@@ -180,6 +181,36 @@ class ProgramCog(
         """Answer your open relationship pulse (when DMs are closed)."""
         pulse = await self.bot.services.pulses.open_pulse(interaction.user.id, guild_id=interaction.guild_id)
         await interaction.response.send_modal(PulseForm(pulse))
+
+    @app_commands.command(name="survey", description="Answer your closing survey (when DMs are closed)")
+    async def survey(self, interaction: discord.Interaction) -> None:
+        """Answer your closing survey (when DMs are closed)."""
+        survey = await self.bot.services.endings.open_survey(
+            interaction.user.id, guild_id=interaction.guild_id
+        )
+        await interaction.response.send_modal(SurveyForm(survey))
+
+    @app_commands.command(
+        name="end-match", description="End your match early (the reason is seen by coordinators only)"
+    )
+    @app_commands.describe(group="Your pair or group in this cycle", reason="Why (only coordinators see it)")
+    @app_commands.autocomplete(group=group_choices)
+    async def end_match(
+        self, interaction: discord.Interaction, group: str, reason: app_commands.Range[str, 1, 500]
+    ) -> None:
+        """End your match early (the reason is seen by coordinators only)."""
+        assert interaction.guild_id is not None
+        if not group.isdigit():
+            raise Invalid("Pick the group from the list as you type.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        name = await self.bot.services.endings.end_match(
+            interaction.guild_id, interaction.user.id, int(group), reason
+        )
+        text = (
+            f"**{escape_markdown(name)}** has ended and is archived (its history is kept). "
+            "Your closing survey is in your DMs; only coordinators see your reason."
+        )
+        await reply(interaction, card("Match ended", text, color=SUCCESS_COLOR))
 
     @app_commands.command(
         name="attention", description="Groups that need attention, and what to do next (coordinators)"

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import text
 
 from bot.db.encryption import KeyRing
 from bot.db.engine import Database
-from bot.db.models import GuildRecord, MemberProfile
+from tests.e2e.conftest import final, running_bot
+from tests.e2e.people import text_of
 from tests.e2e.test_cli import clean_env, run_cli
+from tests.e2e.test_words_at_rest import with_keys
 from tests.support.bot import TOKEN
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 BIO = "Between two jobs and a little lost"
 
 
-async def seed(url: str, keys: str | None, guild_id: int = 7) -> None:
-    db = Database.from_url(url, keys=KeyRing.parse(keys))
-    try:
-        async with db.transaction() as session:
-            session.add(GuildRecord(guild_id=guild_id, joined_at=NOW, left_at=NOW))
-            session.add(MemberProfile(guild_id=guild_id, user_id=42, bio=BIO, created_at=NOW, updated_at=NOW))
-    finally:
-        await db.dispose()
+async def alice_writes_her_bio(fake, world, database_url: str, clock, keys: str | None, *guilds) -> None:
+    """With the bot running (then stopped), Alice types her bio in `/profile edit` in each server."""
+    async with running_bot(fake, with_keys(fake, database_url, keys), clock):
+        for guild in guilds or (world.guild,):
+            form = await fake.slash(world.alice, guild, "profile edit")
+            saved = await fake.submit_modal(world.alice, form, {"Time zone": "UTC", "Bio": BIO})
+            assert BIO in text_of(await final(saved))
 
 
 async def raw_bios(url: str) -> list[str]:
@@ -44,9 +42,11 @@ async def test_new_key_prints_a_usable_key(tmp_path):
     assert code == 0 and KeyRing.parse(out.strip()) is not None
 
 
-async def test_run_with_a_wrong_data_key_stops_with_one_line_saying_how_to_fix_it(tmp_path, database_url):
+async def test_run_with_a_wrong_data_key_stops_with_one_line_saying_how_to_fix_it(
+    tmp_path, database_url, fake, world, clock
+):
     old, wrong = KeyRing.new_key(), KeyRing.new_key()
-    await seed(database_url, old)
+    await alice_writes_her_bio(fake, world, database_url, clock, old)
     configured(tmp_path, database_url)
     env = clean_env(MENTORBOT_TOKEN=TOKEN, MENTORBOT_DATA_KEYS=wrong)
     code, _, err = await run_cli("run", cwd=tmp_path, env=env)
@@ -54,9 +54,9 @@ async def test_run_with_a_wrong_data_key_stops_with_one_line_saying_how_to_fix_i
     assert "MENTORBOT_DATA_KEYS" in err and "Traceback" not in err and wrong not in err
 
 
-async def test_rotate_key_moves_everything_to_the_newest_key(tmp_path, database_url):
+async def test_rotate_key_moves_everything_to_the_newest_key(tmp_path, database_url, fake, world, clock):
     old, new = KeyRing.new_key(), KeyRing.new_key()
-    await seed(database_url, old)
+    await alice_writes_her_bio(fake, world, database_url, clock, old)
     configured(tmp_path, database_url)
     code, out, _ = await run_cli(
         "data", "rotate-key", cwd=tmp_path, env=clean_env(MENTORBOT_DATA_KEYS=f"{new},{old}")
@@ -67,14 +67,17 @@ async def test_rotate_key_moves_everything_to_the_newest_key(tmp_path, database_
     assert KeyRing.parse(new).decrypt(stored) == BIO  # the new key alone reads it now
 
 
-async def test_purge_guild_shows_first_and_deletes_only_with_yes(tmp_path, database_url):
-    await seed(database_url, None, guild_id=7)
-    await seed(database_url, None, guild_id=8)
+async def test_purge_guild_shows_first_and_deletes_only_with_yes(tmp_path, database_url, fake, world, clock):
+    other = fake.add_guild("Other program", owner=world.owner)
+    other.add_member(world.alice)
+    other.add_text_channel("general")
+    await alice_writes_her_bio(fake, world, database_url, clock, None, world.guild, other)
     configured(tmp_path, database_url)
-    code, out, err = await run_cli("data", "purge-guild", "7", cwd=tmp_path, env=clean_env())
+    gone = str(world.guild.id)
+    code, out, err = await run_cli("data", "purge-guild", gone, cwd=tmp_path, env=clean_env())
     assert code == 1 and "member_profiles: 1 rows" in out and "--yes" in err
     assert len(await raw_bios(database_url)) == 2
 
-    code, out, _ = await run_cli("data", "purge-guild", "7", "--yes", cwd=tmp_path, env=clean_env())
-    assert code == 0 and "deleted 2 rows" in out
+    code, out, _ = await run_cli("data", "purge-guild", gone, "--yes", cwd=tmp_path, env=clean_env())
+    assert code == 0 and f"rows about server {gone}" in out
     assert len(await raw_bios(database_url)) == 1  # the other server's data stays

@@ -8,17 +8,21 @@ reminder before her goal is due, and has coffee with someone from another group.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.support.bot import running_bot, settings_for
 from tests.support.people import Typed, moments, text_of
 from tests.support.program import add_member, create_group, set_timezone
+from tests.support.timeline import Timeline
 
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # the clock's start: 17:00 in Tokyo, 01:00 in Denver
 TOKYO = ZoneInfo("Asia/Tokyo")
+DENVER = ZoneInfo("America/Denver")
 
 
 def tokyo_nine(day: int) -> datetime:
@@ -103,7 +107,6 @@ async def test_a_break_stops_check_ins_and_they_come_back_when_it_ends(server, c
     assert len(check_ins(alice)) == 3  # ended early: check-ins are back at once
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 2, fixed on branch fixes15")
 async def test_a_break_taken_just_before_a_check_in_stops_that_one_too(server, circle, timeline):
     await timeline.to(datetime(2026, 11, 23, 23, 50, tzinfo=UTC))  # 08:50 in Tokyo: nine's is planned
     paused = await server.alice.run("checkin pause", until="2026-11-24")
@@ -111,6 +114,20 @@ async def test_a_break_taken_just_before_a_check_in_stops_that_one_too(server, c
 
     await timeline.to(tokyo_nine(24))
     assert check_ins(server.alice) == []  # "no check-ins" means none, the planned one included
+    await timeline.to(tokyo_nine(25))
+    assert len(check_ins(server.alice)) == 1  # the break is over
+
+
+async def test_a_break_ended_just_before_a_check_in_brings_that_one_once(server, circle, timeline):
+    await timeline.to(datetime(2026, 11, 23, 23, 40, tzinfo=UTC))  # 08:40 in Tokyo
+    await server.alice.run("checkin pause", until="2026-11-26")
+    await timeline.to(datetime(2026, 11, 23, 23, 50, tzinfo=UTC))  # nine's would be planned now
+    resumed = await server.alice.run("checkin resume")
+    assert "Welcome back" in resumed.text
+
+    await timeline.to(tokyo_nine(24))
+    await timeline.advance(hours=2)
+    assert len(check_ins(server.alice)) == 1  # the one due after she came back, once
 
 
 async def test_a_goal_with_milestones_and_a_partner_who_cheers(server, circle, timeline):
@@ -171,9 +188,13 @@ async def test_a_quiet_goal_gets_one_nudge_in_the_members_daytime(server, circle
     assert alice.dms("How's your goal going?") == []  # "still on it" counts: no second nudge
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 3, fixed on branch fixes15")
+def due_reminders(person, title: str) -> list[dict]:
+    """The DMs reminding a person of a goal's due date ("Coming up", "Due today")."""
+    return [m for m in person.dms(title) if re.search(r"^(Coming up|Due today)\n", text_of(m))]
+
+
 async def test_a_goal_due_soon_is_reminded_before_and_on_the_day_to_the_owner_and_partners(
-    server, circle, timeline
+    server, circle, timeline, fake, database_url, clock
 ):
     alice, bob = server.alice, server.bob
     await alice.run(
@@ -181,14 +202,56 @@ async def test_a_goal_due_soon_is_reminded_before_and_on_the_day_to_the_owner_an
     )
     await alice.run("goal partner", goal=Typed("draft"), user=bob)
 
-    while timeline.now() < datetime(2026, 11, 26, tzinfo=UTC):  # to the end of the due day in Tokyo
+    arrivals: dict[int, list[datetime]] = {alice.id: [], bob.id: []}
+
+    async def step_until(moment: datetime, timeline) -> None:
+        while timeline.now() < moment:
+            await timeline.advance(hours=1)
+            for person, zone in ((alice, TOKYO), (bob, DENVER)):
+                got, now = arrivals[person.id], timeline.now().astimezone(zone)
+                got += [now] * (len(due_reminders(person, "Send the draft")) - len(got))
+
+    await step_until(datetime(2026, 11, 24, 12, tzinfo=UTC), timeline)  # "coming up" for both
+    assert [len(arrivals[alice.id]), len(arrivals[bob.id])] == [1, 1]
+    assert "due on Wednesday 25 November" in text_of(due_reminders(alice, "Send the draft")[0])
+
+    # The bot restarts (a second process on the same database, the first still running: harsher).
+    async with running_bot(fake, settings_for(fake, database_url), clock) as restarted:
+        clock.set(datetime(2026, 11, 25, 1, tzinfo=UTC))  # 10:00 on the due day in Tokyo
+        await asyncio.gather(Timeline(clock, fake, restarted).settle(), timeline.settle())
+    await step_until(datetime(2026, 11, 26, tzinfo=UTC), timeline)  # to the end of the due day in Denver
+
+    assert len(due_reminders(alice, "Send the draft")) == 2  # coming up, and on the day: once each
+    assert len(due_reminders(bob, "Send the draft")) == 2
+    assert "due today" in text_of(due_reminders(bob, "Send the draft")[1])
+    for moment in arrivals[alice.id][:1] + arrivals[bob.id]:  # each in their own daytime
+        assert 9 <= moment.hour <= 20, f"reminded at {moment:%H:%M} ({moment.tzinfo})"
+    assert arrivals[bob.id][1].date().day == 25  # on the due day of his own calendar
+
+
+async def test_a_goal_done_before_its_reminder_is_sent_gets_none(server, circle, timeline):
+    alice, bob = server.alice, server.bob
+    await timeline.to(datetime(2026, 11, 23, 14, tzinfo=UTC))  # 23:00 in Tokyo: hers waits for the morning
+    await alice.run(
+        "goal set", title="Book the venue", due="2026-11-25", visibility="partners", group=Typed("Writing")
+    )
+    await alice.run("goal partner", goal=Typed("venue"), user=bob)
+    await timeline.advance(minutes=15)  # the goals sweep plans the "coming up" reminders
+    done = await alice.run("goal done", goal=Typed("venue"))
+    assert "Done: Book the venue" in done.text
+
+    while timeline.now() < datetime(2026, 11, 26, tzinfo=UTC):
         await timeline.advance(hours=3)
+    assert due_reminders(alice, "Book the venue") == [] and due_reminders(bob, "Book the venue") == []
 
-    def reminders(person) -> list[dict]:
-        return [m for m in person.dms("Send the draft") if "due" in text_of(m)]
 
-    assert len(reminders(alice)) == 2  # coming up, and on the day
-    assert len(reminders(bob)) == 2
+async def test_a_private_goal_is_reminded_to_its_owner_only(server, circle, timeline):
+    alice, bob = server.alice, server.bob
+    await alice.run("goal set", title="Read two papers", due="2026-11-25", group=Typed("Writing"))
+    while timeline.now() < datetime(2026, 11, 26, tzinfo=UTC):
+        await timeline.advance(hours=3)
+    assert len(due_reminders(alice, "Read two papers")) == 2
+    assert bob.dms("Read two papers") == []
 
 
 async def test_coffee_with_someone_from_another_group_and_we_met(server, circle, timeline):

@@ -79,13 +79,57 @@ async def test_a_deleted_schedule_sends_no_more_check_ins(server, circle, timeli
     assert "No check-ins scheduled" in listed.text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 2, fixed on branch fixes15")
-async def test_a_schedule_paused_or_deleted_just_before_nine_sends_nothing_at_nine(server, circle, timeline):
+async def test_a_schedule_paused_just_before_nine_sends_nothing_at_nine_and_resumed_sends_once(
+    server, circle, timeline
+):
     schedule = await daily_check_ins(server)
     await timeline.to(NINE - timedelta(minutes=10))  # nine o'clock's check-ins are planned now
     await server.olivia.run("checkin schedule-pause", schedule=schedule, paused=True)
     await timeline.to(NINE)
     assert check_ins(server.alice) == [] and check_ins(server.bob) == []
+
+    await timeline.to(NINE + timedelta(days=1, minutes=-10))
+    resumed = await server.olivia.run("checkin schedule-pause", schedule=schedule, paused=False)
+    assert resumed.text.startswith("Resumed")
+    await timeline.to(NINE + timedelta(days=1))
+    await timeline.advance(hours=1)
+    assert len(check_ins(server.alice)) == 1 and len(check_ins(server.bob)) == 1  # the day's, once
+
+
+async def test_a_schedule_deleted_just_before_nine_sends_nothing_at_nine(server, circle, timeline):
+    schedule = await daily_check_ins(server)
+    await timeline.to(NINE - timedelta(minutes=10))  # nine o'clock's check-ins are planned now
+    deleted = await server.olivia.run("checkin schedule-delete", schedule=schedule)
+    assert "sends no more check-ins" in deleted.text
+    await timeline.to(NINE)
+    assert check_ins(server.alice) == [] and check_ins(server.bob) == []
+
+
+async def test_a_member_paused_just_before_nine_gets_nothing_at_nine_and_restored_gets_the_next_once(
+    server, circle, timeline
+):
+    await daily_check_ins(server)
+    await timeline.to(NINE - timedelta(minutes=10))  # nine o'clock's check-ins are planned now
+    await server.olivia.run("facilitate pause", group="Writing Circle", user=server.bob, reason="Leave")
+    await timeline.to(NINE)
+    assert check_ins(server.bob) == [] and len(check_ins(server.alice)) == 1
+
+    await timeline.to(NINE + timedelta(days=1, minutes=-10))
+    await server.olivia.run("facilitate restore", group="Writing Circle", user=server.bob)
+    await timeline.to(NINE + timedelta(days=1))
+    await timeline.advance(hours=1)
+    assert len(check_ins(server.bob)) == 1
+
+
+async def test_a_member_who_erases_their_data_just_before_nine_gets_no_check_in(server, circle, timeline):
+    await daily_check_ins(server)
+    await timeline.to(NINE - timedelta(minutes=10))  # nine o'clock's check-ins are planned now
+    asked = await server.bob.run("privacy erase")
+    erased = await (await server.bob.press(asked, "Erase")).shows("Erased")
+    assert erased.private
+    await timeline.to(NINE)
+    await timeline.to(NINE + timedelta(days=1))
+    assert check_ins(server.bob) == [] and len(check_ins(server.alice)) == 2
 
 
 async def test_a_question_set_of_ones_own_is_what_members_are_asked(server, circle, timeline):
@@ -128,7 +172,6 @@ async def test_leaving_a_group_ends_its_check_ins_and_its_home(server, circle, t
     assert check_ins(server.bob) == [] and len(check_ins(server.alice)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 2, fixed on branch fixes15")
 async def test_leaving_a_group_just_before_nine_gets_no_check_in_at_nine(server, circle, timeline):
     await daily_check_ins(server)
     await timeline.to(NINE - timedelta(minutes=10))  # nine o'clock's check-ins are planned now

@@ -13,6 +13,7 @@ from bot.db.models.coffee import (
 from bot.db.models.core import DeliveryProblem, GuildRecord
 from bot.db.models.cycles import (
     AgreementSignature,
+    ClosingSurvey,
     CycleApplication,
     MentoringAgreement,
     ProgramCycle,
@@ -52,6 +53,7 @@ __all__ = [
     "CheckinDelivery",
     "CheckinRound",
     "CheckinSchedule",
+    "ClosingSurvey",
     "CoffeeAvoidance",
     "CoffeeDraw",
     "CoffeeMatch",

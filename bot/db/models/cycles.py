@@ -30,6 +30,8 @@ class ProgramCycle(Base):
     # Closed by a coordinator (early, or cancelled before it began); None while it runs or waits.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_by: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    # When its ending ran: closing surveys sent and homes thanked (groups archived a week later).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The relationship pulse: first at day 30 of a match, then every this many days.
     pulse_every_days: Mapped[int] = mapped_column(SmallInteger, default=60, server_default=text("60"))
 
@@ -120,4 +122,28 @@ class RelationshipPulse(Base):
     # Only coordinators read it, and only when the member allowed it.
     note: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     note_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ClosingSurvey(Base):
+    """A member's closing survey for their match in a cycle (at its end, or when a match ends early)."""
+
+    __tablename__ = "closing_surveys"
+    __table_args__ = (UniqueConstraint("cycle_id", "group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("program_cycles.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    role: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # The outcome keys (bot.domain.cycles.OUTCOMES) the member said they got out of it.
+    outcomes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # continue (informally) | again (matched next cycle) | stop
+    next_step: Mapped[str | None] = mapped_column(String(16), default=None)
+    comment: Mapped[str | None] = mapped_column(EncryptedText, default=None)  # coordinators only
+    # Ended early by this member: why (coordinators only).
+    end_reason: Mapped[str | None] = mapped_column(EncryptedText, default=None)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -39,7 +39,10 @@ class Goal(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The last stale nudge: one per stretch of silence, then quiet until the next period.
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The due date's two reminders (to the owner, and partners who may see the goal): "coming up"
+    # ``goals.due_reminder_days`` before, and on the day. Cleared when the due date moves.
     due_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    due_day_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class GoalMilestone(Base):

@@ -32,6 +32,7 @@ from bot.messaging.outbox import Outcome, cancel, enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.activity import record_group_activity
 from bot.services.actors import Actor
+from bot.services.checkin_plans import cancel_waiting_checkins, plan_again
 from bot.services.checkins import messages
 from bot.services.checkins.rounds import latest_round, round_stats
 from bot.services.groups import GroupService
@@ -266,15 +267,23 @@ class CheckinAnswerService:
                 raise Invalid(f"{day:%d %B %Y} is in the past; give today or a later date.")
             if day - today > PAUSE_MAX:
                 raise Invalid("A break can last at most a year.")
-            profile = await _profile(session, guild_id, user_id, self._clock.now())
+            now = self._clock.now()
+            profile = await _profile(session, guild_id, user_id, now)
             profile.checkins_paused_until = day
+            # What is already planned for the break goes too; a shorter break than before plans again.
+            await cancel_waiting_checkins(session, now, guild_id=guild_id, user_id=user_id, through=day)
+            await plan_again(session, now, guild_id=guild_id, user_id=user_id)
+        self._scheduler.run_soon("checkin-planner")
         return day
 
     async def resume(self, guild_id: int, user_id: int) -> None:
-        """End the member's break."""
+        """End the member's break; the check-ins due from now on are planned again."""
+        now = self._clock.now()
         async with self._db.transaction() as session:
-            profile = await _profile(session, guild_id, user_id, self._clock.now())
+            profile = await _profile(session, guild_id, user_id, now)
             profile.checkins_paused_until = None
+            await plan_again(session, now, guild_id=guild_id, user_id=user_id)  # what is due from now on
+        self._scheduler.run_soon("checkin-planner")
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from bot.domain.recurrence import Cadence, MemberOccurrence, occurrences_between
 from bot.messaging import OutgoingMessage, Target
 from bot.messaging.outbox import CATCH_UP, DUE_NOW, Outcome, enqueue, outbox_row
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.checkin_plans import checkins_still_wanted
 from bot.services.checkins import messages
 from bot.services.checkins.rounds import EarlierRounds, earlier_rounds, round_stats
 from bot.services.groups import GroupService
@@ -383,6 +384,11 @@ class CheckinPlanner:
             guild_id=group.guild_id,
             priority=CATCH_UP if late else DUE_NOW,
         )
+
+    async def still_wanted(self, keys: list[str]) -> set[str]:
+        """Return which check-in DMs, reminders and snoozes (outbox keys) are still to be sent."""
+        async with self._db.reading() as session:
+            return await checkins_still_wanted(session, keys)
 
     async def on_delivery_outcome(self, outcome: Outcome) -> None:
         """Record how a check-in DM ended; tell a member with closed DMs once, in the group's home."""

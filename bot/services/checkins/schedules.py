@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, literal, select, union_all, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import CheckinDelivery, CheckinSchedule, Group, GroupMember, OutboxMessage, QuestionSet
+from bot.db.models import CheckinDelivery, CheckinSchedule, Group, GroupMember, QuestionSet
 from bot.db.upsert import insert_ignore
 from bot.domain.checkin_questions import Question, check_visibility, parse_question_lines
 from bot.domain.recurrence import describe, make_cadence, next_occurrence
 from bot.errors import Conflict, Invalid, NotFound
 from bot.services.actors import Actor
+from bot.services.checkin_plans import cancel_waiting_checkins, forget_schedule_messages
 from bot.services.checkins.planner import CHECKIN_ROLES, CheckinPlanner, _cadence, _delivery_row
 from bot.services.profiles import profiles_of
 
@@ -212,14 +213,20 @@ class CheckinService(CheckinPlanner):
             return await self._view(session, row, actor.user_id)
 
     async def set_paused(self, guild_id: int, actor: Actor, schedule_id: int, paused: bool) -> ScheduleView:
-        """Pause or resume a schedule; resuming plans from now on (nothing missed is sent)."""
+        """Pause or resume a schedule; pausing takes back what is planned, resuming plans from now on."""
         await self.require_schedule_manager(guild_id, actor, schedule_id)
+        now = self._clock.now()
         async with self._db.transaction() as session:
             row = await self._managed_schedule(session, guild_id, actor, schedule_id)
             row.paused = paused
-            if not paused:
-                row.planned_until = max(row.planned_until, self._clock.now())
-            return await self._view(session, row, actor.user_id)
+            if paused:
+                await cancel_waiting_checkins(session, now, guild_id=guild_id, schedule_id=row.id)
+            else:
+                row.planned_until = now  # nothing missed meanwhile is sent; what pausing took back is
+                await self.plan(session, now, schedule_ids=[row.id])
+            view = await self._view(session, row, actor.user_id)
+        self._scheduler.run_soon("outbox")
+        return view
 
     async def delete_schedule(self, guild_id: int, actor: Actor, schedule_id: int) -> None:
         """Delete a schedule and cancel its deliveries that were not sent yet."""
@@ -227,18 +234,8 @@ class CheckinService(CheckinPlanner):
         async with self._db.transaction() as session:
             row = await self._managed_schedule(session, guild_id, actor, schedule_id)
             # Its check-ins not sent yet, and the reminders of those already sent, are not to come.
-            of_schedule = CheckinDelivery.schedule_id == row.id
-            doomed = union_all(
-                select(literal("checkin:") + cast(CheckinDelivery.id, String)).where(
-                    of_schedule, CheckinDelivery.status == "scheduled"
-                ),
-                select(literal("checkin-reminder:") + cast(CheckinDelivery.id, String)).where(of_schedule),
-            )
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.dedupe_key.in_(doomed), OutboxMessage.status == "pending")
-                .values(status="cancelled")
-            )
+            await cancel_waiting_checkins(session, self._clock.now(), guild_id=guild_id, schedule_id=row.id)
+            await forget_schedule_messages(session, row.id)
             await session.delete(row)
 
     async def _managed_schedule(

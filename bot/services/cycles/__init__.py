@@ -1,6 +1,7 @@
 """Program cycles: their calendar, intake, agreements, pulses and endings."""
 
 from bot.services.cycles.agreements import Agreements, AgreementView
+from bot.services.cycles.endings import Endings
 from bot.services.cycles.intake import CycleIntake
 from bot.services.cycles.pulses import Pulses
 from bot.services.cycles.service import CycleOverview, CycleService, CycleView
@@ -12,5 +13,6 @@ __all__ = [
     "CycleOverview",
     "CycleService",
     "CycleView",
+    "Endings",
     "Pulses",
 ]

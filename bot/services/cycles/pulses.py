@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import Group, GroupMember, ProgramCycle, RelationshipPulse
+from bot.db.models import ClosingSurvey, Group, GroupMember, ProgramCycle, RelationshipPulse
 from bot.domain.goals import nudge_moment
 from bot.domain.text import clip
 from bot.domain.timezones import local_now
@@ -247,6 +247,25 @@ class Pulses:
                     "Talk to them; if the match isn't working, re-match them (`/match suggest`).",
                 )
                 for g in quiet
+            ]
+            ended = await session.execute(
+                select(ClosingSurvey.user_id, ClosingSurvey.end_reason, Group.id, Group.name)
+                .join(Group, Group.id == ClosingSurvey.group_id)
+                .join(ProgramCycle, ProgramCycle.id == ClosingSurvey.cycle_id)
+                .where(
+                    ClosingSurvey.guild_id == guild_id,
+                    ClosingSurvey.end_reason.is_not(None),
+                    ProgramCycle.ended_at.is_(None),  # while the cycle runs
+                )
+            )
+            found += [
+                Concern(
+                    group_id,
+                    name,
+                    f"ended early by <@{user_id}>: “{clip(reason or '', 300)}”",
+                    "Talk to them; offer a new match now (`/match suggest`) or in the next cycle.",
+                )
+                for user_id, reason, group_id, name in ended.all()
             ]
             return found + await self.concerns(session, guild_id, self._clock.now())
 

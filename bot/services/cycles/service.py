@@ -18,6 +18,7 @@ from bot.errors import Conflict, Invalid, NotFound
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.audit import record_program_action
+from bot.services.cycles.carry import carry_over
 from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
 
@@ -114,6 +115,7 @@ class CycleService:
             session.add(row)
             await session.flush()
             settings = await self._settings.get_in(session, guild_id)
+            await carry_over(session, row, now, settings.default_timezone)
             await record_program_action(
                 session,
                 guild_id=guild_id,

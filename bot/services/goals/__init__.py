@@ -7,7 +7,8 @@ group. Coordinators and facilitators get no exception — private means private.
 - ``service.py``: :class:`GoalService`: reading goals; put together from ``changes.py`` (what
   the owner does), ``partners.py`` (accountability partners) and ``access.py`` (dependencies).
 - ``views.py``: what the service returns; ``queries.py``: finding goals, who may see them.
-- ``nudges.py``: :class:`GoalNudges`: stale-goal nudges, due-date reminders, weekly wins.
+- ``nudges.py``: :class:`GoalNudges`: stale-goal nudges, due-date reminders, weekly wins;
+  ``due.py``: the due date's two reminders (before and on the day) and who hears them.
 """
 
 from bot.services.goals.nudges import GoalNudges

@@ -24,9 +24,7 @@ from bot.domain.goals import (
     GoalFact,
     WeeklyWins,
     best_weekly_moment,
-    due_reminder_day,
     is_stale,
-    local_day,
     nudge_moment,
     select_weekly_wins,
 )
@@ -34,6 +32,7 @@ from bot.domain.text import clip
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.scheduling.engine import SchedulingEngine
+from bot.services.goals.due import due_goals, due_reminders_still_wanted, remind_due
 from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import group_clocks, member_clock
 from bot.services.settings import SettingsService
@@ -54,7 +53,7 @@ class GoalNudges:
         scheduler: SchedulingEngine,
         *,
         stale_after_days: int = 10,
-        due_reminder_days: int = 3,
+        due_reminder_days: int = 2,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -72,7 +71,7 @@ class GoalNudges:
         now = self._clock.now()
         steps = (
             (self._stale(now, select(Goal.id)), self._nudge_stale),
-            (self._due(select(Goal.id)), self._remind_due),
+            (self._due(now, select(Goal.id)), self._remind_due),
             (self._wins_groups(select(Group.id)), self._weekly_wins),
         )
         for ids_query, step in steps:
@@ -97,13 +96,8 @@ class GoalNudges:
         since = now - timedelta(days=self._stale_days)
         return query.where(Goal.status == "active", Goal.last_activity_at <= since, self._mine(Goal.guild_id))
 
-    def _due(self, query: Select[Any]) -> Select[Any]:
-        return query.where(
-            Goal.status == "active",
-            Goal.due_date.is_not(None),
-            Goal.due_reminded_at.is_(None),
-            self._mine(Goal.guild_id),
-        )
+    def _due(self, now: datetime, query: Select[Any]) -> Select[Any]:
+        return due_goals(query, now, self._due_days).where(self._mine(Goal.guild_id))
 
     def _wins_groups(self, query: Select[Any]) -> Select[Any]:
         return query.where(
@@ -168,25 +162,14 @@ class GoalNudges:
         }
 
     async def _remind_due(self, session: AsyncSession, now: datetime, ids: list[int] | None = None) -> None:
-        goals = (await session.scalars(_only(self._due(select(Goal)), Goal.id, ids))).all()
+        goals = (await session.scalars(_only(self._due(now, select(Goal)), Goal.id, ids))).all()
         for goal in goals:
-            assert goal.due_date is not None
-            clock = await self._clock_of(session, goal.guild_id, goal.owner_id)
-            if local_day(now, clock.zone) < due_reminder_day(goal.due_date, self._due_days):
-                continue
-            goal.due_reminded_at = now
-            text = f"**{goal.title}** is due on {goal.due_date:%A %d %B}. You're at {goal.progress}%."
-            await enqueue(
-                session,
-                key=f"goal-due:{goal.id}:{goal.due_date.isoformat()}",
-                target=Target("dm", goal.owner_id),
-                message=OutgoingMessage(
-                    cards=(Card(title="Coming up", description=text),), buttons=_buttons(goal.id)
-                ),
-                now=now,
-                not_before=nudge_moment(now, clock),
-                guild_id=goal.guild_id,
-            )
+            await remind_due(session, self._settings, goal, now, self._due_days)
+
+    async def due_reminders_still_wanted(self, keys: list[str]) -> set[str]:
+        """Return which due-date reminders (outbox keys) are still worth sending (see ``due.py``)."""
+        async with self._db.reading() as session:
+            return await due_reminders_still_wanted(session, self._settings, keys, self._clock.now())
 
     # -- weekly wins ----------------------------------------------------------------------
 

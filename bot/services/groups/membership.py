@@ -20,6 +20,7 @@ from bot.errors import Conflict, Invalid, NotAllowed, NotFound
 from bot.messaging import Button, Card, Field, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue
 from bot.services.actors import Actor, Audit
+from bot.services.checkin_plans import cancel_waiting_checkins, plan_again
 from bot.services.groups.access import GroupAccess
 from bot.services.groups.ground_rules import rules_of
 from bot.services.groups.queries import _find, _membership, _not_found
@@ -92,7 +93,9 @@ class GroupMembership(GroupAccess):
             rules, version = await rules_of(session, group.id)
             await _ask_consent(session, group, user_id, rules, version, now)
             await _prompt_for_timezone(session, group, user_id, now, settings.default_timezone)
+            await plan_again(session, now, guild_id=guild_id, group_id=group.id)  # a check-in due soon
             view = await _view(session, group)
+        self._scheduler.run_soon("checkin-planner")
         self._scheduler.run_soon("outbox")
         return view
 
@@ -155,7 +158,8 @@ class GroupMembership(GroupAccess):
             membership = await _membership(session, group.id, user_id)
             if membership is None:
                 raise NotFound(f"<@{user_id}> is not a member of “{group.name}”.")
-            membership.left_at = self._clock.now()
+            membership.left_at = now = self._clock.now()
+            await cancel_waiting_checkins(session, now, guild_id=guild_id, user_id=user_id, group_id=group.id)
             view = await _view(session, group)
         home = _home(group)
         if home is not None and group.archived_at is None:

@@ -9,6 +9,7 @@ from bot.db.models import Group, GroupMember
 from bot.domain.groups import DESCRIPTION_MAX, check_kind, check_name
 from bot.errors import Conflict, Invalid, NotFound
 from bot.services.actors import Actor
+from bot.services.checkin_plans import cancel_waiting_checkins
 from bot.services.groups.membership import GroupMembership
 from bot.services.groups.queries import _find, _not_found, _require_free_name
 from bot.services.groups.views import GroupSummary, GroupView, _home, _members, _view
@@ -184,7 +185,8 @@ class GroupService(GroupMembership):
             group = await _find(session, guild_id, ref, for_update=True)
             if group.archived_at is not None:
                 raise Conflict(f"“{group.name}” is already archived.")
-            group.archived_at = self._clock.now()
+            group.archived_at = now = self._clock.now()
+            await cancel_waiting_checkins(session, now, guild_id=guild_id, group_id=group.id)
             view = await _view(session, group)
         home = _home(group)
         if home is not None:

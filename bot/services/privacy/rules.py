@@ -330,6 +330,7 @@ RULES: dict[str, dict[str, Rule]] = {
     "mentoring_agreements": {"updated_by": tombstone()},
     "agreement_signatures": {"user_id": delete_rows()},
     "relationship_pulses": {"user_id": delete_rows()},
+    "closing_surveys": {"user_id": delete_rows()},
     "outbox": {
         "target_id": custom(_messages_to_or_about, export=None, why="copies of messages you were sent")
     },

@@ -274,7 +274,17 @@ class ComponentActions(DriverBase):
                 raise AssertionError(f"radio group {name!r} is required")
             out["value"] = value
         elif ctype == 22:
-            out["values"] = list(value or [])
+            options = comp.get("options") or []
+            if not given:
+                picked = [o["value"] for o in options if o.get("default")]
+            else:  # ticked by what the boxes say; their values go to the bot
+                by_label = {o.get("label"): o["value"] for o in options}
+                known = {o["value"] for o in options}
+                picked = [v if v in known else by_label.get(v, v) for v in value or []]
+                unknown = [v for v in picked if v not in known]
+                if unknown:
+                    raise AssertionError(f"checkbox group {name!r} has no option(s) {unknown}")
+            out["values"] = picked
         else:
             raise AssertionError(f"modal component type {ctype} is not supported by the fake")
         return out

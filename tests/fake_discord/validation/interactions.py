@@ -57,6 +57,8 @@ def validate_modal(data: dict[str, Any]) -> None:
             elif itype in (19, 21, 22, 23):
                 if itype == 21:
                     _validate_radio_group(err, [*cpath, "component"], inner)
+                elif itype == 22:
+                    _validate_radio_group(err, [*cpath, "component"], inner, fewest=1)
                 cid = inner.get("custom_id")
                 if err.required([*cpath, "component", "custom_id"], cid):
                     err.length_between([*cpath, "component", "custom_id"], cid, 1, CUSTOM_ID_MAX)
@@ -76,10 +78,10 @@ def validate_modal(data: dict[str, Any]) -> None:
     err.raise_if_any()
 
 
-def _validate_radio_group(err: Errors, path: list[str | int], comp: dict[str, Any]) -> None:
-    """A radio group has 2–10 options, each with a label and a value (RadioGroupComponentForModalRequest)."""
+def _validate_radio_group(err: Errors, path: list[str | int], comp: dict[str, Any], fewest: int = 2) -> None:
+    """A radio group has 2–10 options (a checkbox group 1–10), each with a label and a value."""
     options = comp.get("options") or []
-    err.length_between([*path, "options"], options, 2, 10)
+    err.length_between([*path, "options"], options, fewest, 10)
     values = set()
     for k, option in enumerate(options):
         opath = [*path, "options", k]
@@ -91,7 +93,7 @@ def _validate_radio_group(err: Errors, path: list[str | int], comp: dict[str, An
         if option.get("value") in values:
             err.add([*opath, "value"], "COMPONENT_OPTION_VALUE_DUPLICATED", "Option values must be unique")
         values.add(option.get("value"))
-    if sum(1 for option in options if option.get("default")) > 1:
+    if comp.get("type") == 21 and sum(1 for option in options if option.get("default")) > 1:
         err.add([*path, "options"], "COMPONENT_TOO_MANY_DEFAULTS", "Only one option can be the default")
 
 
