@@ -38,7 +38,7 @@ from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Una
 from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.scheduling.engine import SchedulingEngine
 from bot.scheduling.shards import ShardScope
-from bot.services.actors import Actor
+from bot.services.actors import Actor, Audit
 from bot.services.groups import GroupService, GroupView
 from bot.services.groups.ground_rules import rules_of
 from bot.services.prompt_library import resolve_in
@@ -60,8 +60,10 @@ class DiscussionSpaces(Protocol):
         """Create a thread in the channel, post the opening message, add the members; return its id."""
         ...
 
-    async def close_thread(self, guild_id: int, thread_id: int, closing: OutgoingMessage) -> None:
-        """Post the closing note, then archive and lock the thread."""
+    async def close_thread(
+        self, guild_id: int, thread_id: int, closing: OutgoingMessage, audit: Audit | None = None
+    ) -> None:
+        """Post the closing note, then archive and lock the thread (``audit``: who closed it)."""
         ...
 
     async def post(self, guild_id: int, channel_id: int, message: OutgoingMessage) -> None:
@@ -199,7 +201,8 @@ class DiscussionService:
             raise Conflict("This discussion is already closed.")
         async with self._db.transaction() as session:
             counts = await counts_in(session, row.id)
-        await self._spaces().close_thread(guild_id, thread_id, closing_message(counts))
+        audit = Audit(actor, "closed the discussion", None, group.name)
+        await self._spaces().close_thread(guild_id, thread_id, closing_message(counts), audit)
         async with self._db.transaction() as session:
             stored = await session.get(Discussion, row.id, with_for_update=True)
             assert stored is not None
