@@ -7,6 +7,10 @@ the cycle 5 and Bob 4. Cora's `/report cycle` shows exactly those counts and mea
 
 from __future__ import annotations
 
+import html
+import re
+
+from tests.e2e.dashboard_support import dashboard, sign_in
 from tests.journeys.test_cycle_ending import SURVEY_ALICE, SURVEY_BOB, answer_survey
 from tests.journeys.test_cycle_intake import apply, decide
 from tests.journeys.test_cycle_pulse import rate, tokyo_and_denver
@@ -48,3 +52,26 @@ async def test_the_cycle_report_counts_applications_pulses_ratings_and_outcomes(
 
     refused = await server.alice.run("report cycle")
     assert refused.private and "Only coordinators" in refused.text
+
+
+async def test_the_dashboard_filters_the_program_by_cycle_and_shows_its_figures(
+    server, bot, timeline, fake, database_url
+):
+    await tokyo_and_denver(server)
+    await server.cora.run("group create", name="Old circle", kind="peer")  # made outside any cycle
+    await timeline.to(utc(2026, 12, 24, 1, 0))
+    await rate(server.alice, "4 · well")
+    await rate(server.bob, "2 · not well")
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, server.olivia.user)
+        everything = html.unescape(await (await client.get(f"/guilds/{server.guild.id}")).text())
+        assert "Old circle" in everything and "Alice & Bob" in everything
+        link = re.search(r'href="(/guilds/\d+\?days=\d+&(?:amp;)?cycle=\d+)"', everything)
+        assert link, "no link to the cycle"
+        page = await client.get(html.unescape(link[1]))
+        text = html.unescape(await page.text())
+        assert page.status == 200 and "Spring cohort" in text
+        assert "Alice & Bob" in text and "Old circle" not in text  # the cycle's groups only
+        assert re.search(r"day 30</td><td>3\.0</td><td>2/2", text)
+        missing = await client.get(f"/guilds/{server.guild.id}?cycle=999999")
+        assert missing.status == 404
