@@ -16,6 +16,7 @@ from bot.errors import Invalid
 from bot.reports.charts import render_chart
 from bot.services.cycles.report import CycleReport, cycle_csv
 from bot.services.reports import ProgramReport, ReportService, report_csv
+from bot.services.verbatim import verbatim
 from cogs._ui import actor, card, group_choices
 
 Days = app_commands.Range[int, 1, 3650]
@@ -122,7 +123,7 @@ class ReportsCog(
         name = report.groups[0].name if report.groups else "group"
         title = f"{name} · last {days} days"
         await interaction.followup.send(
-            embed=summary(title, report),
+            embed=summary(verbatim(title), report),  # the chart's title is drawn, not markdown
             files=[
                 csv_file(report, f"group-report-{days}d.csv"),
                 await chart_file(report, title, f"group-report-{days}d.png"),
