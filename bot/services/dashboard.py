@@ -274,9 +274,15 @@ class DashboardService:
         return clock.zone, profile is not None and profile.timezone is not None
 
     async def research_export(
-        self, guild_id: int, actor: Actor, start: datetime, end: datetime, key: str
+        self,
+        guild_id: int,
+        actor: Actor,
+        start: datetime,
+        end: datetime,
+        key: str,
+        cycle_id: int | None = None,
     ) -> str:
-        """Return research.csv as `mentorbot report --research` writes it (coordinators only)."""
+        """Return research.csv as `mentorbot report --research` writes it, of one cycle's groups if given."""
         await self._program.require_coordinator(guild_id, actor, "download the research export")
-        rows = await research_rows(self._db, guild_id, start, end, key)
+        rows = await research_rows(self._db, guild_id, start, end, key, cycle_id=cycle_id)
         return research_csv(rows, start, end)

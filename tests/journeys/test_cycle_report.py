@@ -16,6 +16,7 @@ from tests.journeys.test_cycle_intake import apply, decide
 from tests.journeys.test_cycle_pulse import rate, tokyo_and_denver
 from tests.support.local_time import utc
 from tests.support.people import Typed
+from tests.support.program import add_member, create_group
 
 
 async def test_the_cycle_report_counts_applications_pulses_ratings_and_outcomes(server, bot, timeline):
@@ -95,3 +96,28 @@ async def test_the_program_report_can_be_narrowed_to_a_cycles_groups(server, bot
         int(next(a for a in everything.message["attachments"] if a["filename"].endswith(".csv"))["id"])
     ]
     assert "Old circle" in data.decode()
+
+
+async def test_the_research_export_can_be_narrowed_to_a_cycle_and_holds_only_those_who_opted_in(
+    server, bot, timeline, fake, database_url
+):
+    await tokyo_and_denver(server)
+    old = await create_group(server.cora, "Old circle", "peer")
+    await add_member(server.cora, old, server.dana, "peer")
+    for person in (server.alice, server.dana):  # Bob does not opt in
+        answer = await person.run("privacy research", choice="on")
+        assert answer.private
+    await timeline.to(utc(2026, 12, 24, 1, 0))
+    async with dashboard(fake, bot, database_url, research_key="a long random research key") as client:
+        await sign_in(client, fake, server.olivia.user)
+        exports = html.unescape(await (await client.get(f"/guilds/{server.guild.id}/exports")).text())
+        link = re.search(r'href="(/guilds/\d+/exports/research\.csv\?days=\d+&cycle=\d+)"', exports)
+        assert link and "Spring cohort" in exports
+        everyone = (
+            await (await client.get(f"/guilds/{server.guild.id}/exports/research.csv")).text()
+        ).splitlines()
+        cycle = (await (await client.get(link[1])).text()).splitlines()
+        assert len(everyone) == 3 and len(cycle) == 2  # a header, then one row per opted-in member and group
+        assert ",one_to_one," in cycle[1] and all(",peer," not in row for row in cycle)
+        missing = await client.get(f"/guilds/{server.guild.id}/exports/research.csv?cycle=999999")
+        assert missing.status == 404
