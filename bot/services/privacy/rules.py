@@ -31,7 +31,7 @@ from sqlalchemy import Column, ColumnElement, Table, and_, delete, func, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import Base
-from bot.db.models import Group, GuildSettings
+from bot.db.models import Group, GuildRecord, GuildSettings
 from bot.services.discussions.service import author_hash
 from bot.services.groups.homes import Home
 
@@ -370,6 +370,11 @@ async def records(session: AsyncSession, guild_id: int, user_id: int) -> dict[st
 async def delete_guild(session: AsyncSession, guild_id: int) -> dict[str, int]:
     """Delete everything stored about one server (children before parents); return rows per table."""
     deleted: dict[str, int] = {}
+    # Lock the server's record first, so a late recording of its data (a delivery problem) either
+    # finished before us or sees the server gone (PostgreSQL; SQLite has one writer anyway).
+    await session.execute(
+        select(GuildRecord.guild_id).where(GuildRecord.guild_id == guild_id).with_for_update()
+    )
     for table in reversed(Base.metadata.sorted_tables):
         condition = in_guild(table, guild_id)
         if condition is None:
