@@ -5,9 +5,11 @@ from __future__ import annotations
 import discord
 
 from bot.discord import lookup
+from bot.discord.audit import audit_reason
 from bot.discord.rendering import render_message
 from bot.errors import NotFound
 from bot.messaging import OutgoingMessage
+from bot.services.actors import Audit
 from bot.services.groups.homes import BotLacksPermission
 
 
@@ -57,7 +59,9 @@ class DiscordDiscussionSpaces:
             raise BotLacksPermission(create[1], f"in {channel.mention}") from None
         return thread.id
 
-    async def close_thread(self, guild_id: int, thread_id: int, closing: OutgoingMessage) -> None:
+    async def close_thread(
+        self, guild_id: int, thread_id: int, closing: OutgoingMessage, audit: Audit | None = None
+    ) -> None:
         """Post the closing note, then archive and lock."""
         thread = await self._channel(guild_id, thread_id)
         if not isinstance(thread, discord.Thread):
@@ -66,7 +70,8 @@ class DiscordDiscussionSpaces:
             raise BotLacksPermission("Manage Threads", f"in {thread.mention}")
         content, embeds, view = render_message(closing)
         await thread.send(content=content, embeds=embeds, view=view)
-        await thread.edit(archived=True, locked=True)
+        reason = audit_reason(thread.guild, audit, "the discussion's time is up")
+        await thread.edit(archived=True, locked=True, reason=reason)
 
     async def post(self, guild_id: int, channel_id: int, message: OutgoingMessage) -> None:
         """Post a message now."""

@@ -49,6 +49,9 @@ async def test_a_discussion_from_the_library_to_its_closing_note(fake, world, bo
     assert f"<@{world.alice.id}> (2)" in embed_text(closing) and "/goal set" in embed_text(closing)
     stored = world.guild.get_channel(thread.id)
     assert stored.archived and stored.locked
+    [closing_edit] = [r for r in fake.requests_to("PATCH", "/channels/{channel_id}") if r.json.get("locked")]
+    by_carol = f"carol ({carol.id})"  # in the server's audit log
+    assert closing_edit.audit_reason == f"{by_carol} closed the discussion in group Circle (no reason given)"
 
 
 async def test_members_cannot_start_or_close_discussions(fake, world, circle):

@@ -34,14 +34,16 @@ from bot.db.models import (
 )
 from bot.db.upsert import insert_ignore, locked_row
 from bot.domain.discussions import CONFIDENTIALITY_REMINDER, parse_rules, thread_name
+from bot.domain.text import clip
 from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable
 from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.scheduling.engine import SchedulingEngine
 from bot.scheduling.shards import ShardScope
-from bot.services.actors import Actor
+from bot.services.actors import Actor, Audit
 from bot.services.groups import GroupService, GroupView
 from bot.services.groups.ground_rules import rules_of
 from bot.services.prompt_library import resolve_in
+from bot.services.verbatim import verbatim
 
 
 class DiscussionSpaces(Protocol):
@@ -60,8 +62,10 @@ class DiscussionSpaces(Protocol):
         """Create a thread in the channel, post the opening message, add the members; return its id."""
         ...
 
-    async def close_thread(self, guild_id: int, thread_id: int, closing: OutgoingMessage) -> None:
-        """Post the closing note, then archive and lock the thread."""
+    async def close_thread(
+        self, guild_id: int, thread_id: int, closing: OutgoingMessage, audit: Audit | None = None
+    ) -> None:
+        """Post the closing note, then archive and lock the thread (``audit``: who closed it)."""
         ...
 
     async def post(self, guild_id: int, channel_id: int, message: OutgoingMessage) -> None:
@@ -199,7 +203,8 @@ class DiscussionService:
             raise Conflict("This discussion is already closed.")
         async with self._db.transaction() as session:
             counts = await counts_in(session, row.id)
-        await self._spaces().close_thread(guild_id, thread_id, closing_message(counts))
+        audit = Audit(actor, "closed the discussion", None, group.name)
+        await self._spaces().close_thread(guild_id, thread_id, closing_message(counts), audit)
         async with self._db.transaction() as session:
             stored = await session.get(Discussion, row.id, with_for_update=True)
             assert stored is not None
@@ -411,7 +416,10 @@ async def _note_spotlight_answer(
 
 def rules_field(rules: tuple[str, ...]) -> Field:
     """Return the ground rules as a numbered field."""
-    return Field("Ground rules", "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))[:1024])
+    return Field(
+        "Ground rules",
+        clip("\n".join(f"{n}. {verbatim(rule)}" for n, rule in enumerate(rules, start=1)), 1024, at="\n"),
+    )
 
 
 def reminder_message(group_name: str, rules: tuple[str, ...]) -> OutgoingMessage:
@@ -419,7 +427,9 @@ def reminder_message(group_name: str, rules: tuple[str, ...]) -> OutgoingMessage
     return OutgoingMessage(
         cards=(
             Card(
-                title=f"🔒 {group_name}", description=CONFIDENTIALITY_REMINDER, fields=(rules_field(rules),)
+                title=f"🔒 {verbatim(group_name)}",
+                description=CONFIDENTIALITY_REMINDER,
+                fields=(rules_field(rules),),
             ),
         )
     )
@@ -430,7 +440,9 @@ def opening_message(prompt: str, rules: tuple[str, ...], ends_at: datetime | Non
     fields = [rules_field(rules), Field("🔒 Confidential", CONFIDENTIALITY_REMINDER)]
     if ends_at is not None:
         fields.append(Field("Open until", format_dt(ends_at, "F")))
-    return OutgoingMessage(cards=(Card(title="Discussion", description=prompt, fields=tuple(fields)),))
+    return OutgoingMessage(
+        cards=(Card(title="Discussion", description=verbatim(prompt), fields=tuple(fields)),)
+    )
 
 
 ANONYMOUS_MAX = 1500
@@ -443,7 +455,7 @@ def anonymous_message(text: str, post_id: int) -> OutgoingMessage:
         cards=(
             Card(
                 title="An anonymous question",
-                description=text,
+                description=verbatim(text),
                 footer="Posted anonymously with /discuss ask-anonymously",
             ),
         ),
