@@ -81,13 +81,26 @@ class ReportsCog(
     @app_commands.command(
         name="program", description="Every group's figures as a CSV and a chart (coordinators)"
     )
-    @app_commands.describe(days="How many days back to count (default 90)")
-    async def program(self, interaction: discord.Interaction, days: Days = 90) -> None:
+    @app_commands.describe(
+        days="How many days back to count (default 90)",
+        cycle="Only this program cycle's groups, over the cycle so far (then days is ignored)",
+    )
+    async def program(
+        self, interaction: discord.Interaction, days: Days = 90, cycle: str | None = None
+    ) -> None:
         """Every group's figures as a CSV and a chart (coordinators)."""
         assert interaction.guild_id is not None
+        if cycle is not None and not cycle.isdigit():
+            raise Invalid("Pick the cycle from the list as you type.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.reports.program_report(interaction.guild_id, actor(interaction), days)
-        title = f"Program report · last {days} days"
+        if cycle is not None:
+            name, report = await self.bot.services.cycle_reports.program_report(
+                interaction.guild_id, actor(interaction), int(cycle)
+            )
+            title = f"Program report · {name}"
+        else:
+            report = await self.reports.program_report(interaction.guild_id, actor(interaction), days)
+            title = f"Program report · last {days} days"
         await interaction.followup.send(
             embed=summary(title, report),
             files=[
@@ -137,6 +150,7 @@ class ReportsCog(
             embed=cycle_summary(report), file=discord.File(data, filename=name), ephemeral=True
         )
 
+    @program.autocomplete("cycle")
     @cycle.autocomplete("cycle")
     async def _cycle_choices(
         self, interaction: discord.Interaction, current: str

@@ -75,3 +75,23 @@ async def test_the_dashboard_filters_the_program_by_cycle_and_shows_its_figures(
         assert re.search(r"day 30</td><td>3\.0</td><td>2/2", text)
         missing = await client.get(f"/guilds/{server.guild.id}?cycle=999999")
         assert missing.status == 404
+
+
+async def test_the_program_report_can_be_narrowed_to_a_cycles_groups(server, bot, timeline):
+    await tokyo_and_denver(server)
+    await server.cora.run("group create", name="Old circle", kind="peer")  # made outside any cycle
+    early = await server.cora.run("report program", cycle=Typed("Spring"))
+    assert early.private and "has not started yet" in early.text
+    await timeline.to(utc(2026, 12, 24, 1, 0))
+
+    report = await server.cora.run("report program", cycle=Typed("Spring"))
+    assert "Program report · Spring cohort" in report.text
+    csv_attachment = next(a for a in report.message["attachments"] if a["filename"].endswith(".csv"))
+    _, data, _ = server.fake.world.files[int(csv_attachment["id"])]
+    rows = data.decode()
+    assert "Alice & Bob" in rows and "Old circle" not in rows
+    everything = await server.cora.run("report program")
+    _, data, _ = server.fake.world.files[
+        int(next(a for a in everything.message["attachments"] if a["filename"].endswith(".csv"))["id"])
+    ]
+    assert "Old circle" in data.decode()

@@ -10,7 +10,8 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -18,8 +19,9 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import ClosingSurvey, CycleApplication, Group, GroupMember, ProgramCycle, RelationshipPulse
 from bot.domain.cycles import NEXT_STEPS, OUTCOMES
-from bot.errors import NotFound
+from bot.errors import Invalid, NotFound
 from bot.services.actors import Actor
+from bot.services.reports import ProgramReport, compute_report
 from bot.services.settings import SettingsService
 
 CHOICES_MAX = 25
@@ -77,6 +79,21 @@ class CycleReports:
                 if typed.casefold() in name.casefold()
             ]
         return found[:CHOICES_MAX]
+
+    async def program_report(self, guild_id: int, actor: Actor, cycle_id: int) -> tuple[str, ProgramReport]:
+        """Return the program report of a cycle's groups over the cycle so far (coordinators only)."""
+        await self._settings.require_coordinator(guild_id, actor, "see program reports")
+        async with self._db.reading() as session:
+            cycle = await session.get(ProgramCycle, cycle_id)
+            zone = ZoneInfo((await self._settings.get_in(session, guild_id)).default_timezone)
+        if cycle is None or cycle.guild_id != guild_id:
+            raise NotFound("No such cycle here; pick one from the list as you type.")
+        now = self._clock.now() + timedelta(microseconds=1)  # [start, end) includes this very moment
+        start = datetime.combine(cycle.starts_on, time(), zone)
+        if start >= now:
+            raise Invalid(f"{cycle.name} has not started yet: there is nothing to count.")
+        end = min(now, datetime.combine(cycle.ends_on + timedelta(days=1), time(), zone))
+        return cycle.name, await compute_report(self._db, guild_id, start, end, cycle_id=cycle.id)
 
     async def report(self, guild_id: int, actor: Actor, cycle_id: int | None = None) -> CycleReport:
         """Return a cycle's figures (the latest cycle begun if none is named); coordinators only."""
