@@ -138,7 +138,7 @@ class ProgramCog(
                 interaction, card("No application", "You haven't applied; `/program apply` opens the form.")
             )
             return
-        embed = application_embed(mine, f"Your application · {mine.cycle_name}")
+        embed = application_embed(mine, f"Your application · {verbatim(mine.cycle_name)}")
         embed.description = status_text(mine)
         if mine.decline_reason:
             embed.add_field(name="Why (only you see this)", value=verbatim(mine.decline_reason), inline=False)
