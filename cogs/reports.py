@@ -11,7 +11,7 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.app import MentorBot
-from bot.domain.cycles import NEXT_STEPS, OUTCOMES
+from bot.domain.cycles import NEXT_STEPS
 from bot.errors import Invalid
 from bot.reports.charts import render_chart
 from bot.services.cycles.report import CycleReport, cycle_csv
@@ -188,7 +188,10 @@ def cycle_summary(report: CycleReport) -> discord.Embed:
         inline=False,
     )
     answered = report.surveys_answered
-    outcomes = [f"{label}: {report.outcomes.get(key, 0)}/{answered}" for key, label in OUTCOMES.items()]
+    outcomes = [
+        f"{verbatim(label)}: {report.outcomes.get(key, 0)}/{answered}"
+        for key, label in report.outcome_labels.items()
+    ]
     embed.add_field(
         name="What they got out of it", value="\n".join(outcomes) if answered else "—", inline=False
     )

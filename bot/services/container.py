@@ -16,7 +16,15 @@ from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
-from bot.services.cycles import Agreements, CycleIntake, CycleReports, CycleService, Endings, Pulses
+from bot.services.cycles import (
+    Agreements,
+    CycleIntake,
+    CycleReports,
+    CycleService,
+    Endings,
+    ProgramOutcomes,
+    Pulses,
+)
 from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
@@ -77,6 +85,7 @@ class Services:
     pulses: Pulses
     endings: Endings
     cycle_reports: CycleReports
+    outcomes: ProgramOutcomes
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -161,6 +170,7 @@ class Services:
             pulses=Pulses(db, clock, program, scheduler),
             endings=Endings(db, clock, program, groups, scheduler),
             cycle_reports=CycleReports(db, clock, program),
+            outcomes=ProgramOutcomes(db, program),
             rescue=GroupRescue(
                 db,
                 clock,

@@ -20,7 +20,7 @@ from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
 from cogs.program._agreement import ChangeButton, agreement_buttons, agreement_embed
 from cogs.program._intake import ApplicationForm, application_embed, review_card
 from cogs.program._pulse import PulseForm
-from cogs.program._survey import SurveyForm
+from cogs.program._survey import OutcomesForm, SurveyForm
 
 
 def day(value) -> str:  # noqa: ANN001 - a date
@@ -180,6 +180,16 @@ class ProgramCog(
         """Answer your open relationship pulse (when DMs are closed)."""
         pulse = await self.bot.services.pulses.open_pulse(interaction.user.id, guild_id=interaction.guild_id)
         await interaction.response.send_modal(PulseForm(pulse))
+
+    @app_commands.command(name="outcomes", description="The closing survey's outcomes to tick (coordinators)")
+    async def outcomes(self, interaction: discord.Interaction) -> None:
+        """The closing survey's outcomes to tick (coordinators)."""
+        assert interaction.guild_id is not None
+        await self.bot.services.program.require_coordinator(
+            interaction.guild_id, actor(interaction), "set the closing survey's outcomes"
+        )
+        current = await self.bot.services.outcomes.get(interaction.guild_id)
+        await interaction.response.send_modal(OutcomesForm(list(current.values())))
 
     @app_commands.command(name="survey", description="Answer your closing survey (when DMs are closed)")
     async def survey(self, interaction: discord.Interaction) -> None:

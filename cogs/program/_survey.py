@@ -8,10 +8,11 @@ from typing import Any
 import discord
 
 from bot.app import MentorBot
-from bot.domain.cycles import NEXT_STEPS, OUTCOMES
+from bot.domain.cycles import NEXT_STEPS
 from bot.domain.text import clip
 from bot.services.cycles.endings import OpenSurvey
-from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, reply
+from bot.services.verbatim import verbatim
+from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, actor, card, reply
 
 RATINGS = {5: "5 · excellent", 4: "4 · good", 3: "3 · fine", 2: "2 · disappointing", 1: "1 · poor"}
 AFTERWARDS = {
@@ -36,10 +37,12 @@ class SurveyForm(ReportingModal):
             options=[discord.RadioGroupOption(label=label, value=str(n)) for n, label in RATINGS.items()]
         )
         self.outcomes = discord.ui.CheckboxGroup(
-            options=[discord.CheckboxGroupOption(label=label, value=key) for key, label in OUTCOMES.items()],
+            options=[
+                discord.CheckboxGroupOption(label=label, value=key) for key, label in survey.outcomes.items()
+            ],
             required=False,
             min_values=0,
-            max_values=len(OUTCOMES),
+            max_values=len(survey.outcomes),
         )
         self.next = discord.ui.RadioGroup(
             options=[discord.RadioGroupOption(label=label, value=key) for key, label in NEXT_STEPS.items()]
@@ -99,3 +102,29 @@ class SurveyButton(
         """Open the form."""
         survey = await _services(interaction).endings.open_survey(interaction.user.id, self.survey_id)
         await interaction.response.send_modal(SurveyForm(survey))
+
+
+class OutcomesForm(ReportingModal, title="Closing survey outcomes"):
+    """The outcomes members tick at the end of a cycle, one per line (empty: the seed program's)."""
+
+    def __init__(self, current: list[str]) -> None:
+        super().__init__()
+        self.text = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, default="\n".join(current), required=False, max_length=1100
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Outcomes",
+                description="One per line, up to 10; empty for the defaults",
+                component=self.text,
+            )
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Save the list and show it."""
+        assert interaction.guild_id is not None
+        saved = await _services(interaction).outcomes.set(
+            interaction.guild_id, actor(interaction), self.text.value
+        )
+        listed = "\n".join(f"• {verbatim(label)}" for label in saved.values())
+        await reply(interaction, card("Outcomes saved", listed, color=SUCCESS_COLOR))

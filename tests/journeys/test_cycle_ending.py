@@ -76,3 +76,27 @@ async def test_a_member_ends_a_match_early_with_a_reason_only_coordinators_see(s
     assert f"ended early by {server.bob.mention}" in listed.text and "never find a time" in listed.text
     stranger = await server.dana.run("program end-match", group="1", reason="Not mine.")
     assert stranger.private and "not a match you're in" in stranger.text
+
+
+async def test_the_program_asks_its_own_outcomes_and_the_report_counts_them(server, bot, timeline):
+    await matched_pair(server)
+    refused = await server.alice.run("program outcomes")
+    assert refused.private and "Only coordinators" in refused.text
+    form = await server.cora.run("program outcomes")
+    assert "I found my core values" in str(form.reply.interaction.modal)  # the seed's, until changed
+    saved = await server.cora.fill(form, {"Outcomes": "Published a paper\nWon a grant\n\nwon a grant"})
+    assert "Published a paper" in saved.text and saved.text.count("Won a grant") == 1
+
+    await timeline.to(at("Europe/Berlin", 2027, 8, 1, 10, 0))
+    done = await answer_survey(
+        server.alice,
+        {
+            "How was your mentoring this cycle?": "4 · good",
+            "What did you get out of it?": ["Won a grant"],
+            "What next?": "Keep in touch informally",
+        },
+    )
+    assert "keep in touch" in done.text
+    report = await server.cora.run("report cycle")
+    assert "Won a grant: 1/1" in report.text and "Published a paper: 0/1" in report.text
+    assert "core values" not in report.text

@@ -38,6 +38,8 @@ class GuildSettings(Base):
     default_timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # The ordered career ladder, most junior first; None means the built-in one.
     career_stages: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    # The closing survey's outcomes to tick (labels); None means the seed program's.
+    cycle_outcomes: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
 
 class Group(Base):

@@ -3,6 +3,7 @@
 from bot.services.cycles.agreements import Agreements, AgreementView
 from bot.services.cycles.endings import Endings
 from bot.services.cycles.intake import CycleIntake
+from bot.services.cycles.outcomes import ProgramOutcomes
 from bot.services.cycles.pulses import Pulses
 from bot.services.cycles.report import CycleReports
 from bot.services.cycles.service import CycleOverview, CycleService, CycleView
@@ -16,5 +17,6 @@ __all__ = [
     "CycleService",
     "CycleView",
     "Endings",
+    "ProgramOutcomes",
     "Pulses",
 ]

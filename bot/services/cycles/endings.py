@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import ClosingSurvey, Group, GroupMember, ProgramCycle
-from bot.domain.cycles import NEXT_STEPS, OUTCOMES
+from bot.domain.cycles import NEXT_STEPS
 from bot.domain.goals import nudge_moment
 from bot.domain.text import clip
 from bot.domain.timezones import local_now
@@ -29,6 +29,7 @@ from bot.messaging.ports import Target
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
 from bot.services.cycles.carry import carry_over
+from bot.services.cycles.outcomes import outcomes_of
 from bot.services.groups import GroupService
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
@@ -46,6 +47,7 @@ class OpenSurvey:
 
     id: int
     cycle_name: str
+    outcomes: dict[str, str]  # the program's outcomes to tick, key to label
 
 
 class Endings:
@@ -209,12 +211,13 @@ class Endings:
             else:
                 query = query.where(ClosingSurvey.guild_id == guild_id, ClosingSurvey.answered_at.is_(None))
             found = (await session.execute(query.order_by(ClosingSurvey.asked_at.desc()).limit(1))).first()
-        if found is None:
-            raise NotFound("You have no closing survey to answer.")
-        survey, name = found
+            if found is None:
+                raise NotFound("You have no closing survey to answer.")
+            survey, name = found
+            outcomes = await outcomes_of(session, survey.guild_id)
         if survey.answered_at is not None:
             raise Conflict("You already answered this survey — thank you.")
-        return OpenSurvey(survey.id, name)
+        return OpenSurvey(survey.id, name, outcomes)
 
     async def answer(
         self,
@@ -229,7 +232,7 @@ class Endings:
         """Record the closing survey; "match me again" joins the next cycle's intake. Return the next step."""
         if not 1 <= rating <= 5:
             raise Invalid("Rate the cycle from 1 to 5.")
-        if next_step not in NEXT_STEPS or any(o not in OUTCOMES for o in outcomes):
+        if next_step not in NEXT_STEPS:
             raise Invalid("Choose what comes next.")
         comment = comment.strip()
         if len(comment) > COMMENT_MAX:
@@ -241,6 +244,9 @@ class Endings:
                 raise NotFound("That survey isn't yours.")
             if survey.answered_at is not None:
                 raise Conflict("You already answered this survey — thank you.")
+            known = await outcomes_of(session, survey.guild_id)
+            if any(o not in known for o in outcomes):
+                raise Invalid("The program's outcomes changed meanwhile: open the survey again.")
             survey.rating, survey.outcomes, survey.next_step = rating, sorted(set(outcomes)), next_step
             survey.comment, survey.answered_at = comment or None, now
             await session.flush()

@@ -21,6 +21,7 @@ from bot.db.models import ClosingSurvey, CycleApplication, Group, GroupMember, P
 from bot.domain.cycles import NEXT_STEPS, OUTCOMES
 from bot.errors import Invalid, NotFound
 from bot.services.actors import Actor
+from bot.services.cycles.outcomes import outcomes_of
 from bot.services.reports import ProgramReport, compute_report
 from bot.services.settings import SettingsService
 
@@ -53,6 +54,7 @@ class CycleReport:
     surveys_answered: int
     rating_mean: float | None
     outcomes: dict[str, int] = field(default_factory=dict)  # outcome key -> members who ticked it
+    outcome_labels: dict[str, str] = field(default_factory=dict)  # the program's, then any other ticked
     next_steps: dict[str, int] = field(default_factory=dict)
     ended_early: int = 0
 
@@ -152,8 +154,12 @@ class CycleReports:
             surveys = list(
                 await session.scalars(select(ClosingSurvey).where(ClosingSurvey.cycle_id == cycle.id))
             )
+            labels = await outcomes_of(session, guild_id)
         answered = [s for s in surveys if s.answered_at is not None]
         ratings = [s.rating for s in answered if s.rating is not None]
+        ticked = Counter(o for s in answered for o in s.outcomes or ())
+        for key in ticked:  # an outcome ticked before the list changed still counts
+            labels.setdefault(key, OUTCOMES.get(key, key))
         return CycleReport(
             cycle.name,
             cycle.starts_on,
@@ -171,7 +177,8 @@ class CycleReports:
             len(surveys),
             len(answered),
             sum(ratings) / len(ratings) if ratings else None,
-            dict(Counter(o for s in answered for o in s.outcomes or ())),
+            dict(ticked),
+            labels,
             dict(Counter(s.next_step for s in answered if s.next_step)),
             sum(1 for s in surveys if s.end_reason),
         )
@@ -200,7 +207,7 @@ def cycle_csv(report: CycleReport) -> str:
     mean = report.rating_mean
     writer.writerow(["closing survey", "mean rating", "" if mean is None else f"{mean:.2f}"])
     writer.writerow(["closing survey", "matches ended early", report.ended_early])
-    for key, label in OUTCOMES.items():
+    for key, label in report.outcome_labels.items():
         writer.writerow(["outcomes", label, report.outcomes.get(key, 0)])
     for key, label in NEXT_STEPS.items():
         writer.writerow(["next", label, report.next_steps.get(key, 0)])

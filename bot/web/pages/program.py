@@ -6,7 +6,7 @@ import asyncio
 
 from aiohttp import web
 
-from bot.domain.cycles import NEXT_STEPS, OUTCOMES
+from bot.domain.cycles import NEXT_STEPS
 from bot.domain.groups import KIND_LABELS
 from bot.errors import NotFound
 from bot.reports.charts import render_chart
@@ -57,7 +57,6 @@ async def program(request: web.Request) -> web.Response:
         cycles=cycles,
         cycle=cycle,
         cycle_id=cycle_id,
-        outcomes=OUTCOMES,
         next_steps=NEXT_STEPS,
     )
 
