@@ -9,6 +9,7 @@ from bot.app import MentorBot
 from bot.domain.discussions import PROMPT_MAX, TOPIC_MAX, Prompt
 from bot.domain.text import clip
 from bot.services.prompt_library import Kind
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, ReportingModal, actor, card, reply
 
 
@@ -49,9 +50,9 @@ def library_embed(title: str, prompts: list[Prompt], search: str | None) -> disc
     embed = card(title, "Nothing matches." if not found else None)
     topics: dict[str, list[str]] = {}
     for prompt in found:
-        topics.setdefault(prompt.topic, []).append(f"• {prompt.text}")
+        topics.setdefault(prompt.topic, []).append(f"• {verbatim(prompt.text)}")
     for topic, lines in list(topics.items())[:20]:
-        embed.add_field(name=topic, value="\n".join(lines)[:1024], inline=False)
+        embed.add_field(name=verbatim(topic), value="\n".join(lines)[:1024], inline=False)
     if len(embed) > 5800 or len(topics) > 20:
         embed = card(title, f"{len(found)} prompts: search to narrow the list.")
     return embed
@@ -86,4 +87,7 @@ class PromptModal(ReportingModal, title="Prompt"):
                 interaction.guild_id, actor(interaction), self.key, self.text.value, self.kind
             )
             title = "Prompt saved"
-        await reply(interaction, card(title, f"**{prompt.topic}**\n{prompt.text}", color=SUCCESS_COLOR))
+        await reply(
+            interaction,
+            card(title, f"**{verbatim(prompt.topic)}**\n{verbatim(prompt.text)}", color=SUCCESS_COLOR),
+        )

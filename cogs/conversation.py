@@ -12,13 +12,14 @@ from bot.discord import permissions
 from bot.domain.conversation import EVERY_DAYS_MAX
 from bot.domain.timezones import format_minutes
 from bot.services.conversation_prompts import PromptScheduleView
+from bot.services.verbatim import verbatim
 from cogs._prompts import PromptModal, conversation_prompt_choices, library_embed
 from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
 
 
 def describe(view: PromptScheduleView) -> str:
     """One schedule in a line or two."""
-    where = f"**{view.group_name}**" if view.group_name else f"<#{view.channel_id}>"
+    where = f"**{verbatim(view.group_name)}**" if view.group_name else f"<#{view.channel_id}>"
     often = "every day" if view.every_days == 1 else f"every {view.every_days} days"
     window = f"{format_minutes(view.window[0])}–{format_minutes(view.window[1])} ({view.zone})"
     text = (

@@ -14,6 +14,7 @@ from bot.domain.discussions import PROMPT_MAX, RULE_MAX, RULES_MAX
 from bot.errors import Invalid
 from bot.services.discussions import ANONYMOUS_MAX
 from bot.services.discussions.schedules import EVERY_WEEKS_MAX, Rituals
+from bot.services.verbatim import verbatim
 from cogs._prompts import PromptModal, discussion_prompt_choices, library_embed
 from cogs._ui import (
     SUCCESS_COLOR,
@@ -387,7 +388,10 @@ class DiscussionsCog(
         )
         await reply(
             interaction,
-            card(f"Ground rules · {view.name}", "\n".join(f"{n}. {r}" for n, r in enumerate(rules, start=1))),
+            card(
+                f"Ground rules · {verbatim(view.name)}",
+                "\n".join(f"{n}. {verbatim(r)}" for n, r in enumerate(rules, start=1)),
+            ),
         )
 
     @app_commands.command(name="rules-edit", description="Edit a group's ground rules in a form")
@@ -438,7 +442,7 @@ def rituals_embed(rituals: Rituals) -> discord.Embed:
         embed.add_field(name=names[view.kind], value=text, inline=False)
     if not rituals.schedules:
         embed.description = "Nothing scheduled: see `/discuss schedule discussions` and `reminders`."
-    queue = "\n".join(f"{n}. {prompt}" for n, prompt in enumerate(rituals.queue, start=1))
+    queue = "\n".join(f"{n}. {verbatim(prompt)}" for n, prompt in enumerate(rituals.queue, start=1))
     embed.add_field(
         name="Queue", value=(queue or "Empty: the library's rotation decides.")[:1024], inline=False
     )

@@ -13,6 +13,7 @@ from bot.app import MentorBot
 from bot.errors import Invalid
 from bot.services.actors import Actor
 from bot.services.goals import GoalIsPrivate, GoalService, GoalView
+from bot.services.verbatim import verbatim
 from cogs._ui import (
     SUCCESS_COLOR,
     ReportingItem,
@@ -38,14 +39,17 @@ def progress_bar(percent: int) -> str:
 def goal_embed(goal: GoalView, *, title_prefix: str = "") -> discord.Embed:
     """Render a goal for someone allowed to see it."""
     status = "" if goal.status == "active" else f" ({goal.status})"
-    embed = card(f"{title_prefix}{goal.title}{status}", goal.why and f"*Why it matters:* {goal.why}")
+    embed = card(
+        f"{title_prefix}{verbatim(goal.title)}{status}",
+        goal.why and f"*Why it matters:* {verbatim(goal.why)}",
+    )
     embed.add_field(name="Progress", value=progress_bar(goal.progress), inline=False)
     embed.add_field(name="Owner", value=f"<@{goal.owner_id}>", inline=True)
     embed.add_field(name="Term", value="long-term" if goal.horizon == "long" else "short-term", inline=True)
     if goal.due_date:
         embed.add_field(name="Due", value=f"{goal.due_date:%a %d %b %Y}", inline=True)
     if goal.milestones:
-        lines = [f"{'✅' if m.done else '▫️'} {m.title}" for m in goal.milestones]
+        lines = [f"{'✅' if m.done else '▫️'} {verbatim(m.title)}" for m in goal.milestones]
         embed.add_field(name="Milestones", value="\n".join(lines)[:1024], inline=False)
     if goal.partner_ids:
         embed.add_field(name="Partners", value=", ".join(f"<@{p}>" for p in goal.partner_ids), inline=False)
@@ -175,11 +179,15 @@ class NudgeButton(
         if self.action == "still":
             goal = await goals.touch(interaction.user.id, self.goal_id)
             done = card(
-                "Good to hear", f"**{goal.title}** stays on your list. Keep going!", color=SUCCESS_COLOR
+                "Good to hear",
+                f"**{verbatim(goal.title)}** stays on your list. Keep going!",
+                color=SUCCESS_COLOR,
             )
         else:
             goal = await goals.set_status(guild_id, Actor(interaction.user.id), str(self.goal_id), "paused")
-            done = card("Paused", f"**{goal.title}** is paused; `/goal status` makes it active again.")
+            done = card(
+                "Paused", f"**{verbatim(goal.title)}** is paused; `/goal status` makes it active again."
+            )
         await interaction.response.edit_message(embed=done, view=None)
 
 
@@ -404,7 +412,8 @@ class GoalsCog(
             else "Shared"
         )
         lines = [
-            f"**{g.title}** — {progress_bar(g.progress)}{'' if g.status == 'active' else f' ({g.status})'}"
+            f"**{verbatim(g.title)}** — {progress_bar(g.progress)}"
+            + ("" if g.status == "active" else f" ({g.status})")
             + ("" if g.owner_id == interaction.user.id else f" · <@{g.owner_id}>")
             for g in found
         ]

@@ -14,6 +14,7 @@ from bot.domain.groups import KIND_LABELS, NAME_MAX, Seat, missing_for_complete
 from bot.domain.text import clip
 from bot.services.goals.nudges import WEEKDAYS
 from bot.services.groups import GroupService, GroupView
+from bot.services.verbatim import verbatim
 from cogs._ui import (
     SUCCESS_COLOR,
     ReportingItem,
@@ -34,7 +35,9 @@ ROLE_ORDER = ("facilitator", "mentor", "mentee", "peer")
 
 def group_embed(group: GroupView, coordinator_role_id: int | None = None) -> discord.Embed:
     """Render a group for people allowed to see it, with who looks after it."""
-    embed = card(group.name + (" (archived)" if group.archived else ""), group.description)
+    embed = card(
+        verbatim(group.name) + (" (archived)" if group.archived else ""), verbatim(group.description) or None
+    )
     embed.add_field(name="Model", value=KIND_LABELS[group.kind], inline=False)
     if group.home is not None:
         embed.add_field(name="Home", value=f"<#{group.home.channel_id}>", inline=True)
@@ -118,7 +121,7 @@ class ArchiveConfirm(ReportingView):
         self.stop()
         await interaction.edit_original_response(
             embed=card(
-                f"Archived “{archived.name}”",
+                f"Archived “{verbatim(archived.name)}”",
                 "Its history is kept; its members no longer see its home and its schedules have stopped.",
                 color=SUCCESS_COLOR,
             ),
@@ -130,7 +133,7 @@ class ArchiveConfirm(ReportingView):
         """Leave the group as it is."""
         self.stop()
         await interaction.response.edit_message(
-            embed=card("Nothing changed", f"“{self.group.name}” stays."), view=None
+            embed=card("Nothing changed", f"“{verbatim(self.group.name)}” stays."), view=None
         )
 
 
@@ -161,7 +164,7 @@ class ConsentButton(
         view = await bot.services.groups.agree(interaction.guild_id, interaction.user.id, self.group_id)
         where = f" Say hello in <#{view.home.channel_id}>." if view.home else ""
         done = card(
-            f"Welcome to {view.name}",
+            f"Welcome to {verbatim(view.name)}",
             f"Thank you for agreeing to the ground rules.{where}",
             color=SUCCESS_COLOR,
         )
@@ -217,7 +220,7 @@ class GroupsCog(
             link_channel_id=home.id if home else None,
         )
         embed = group_embed(group)
-        embed.title = f"Created “{group.name}”"
+        embed.title = f"Created “{verbatim(group.name)}”"
         embed.color = SUCCESS_COLOR
         await reply(interaction, embed)
 
@@ -241,7 +244,7 @@ class GroupsCog(
             )
             return
         lines = [
-            f"**{g.name}** — {KIND_LABELS[g.kind].split(' (')[0]}, {g.member_count} "
+            f"**{verbatim(g.name)}** — {KIND_LABELS[g.kind].split(' (')[0]}, {g.member_count} "
             f"member{'s' if g.member_count != 1 else ''}{' · open' if g.is_open else ''}"
             for g in found
         ]
@@ -265,7 +268,8 @@ class GroupsCog(
             interaction,
             card(
                 "Added",
-                f"{member.mention} joined **{view.name}** as {role}. They get access to its channel "
+                f"{member.mention} joined **{verbatim(view.name)}** as {role}. "
+                "They get access to its channel "
                 "once they agree to the ground rules (sent by DM, or `/group agree`).",
                 color=SUCCESS_COLOR,
             ),
@@ -284,7 +288,7 @@ class GroupsCog(
             interaction,
             card(
                 "Removed",
-                f"{user.mention} is no longer in **{view.name}** and can't see its home.",
+                f"{user.mention} is no longer in **{verbatim(view.name)}** and can't see its home.",
                 color=SUCCESS_COLOR,
             ),
         )
@@ -298,7 +302,10 @@ class GroupsCog(
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await self.groups.join(interaction.guild_id, actor(interaction), group, role)
-        text = f"You joined **{view.name}**. Read its ground rules and press **I agree** to get access."
+        text = (
+            f"You joined **{verbatim(view.name)}**. "
+            "Read its ground rules and press **I agree** to get access."
+        )
         await reply(interaction, card("Almost there", text, color=SUCCESS_COLOR), view=_consent_view(view.id))
 
     @app_commands.command(
@@ -311,8 +318,10 @@ class GroupsCog(
         view, rules = await self.bot.services.discussions.rules(
             interaction.guild_id, actor(interaction), group
         )
-        listed = "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))
-        await reply(interaction, card(f"Ground rules · {view.name}", listed), view=_consent_view(view.id))
+        listed = "\n".join(f"{n}. {verbatim(rule)}" for n, rule in enumerate(rules, start=1))
+        await reply(
+            interaction, card(f"Ground rules · {verbatim(view.name)}", listed), view=_consent_view(view.id)
+        )
 
     @app_commands.command(name="leave", description="Leave a group")
     @app_commands.describe(group="The group to leave")
@@ -322,7 +331,8 @@ class GroupsCog(
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await self.groups.leave(interaction.guild_id, actor(interaction), group)
         await reply(
-            interaction, card("You left", f"You are no longer in **{view.name}**.", color=SUCCESS_COLOR)
+            interaction,
+            card("You left", f"You are no longer in **{verbatim(view.name)}**.", color=SUCCESS_COLOR),
         )
 
     @app_commands.command(name="rename", description="Rename a group (coordinators and its facilitators)")
@@ -380,7 +390,7 @@ class GroupsCog(
         weekday = None if day.value < 0 else day.value
         view = await self.groups.set_wins_day(interaction.guild_id, actor(interaction), group, weekday)
         text = f"Weekly wins are posted on {day.name}s." if weekday is not None else "Weekly wins are off."
-        await reply(interaction, card(view.name, text, color=SUCCESS_COLOR))
+        await reply(interaction, card(verbatim(view.name), text, color=SUCCESS_COLOR))
 
     @app_commands.command(
         name="archive", description="Archive a group: history kept, access and schedules stopped"
@@ -396,7 +406,7 @@ class GroupsCog(
         await reply(
             interaction,
             card(
-                f"Archive “{view.name}”?",
+                f"Archive “{verbatim(view.name)}”?",
                 f"Its {len(view.members)} members will lose access to its home; its history is kept.",
             ),
             view=ArchiveConfirm(self.bot, view, interaction.user.id),

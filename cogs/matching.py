@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.app import MentorBot
 from bot.services.matching import ProposalView
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, ReportingItem, actor, card, reply
 
 MODE_LABELS = {
@@ -27,10 +28,10 @@ def proposal_embed(view: ProposalView) -> discord.Embed:
     lines = []
     for number, group in enumerate(proposal.groups, start=1):
         people = " & ".join(f"<@{m}> ({group.roles[m]})" for m in group.members)
-        lines.append(f"**{number}.** {people}\n  {'; '.join(group.reasons)}")
+        lines.append(f"**{number}.** {people}\n  {'; '.join(verbatim(r) for r in group.reasons)}")
     embed.description = _fit(lines, 3500) or "Nobody could be matched this time."
     if proposal.unmatched:
-        unmatched = [f"<@{u.user_id}>: {u.reason}" for u in proposal.unmatched]
+        unmatched = [f"<@{u.user_id}>: {verbatim(u.reason)}" for u in proposal.unmatched]
         embed.add_field(name=f"Not matched ({len(unmatched)})", value=_fit(unmatched, 1000), inline=False)
     if proposal.groups:
         embed.set_footer(text="Confirm to create these groups, each with a private channel.")
@@ -87,7 +88,10 @@ class ConfirmMatches(
         created = await bot.services.matching.confirm(
             interaction.guild.id, actor(interaction), self.proposal_id, names
         )
-        lines = [f"**{g.name}** — <#{g.home.channel_id}>" if g.home else f"**{g.name}**" for g in created]
+        lines = [
+            f"**{verbatim(g.name)}** — <#{g.home.channel_id}>" if g.home else f"**{verbatim(g.name)}**"
+            for g in created
+        ]
         await reply(
             interaction, card(f"Created {len(created)} groups", _fit(lines, 4000), color=SUCCESS_COLOR)
         )

@@ -7,12 +7,13 @@ import re
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown, format_dt
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.text import clip
 from bot.errors import Invalid, NotFound
 from bot.services.moderation import ACTION_LABELS, REASON_MAX, LogEntry, Place
+from bot.services.verbatim import verbatim
 from cogs._ui import (
     SUCCESS_COLOR,
     Pager,
@@ -43,7 +44,7 @@ def log_embed(group_name: str, entries: list[LogEntry], page: int, pages: int) -
         embed.add_field(
             name=f"{entry.action.replace('_', ' ')} · {entry.at:%d %b %Y %H:%M} UTC",
             value=f"<@{entry.actor_id}> {ACTION_LABELS[entry.action]}{target}{extra}"
-            + (f"\n*{escape_markdown(clip(entry.reason, 900))}*" if entry.reason else ""),
+            + (f"\n*{clip(verbatim(entry.reason), 900)}*" if entry.reason else ""),
             inline=False,
         )
     embed.set_footer(text=f"Page {page + 1} of {pages}")
@@ -170,7 +171,9 @@ class ModerationCog(
         await reply(
             interaction,
             card(
-                "Locked" if locked else "Unlocked", f"{thread.mention} in {view.name}.", color=SUCCESS_COLOR
+                "Locked" if locked else "Unlocked",
+                f"{thread.mention} in {verbatim(view.name)}.",
+                color=SUCCESS_COLOR,
             ),
         )
 

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.app import MentorBot
 from bot.domain.timezones import format_minutes, local_now, search_zones
 from bot.services.profiles import BIO_MAX, INTEREST_MAX, INTERESTS_MAX, Profile
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, reply
 
 DM_CHECK_ID = "profile:dm-ok"
@@ -35,8 +36,10 @@ def profile_embed(profile: Profile, now_utc: datetime) -> discord.Embed:
         name="Career stage", value=profile.career_stage or "not set: `/profile stage`", inline=True
     )
     embed.add_field(name="DMs from the bot", value="on" if profile.dm_allowed else "off", inline=True)
-    embed.add_field(name="Interests", value=", ".join(profile.interests) or "—", inline=False)
-    embed.add_field(name="Bio", value=profile.bio or "—", inline=False)
+    embed.add_field(
+        name="Interests", value=verbatim(", ".join(profile.interests))[:1024] or "—", inline=False
+    )
+    embed.add_field(name="Bio", value=verbatim(profile.bio)[:1024] or "—", inline=False)
     embed.set_footer(
         text="Only you see this. Check-ins and prompts arrive at your local time, never in quiet hours."
     )

@@ -16,7 +16,7 @@ from bot.services.activity import ActivityService
 from bot.services.checkins import CheckinAnswerService, CheckinService
 from bot.services.coffee import CoffeeRounds, CoffeeService
 from bot.services.conversation_prompts import ConversationPrompts
-from bot.services.cycles import Agreements, CycleIntake, CycleService, Endings, Pulses
+from bot.services.cycles import Agreements, CycleIntake, CycleReports, CycleService, Endings, Pulses
 from bot.services.dashboard import DashboardService
 from bot.services.delivery_problems import DeliveryProblems
 from bot.services.departures import Departures
@@ -76,6 +76,7 @@ class Services:
     agreements: Agreements
     pulses: Pulses
     endings: Endings
+    cycle_reports: CycleReports
     # Needs the connected bot to send, so the runtime sets it after building the bot.
     outbox: OutboxDispatcher | None = field(default=None)
 
@@ -159,6 +160,7 @@ class Services:
             agreements=Agreements(db, clock, program, scheduler),
             pulses=Pulses(db, clock, program, scheduler),
             endings=Endings(db, clock, program, groups, scheduler),
+            cycle_reports=CycleReports(db, clock, program),
             rescue=GroupRescue(
                 db,
                 clock,

@@ -40,6 +40,7 @@ from bot.services.groups import GroupService
 from bot.services.profiles import group_clocks, member_clocks
 from bot.services.prompt_library import prompts_in
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 SMALL_GROUP = 4  # a pair or a small group: in a bigger one a call suggestion is noise
 
@@ -211,7 +212,12 @@ class ConversationPrompts:
                     key=f"convo:{row.id}:{due[0]}",
                     target=Target("channel", channel_id),
                     message=OutgoingMessage(
-                        cards=(Card(title=f"💬 {prompt.topic.capitalize()}", description=prompt.text),)
+                        cards=(
+                            Card(
+                                title=f"💬 {verbatim(prompt.topic.capitalize())}",
+                                description=verbatim(prompt.text),
+                            ),
+                        )
                     ),
                     now=now,
                     guild_id=row.guild_id,

@@ -158,8 +158,8 @@ class DashboardService:
             raise NotAllowed("Only coordinators and facilitators can use the dashboard of this server.")
         return Access(guild_id, coordinator, facilitated)
 
-    async def program(self, guild_id: int, actor: Actor) -> ProgramOverview:
-        """Return the active groups ``actor`` may see (a facilitator: their own) with their counts."""
+    async def program(self, guild_id: int, actor: Actor, cycle_id: int | None = None) -> ProgramOverview:
+        """Return the active groups ``actor`` may see (a facilitator: their own), of one cycle if given."""
         access = await self.access(guild_id, actor)
         members = (
             select(func.count())
@@ -174,6 +174,8 @@ class DashboardService:
         )
         if not access.coordinator:
             query = query.where(Group.id.in_(sorted(access.facilitated)))
+        if cycle_id is not None:
+            query = query.where(Group.cycle_id == cycle_id)
         async with self._db.reading() as session:
             rows = (await session.execute(query)).all()
             opted_in = None
@@ -272,9 +274,15 @@ class DashboardService:
         return clock.zone, profile is not None and profile.timezone is not None
 
     async def research_export(
-        self, guild_id: int, actor: Actor, start: datetime, end: datetime, key: str
+        self,
+        guild_id: int,
+        actor: Actor,
+        start: datetime,
+        end: datetime,
+        key: str,
+        cycle_id: int | None = None,
     ) -> str:
-        """Return research.csv as `mentorbot report --research` writes it (coordinators only)."""
+        """Return research.csv as `mentorbot report --research` writes it, of one cycle's groups if given."""
         await self._program.require_coordinator(guild_id, actor, "download the research export")
-        rows = await research_rows(self._db, guild_id, start, end, key)
+        rows = await research_rows(self._db, guild_id, start, end, key, cycle_id=cycle_id)
         return research_csv(rows, start, end)

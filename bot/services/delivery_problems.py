@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import DeliveryProblem, GuildSettings
+from bot.db.models import DeliveryProblem, GuildRecord, GuildSettings
 from bot.db.upsert import insert_ignore
 from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue
@@ -95,6 +95,14 @@ class DeliveryProblems:
         now = self._clock.now()
         (await self._open_pairs()).add((guild_id, channel_id))
         async with self._db.transaction() as session:
+            # A post refused in a server the bot has left is no news for anyone, and recording it
+            # would leave a row behind that server's purge. The row lock orders us with a purge
+            # (which locks the same row first): we see the server either still there or gone.
+            server = await session.scalar(
+                select(GuildRecord).where(GuildRecord.guild_id == guild_id).with_for_update()
+            )
+            if server is None or server.left_at is not None:
+                return False
             values = {
                 "guild_id": guild_id,
                 "channel_id": channel_id,

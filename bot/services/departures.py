@@ -21,6 +21,7 @@ from bot.db.models import Group, GroupMember, GuildSettings, OutboxMessage
 from bot.messaging import Card, OutgoingMessage, Target
 from bot.messaging.outbox import Outcome, enqueue
 from bot.services.checkin_plans import cancel_waiting_checkins
+from bot.services.verbatim import verbatim
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class Departures:
             log.info("server %s: member %s left; out of %d groups", guild_id, user_id, len(names))
             settings = await session.get(GuildSettings, guild_id)
             if settings is not None and settings.modlog_channel_id is not None:
-                groups = ", ".join(f"“{name}”" for name in names)
+                groups = ", ".join(f"“{verbatim(name)}”" for name in names)
                 await enqueue(
                     session,
                     key=f"departure:{guild_id}:{user_id}:{now:%Y%m%dT%H%M%S}",

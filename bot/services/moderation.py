@@ -26,6 +26,7 @@ from bot.services.actors import Actor, Audit
 from bot.services.checkin_plans import cancel_waiting_checkins, plan_again
 from bot.services.groups import GroupService, GroupView
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 REASON_MAX = 500
 TIMEOUT_MAX = timedelta(days=28)  # Discord's limit
@@ -207,7 +208,10 @@ class ModerationService:
             "warn",
             reason,
             {},
-            note_to=(target.user_id, f"A facilitator of **{group.name}** asked you to take care: {reason}"),
+            note_to=(
+                target.user_id,
+                f"A facilitator of **{verbatim(group.name)}** asked you to take care: {verbatim(reason)}",
+            ),
         )
 
     async def pause(self, guild_id: int, actor: Actor, group_ref: str, target: Actor, reason: str) -> None:
@@ -225,7 +229,10 @@ class ModerationService:
             "pause",
             reason,
             {},
-            note_to=(target.user_id, f"Your participation in **{group.name}** is paused for now: {reason}"),
+            note_to=(
+                target.user_id,
+                f"Your participation in **{verbatim(group.name)}** is paused for now: {verbatim(reason)}",
+            ),
         )
 
     async def restore(self, guild_id: int, actor: Actor, group_ref: str, target: Actor) -> None:
@@ -245,7 +252,7 @@ class ModerationService:
             "restore",
             None,
             {},
-            note_to=(target.user_id, f"Welcome back to **{group.name}**."),
+            note_to=(target.user_id, f"Welcome back to **{verbatim(group.name)}**."),
         )
 
     async def remove(self, guild_id: int, actor: Actor, group_ref: str, target: Actor, reason: str) -> None:
@@ -275,7 +282,10 @@ class ModerationService:
         group = await self._authorize(guild_id, actor, group.id, author)
         audit = Audit(actor, "removed a message", reason, group.name)
         author_id = await self._actions().delete_message(guild_id, place.channel_id, message_id, audit)
-        note = f"A facilitator removed a message of yours in **{group.name}**. Reason: {reason}"
+        note = (
+            f"A facilitator removed a message of yours in **{verbatim(group.name)}**. "
+            f"Reason: {verbatim(reason)}"
+        )
         await self._record(
             group,
             actor,
@@ -305,7 +315,7 @@ class ModerationService:
         settings = await self._settings.get(guild_id)
         recipients = group.facilitator_ids if group else []
         text = f"<@{reporter_id}> reported a message by <@{author_id}>: {jump_url}" + (
-            f"\n> {note}" if note else ""
+            f"\n> {verbatim(note)}" if note else ""
         )
         card = OutgoingMessage(cards=(Card(title="A member asked for help", description=text),))
         now = self._clock.now()
@@ -365,7 +375,7 @@ class ModerationService:
             notes = []
             for record in records:
                 if record.details.get("undelivered"):
-                    notes.append(NOTE_ACTIONS[record.action].format(reason=record.reason or ""))
+                    notes.append(NOTE_ACTIONS[record.action].format(reason=verbatim(record.reason)))
                     record.details = {**record.details, "undelivered": False, "shown_in_server": True}
             return notes
 
@@ -411,7 +421,8 @@ class ModerationService:
             raise NotAllowed(f"Facilitators can't act on the other facilitators of “{group.name}”.")
         if role is None:
             raise NotAllowed(
-                f"<@{target.user_id}> is not in “{group.name}”: facilitators act within their own groups."
+                f"<@{target.user_id}> is not in “{verbatim(group.name)}”: "
+                "facilitators act within their own groups."
             )
         return group
 
@@ -528,5 +539,6 @@ def _require_place(group: GroupView, place: Place) -> None:
     home = group.home.channel_id if group.home else None
     if home is None or home not in (place.channel_id, place.parent_id):
         raise NotAllowed(
-            f"That channel isn't part of “{group.name}”; facilitators act in their own group's spaces."
+            f"That channel isn't part of “{verbatim(group.name)}”; "
+            "facilitators act in their own group's spaces."
         )

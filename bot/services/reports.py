@@ -159,9 +159,15 @@ class ReportService:
 
 
 async def compute_report(
-    db: Database, guild_id: int, start: datetime, end: datetime, *, group_id: int | None = None
+    db: Database,
+    guild_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    group_id: int | None = None,
+    cycle_id: int | None = None,
 ) -> ProgramReport:
-    """Return the figures over [start, end) for every group of the server, or just one (no rights checked)."""
+    """Return the figures over [start, end) for the server's groups (one, or a cycle's), no rights checked."""
     async with db.reading() as session:  # long aggregate queries: beside the writer, not in its way
         query = select(Group.id, Group.name).where(
             Group.guild_id == guild_id,
@@ -170,22 +176,23 @@ async def compute_report(
         )
         if group_id is not None:
             query = query.where(Group.id == group_id)
+        if cycle_id is not None:
+            query = query.where(Group.cycle_id == cycle_id)
         rows = (await session.execute(query.order_by(Group.name))).all()
+        some = group_id is not None or cycle_id is not None  # only these groups, not the whole server
         groups = tuple(
             [await _figures(session, guild_id, start, end, [gid], gid, name) for gid, name in rows]
         )
         ids = [gid for gid, _ in rows]
         # A program report's total also counts goals set outside any group.
-        total = await _figures(
-            session, guild_id, start, end, None if group_id is None else ids, None, ALL_GROUPS
-        )
-        if group_id is None:
+        total = await _figures(session, guild_id, start, end, ids if some else None, None, ALL_GROUPS)
+        if not some:
             pairs, met = await _coffee(session, guild_id, start, end)
         else:
             pairs = met = 0
         step = step_for(start, end)
         steps = _step_count(start, end, step)
-        counts = await _steps(session, guild_id, start, end, step, None if group_id is None else ids)
+        counts = await _steps(session, guild_id, start, end, step, ids if some else None)
     series = tuple(GroupSeries(gid, name, _series(counts, gid, steps)) for gid, name in rows)
     total_series = GroupSeries(None, ALL_GROUPS, _series(counts, None, steps))
     return ProgramReport(

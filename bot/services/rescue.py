@@ -27,6 +27,7 @@ from bot.scheduling.engine import SchedulingEngine
 from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 SWEEP_EVERY = timedelta(hours=1)
 GROUP_SLICE = 50  # groups moved along in one unit of work
@@ -172,16 +173,18 @@ def _dm(
 
 def _members_nudge(group: Group, days: int) -> OutgoingMessage:
     text = (
-        f"**{group.name}** has been quiet for {days} days. Finding time is the hardest part of distance "
-        "mentoring — a two-line hello in the group's channel, or answering a check-in, keeps it going."
+        f"**{verbatim(group.name)}** has been quiet for {days} days. "
+        "Finding time is the hardest part of distance mentoring — a two-line hello in the group's "
+        "channel, or answering a check-in, keeps it going."
     )
     return OutgoingMessage(cards=(Card(title="Your group misses you", description=text),))
 
 
 def _facilitator_note(group: Group, days: int) -> OutgoingMessage:
     text = (
-        f"**{group.name}** has shown no activity for {days} days (no messages in its channel, check-in "
-        "answers or goal updates), even after a nudge to its members. A personal word from you may help. "
+        f"**{verbatim(group.name)}** has shown no activity for {days} days "
+        "(no messages in its channel, check-in answers or goal updates), even after a nudge to its "
+        "members. A personal word from you may help. "
         "Only you see this."
     )
     return OutgoingMessage(cards=(Card(title="A group has gone quiet", description=text),))
@@ -189,8 +192,9 @@ def _facilitator_note(group: Group, days: int) -> OutgoingMessage:
 
 def _rematch_offer(group: Group, role: str) -> OutgoingMessage:
     text = (
-        f"**{group.name}** has been quiet for a long while. That happens — schedules change. If you'd like a "
-        "fresh match, press the button (or use `/match optin`); a coordinator will propose one."
+        f"**{verbatim(group.name)}** has been quiet for a long while. "
+        "That happens — schedules change. If you'd like a fresh match, press the button "
+        "(or use `/match optin`); a coordinator will propose one."
     )
     return OutgoingMessage(
         cards=(Card(title="Would a new match help?", description=text),),

@@ -7,12 +7,13 @@ from typing import Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown, format_dt
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITY_LABELS
 from bot.domain.text import clip
 from bot.services.checkins import AnswerView, ScheduleView
+from bot.services.verbatim import verbatim
 from cogs._ui import (
     SUCCESS_COLOR,
     Pager,
@@ -43,7 +44,7 @@ def schedule_line(view: ScheduleView) -> str:
     )
     reminder = f", reminder after {view.reminder_hours} h" if view.reminder_hours else ""
     seen_by = VISIBILITY_LABELS[view.default_visibility]  # type: ignore[index]
-    details = f"questions: {view.question_set}; answers seen by {seen_by}{reminder}"
+    details = f"questions: {verbatim(view.question_set)}; answers seen by {seen_by}{reminder}"
     return f"**#{view.id}** {view.cadence} — {when}\n  {details}"
 
 
@@ -52,15 +53,15 @@ def history_embed(answers: list[AnswerView], page: int, pages: int) -> discord.E
     embed = card("Your check-ins", None if answers else "You haven't answered a check-in yet.")
     for answer in answers:
         lines = [  # shown as written: a * or _ in an answer is not markdown
-            f"*{escape_markdown(a['question'])}* "
-            + (f"{a['value']} / 5" if a["kind"] == "scale" else escape_markdown(a["value"]))
+            f"*{verbatim(a['question'])}* "
+            + (f"{a['value']} / 5" if a["kind"] == "scale" else verbatim(a["value"]))
             for a in answer.answers
             if a["value"]
         ]
         text = "\n".join(lines)
         seen_by = VISIBILITY_LABELS[answer.visibility]
         embed.add_field(
-            name=f"{answer.round_date:%d %b %Y} · {answer.group_name} · {seen_by}",
+            name=f"{answer.round_date:%d %b %Y} · {verbatim(answer.group_name)} · {seen_by}",
             value=clip(text, 1024) or "—",
             inline=False,
         )
@@ -95,9 +96,10 @@ class QuestionSetModal(ReportingModal, title="New check-in questions"):
         questions = await self.bot.services.checkins.create_question_set(
             interaction.guild_id, actor(interaction), self.name.value, self.lines.value
         )
-        listed = "\n".join(f"{n}. {q.text} ({q.kind})" for n, q in enumerate(questions, start=1))
+        listed = "\n".join(f"{n}. {verbatim(q.text)} ({q.kind})" for n, q in enumerate(questions, start=1))
         await reply(
-            interaction, card(f"Saved “{' '.join(self.name.value.split())}”", listed, color=SUCCESS_COLOR)
+            interaction,
+            card(f"Saved “{verbatim(' '.join(self.name.value.split()))}”", listed, color=SUCCESS_COLOR),
         )
 
 
@@ -349,7 +351,9 @@ class CheckinsCog(
                 inline=False,
             )
             for author, answers, visibility in summary.shared[:8]:
-                text = "; ".join(f"{a['question']} {a['value']}" for a in answers if a["value"])
+                text = "; ".join(
+                    f"{verbatim(a['question'])} {verbatim(a['value'])}" for a in answers if a["value"]
+                )
                 embed.add_field(
                     name=f"Shared with {visibility}", value=f"<@{author}>: {text}"[:1024], inline=False
                 )

@@ -12,6 +12,7 @@ from bot.app import MentorBot
 from bot.domain.checkin_questions import VISIBILITIES, VISIBILITY_LABELS
 from bot.domain.text import clip
 from bot.services.checkins import AnswerView, OpenCheckin
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card
 
 SCALE = [discord.SelectOption(label=str(n), value=str(n)) for n in range(1, 6)]
@@ -67,14 +68,14 @@ class AnswerModal(ReportingModal):
 def answered(answer: AnswerView) -> tuple[discord.Embed, discord.ui.View]:
     """Render a saved answer for its author, with buttons to change who sees it."""
     embed = card(
-        f"Check-in saved · {answer.group_name}",
+        f"Check-in saved · {verbatim(answer.group_name)}",
         f"Seen by **{VISIBILITY_LABELS[answer.visibility]}**. Change it below at any time.",
         color=SUCCESS_COLOR,
     )
     for item in answer.answers:
         if item["value"]:
-            value = f"{item['value']} / 5" if item["kind"] == "scale" else item["value"]
-            embed.add_field(name=item["question"], value=value[:1024], inline=False)
+            value = f"{item['value']} / 5" if item["kind"] == "scale" else verbatim(item["value"])
+            embed.add_field(name=verbatim(item["question"])[:256], value=value[:1024], inline=False)
     view = discord.ui.View(timeout=None)
     for visibility in VISIBILITIES:
         view.add_item(VisibilityButton(answer.id, visibility, current=answer.visibility == visibility))

@@ -23,6 +23,7 @@ from bot.services.meetings import (
     Ranking,
     SeriesView,
 )
+from bot.services.verbatim import verbatim
 from cogs._ui import (
     SUCCESS_COLOR,
     WEEKDAY_CHOICES,
@@ -180,7 +181,8 @@ class MeetCog(commands.GroupCog, group_name="meet", group_description="Meetings 
             else "The times you typed, read on your clock"
         )
         text = (
-            f"The poll for **{meeting.title}** is in <#{meeting.home_channel_id}>. {how}:\n{listed}\n\n"
+            f"The poll for **{verbatim(meeting.title)}** is in <#{meeting.home_channel_id}>. "
+            f"{how}:\n{listed}\n\n"
             "See who can come with `/meet results`, then fix the time with `/meet confirm`."
         )
         await reply(interaction, card("📅 Poll posted", text[:4096], color=SUCCESS_COLOR))
@@ -224,7 +226,7 @@ class MeetCog(commands.GroupCog, group_name="meet", group_description="Meetings 
         assert meeting.starts_at is not None
         row = confirmed.row
         text = (
-            f"**{meeting.title}** is on {format_dt(meeting.starts_at, 'F')} "
+            f"**{verbatim(meeting.title)}** is on {format_dt(meeting.starts_at, 'F')} "
             f"({format_dt(meeting.starts_at, 'R')}); "
             f"{len(row.attendees)} of {confirmed.invited} said this time works.\n"
             "It is announced in the group's home with **Going** / **Can't make it**, and members get a "
@@ -278,7 +280,7 @@ class MeetCog(commands.GroupCog, group_name="meet", group_description="Meetings 
             interaction.guild_id, actor(interaction), group, _id(meeting, "meeting")
         )
         what = format_dt(view.starts_at, "F") if view.starts_at else "the open poll"
-        text = f"**{view.title}** ({what}) is cancelled; the group was told and reminders are off."
+        text = f"**{verbatim(view.title)}** ({what}) is cancelled; the group was told and reminders are off."
         if view.event_id and not problem:
             text += " Its server event is cancelled too."
         embed = card("Cancelled", text, color=SUCCESS_COLOR)
@@ -374,7 +376,8 @@ def ranking_embed(ranking: Ranking) -> discord.Embed:
     """The poll's times, best first: counts, who can't, and whose hour would be awkward."""
     invited = len(ranking.invited)
     text = (
-        f"**{ranking.meeting.title}**: {len(ranking.responded)} of {invited} members have answered. "
+        f"**{verbatim(ranking.meeting.title)}**: "
+        f"{len(ranking.responded)} of {invited} members have answered. "
         "Times are ranked by how many can come, then by how few would meet at an awkward hour, then by how "
         "inconvenient the hour is for each, weighing more for whoever carried awkward hours before. "
         "Only you see this."
@@ -402,7 +405,8 @@ def overview_embed(overview: Overview) -> discord.Embed:
     if overview.poll:
         embed.add_field(
             name="Open poll",
-            value=f"**{overview.poll.title}**: press **Mark my times** in <#{overview.poll.home_channel_id}>",
+            value=f"**{verbatim(overview.poll.title)}**: press **Mark my times** "
+            f"in <#{overview.poll.home_channel_id}>",
             inline=False,
         )
     for line in overview.upcoming[:5]:
@@ -415,13 +419,15 @@ def overview_embed(overview: Overview) -> discord.Embed:
         )
         if meeting.event_url:
             value += f"\n{meeting.event_url}"
-        embed.add_field(name=f"Coming: {meeting.title}"[:256], value=value[:1024], inline=False)
+        embed.add_field(name=f"Coming: {verbatim(meeting.title)}"[:256], value=value[:1024], inline=False)
     if overview.past:
         lines = []
         for line in overview.past:
             assert line.meeting.starts_at is not None
             came = f"{line.attended} came" if line.attended is not None else "attendance not recorded"
-            lines.append(f"{format_dt(line.meeting.starts_at, 'D')} · {line.meeting.title} · {came}")
+            lines.append(
+                f"{format_dt(line.meeting.starts_at, 'D')} · {verbatim(line.meeting.title)} · {came}"
+            )
         embed.add_field(name="Recent", value="\n".join(lines)[:1024], inline=False)
     if overview.series and overview.series.active:
         next_day = f" · next: {overview.series.next_day:%a %d %b}" if overview.series.next_day else ""

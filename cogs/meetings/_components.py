@@ -12,6 +12,7 @@ from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.services.meetings import AttendanceForm, AttendanceSummary, MemberPoll, Ranking
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingView, actor, card
 
 MENU_TIMEOUT = 900.0  # an interaction token lasts 15 minutes; the menus with it
@@ -58,8 +59,9 @@ class MarkButton(
 def mark_embed(poll: MemberPoll, saved: int | None = None) -> discord.Embed:
     """Say what to do, in the member's zone; after saving, how many times they marked."""
     text = (
-        f"The times of **{poll.meeting.title}** on your clock ({poll.zone}). Pick every time that works "
-        "for you, then close the menu. Pick none if none do. Only the facilitators see your answer."
+        f"The times of **{verbatim(poll.meeting.title)}** on your clock ({poll.zone}). "
+        "Pick every time that works for you, then close the menu. Pick none if none do. "
+        "Only the facilitators see your answer."
     )
     if saved is not None:
         return card(
@@ -67,7 +69,7 @@ def mark_embed(poll: MemberPoll, saved: int | None = None) -> discord.Embed:
             f"{saved} of {len(poll.slots)} times work for you. Change them any time.\n\n{text}",
             color=SUCCESS_COLOR,
         )
-    return card(f"📅 {poll.meeting.title}", text)
+    return card(f"📅 {verbatim(poll.meeting.title)}", text)
 
 
 class MarkView(ReportingView):
@@ -136,7 +138,9 @@ class RsvpButton(
             text = "Thanks for letting the group know. No reminders for this one; you can change your mind."
         await interaction.response.send_message(
             embed=card(
-                f"{'Going' if going else 'Not this time'} · {meeting.title}", text, color=SUCCESS_COLOR
+                f"{'Going' if going else 'Not this time'} · {verbatim(meeting.title)}",
+                text,
+                color=SUCCESS_COLOR,
             ),
             ephemeral=True,
         )
@@ -179,7 +183,7 @@ def attendance_embed(form: AttendanceForm) -> discord.Embed:
     assert meeting.starts_at is not None
     ticked = "who came last time you recorded it" if form.recorded else "who said they were going"
     text = (
-        f"**{meeting.title}**, {format_dt(meeting.starts_at, 'F')}. Pick everyone who came "
+        f"**{verbatim(meeting.title)}**, {format_dt(meeting.starts_at, 'F')}. Pick everyone who came "
         f"(I've ticked {ticked}), then press **Save**. Everyone else in the group counts as absent."
     )
     if len(form.members) > 25:
@@ -224,7 +228,7 @@ def attendance_summary(summary: AttendanceSummary) -> discord.Embed:
     """Who came, who didn't, and the group's attendance so far."""
     came = ", ".join(f"<@{u}>" for u in summary.attended) or "nobody"
     missed = ", ".join(f"<@{u}>" for u in summary.absent) or "nobody"
-    embed = card(f"Attendance saved · {summary.meeting.title}", color=SUCCESS_COLOR)
+    embed = card(f"Attendance saved · {verbatim(summary.meeting.title)}", color=SUCCESS_COLOR)
     embed.add_field(name=f"Came ({len(summary.attended)})", value=came[:1024], inline=False)
     embed.add_field(name=f"Absent ({len(summary.absent)})", value=missed[:1024], inline=False)
     rate = summary.group.rate

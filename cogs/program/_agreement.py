@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.app import MentorBot
 from bot.domain.cycles import CADENCES, MEETING_MODES
 from bot.domain.text import clip
 from bot.services.cycles import AgreementView
 from bot.services.cycles.agreements import agreed_line
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, card, reply
 
 
@@ -24,14 +24,14 @@ def _services(interaction: discord.Interaction) -> Any:
 def agreement_embed(view: AgreementView, title: str = "Mentoring agreement") -> discord.Embed:
     """Render an agreement and who has agreed to it."""
     embed = card(
-        f"{title} · {view.group_name}",
+        f"{title} · {verbatim(view.group_name)}",
         agreed_line(view),
         color=SUCCESS_COLOR if view.everyone_agreed else None,
     )
-    embed.add_field(name="Goals for the cycle", value=clip(escape_markdown(view.goals), 1024), inline=False)
+    embed.add_field(name="Goals for the cycle", value=clip(verbatim(view.goals), 1024), inline=False)
     embed.add_field(name="How often", value=CADENCES[view.cadence])
     embed.add_field(name="How", value=MEETING_MODES[view.meeting_mode])
-    embed.add_field(name="Reaching each other", value=clip(escape_markdown(view.contact), 1024), inline=False)
+    embed.add_field(name="Reaching each other", value=clip(verbatim(view.contact), 1024), inline=False)
     embed.add_field(name="Confidentiality", value="What we share stays between us.", inline=False)
     return embed
 

@@ -7,7 +7,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown, format_dt
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.cycles import parse_day, suggested_ends, suggested_starts
@@ -15,6 +15,7 @@ from bot.domain.text import clip
 from bot.errors import Invalid
 from bot.services.cycles import CycleView
 from bot.services.cycles.intake import status_text
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, actor, card, group_choices, reply
 from cogs.program._agreement import ChangeButton, agreement_buttons, agreement_embed
 from cogs.program._intake import ApplicationForm, application_embed, review_card
@@ -29,7 +30,7 @@ def day(value) -> str:  # noqa: ANN001 - a date
 
 def cycle_embed(cycle: CycleView, title: str, *, color: int | None = None) -> discord.Embed:
     """Render a cycle: its days, kick-off, midpoint and where the reader is in it."""
-    embed = card(title, f"**{escape_markdown(cycle.name)}**\n{cycle.position.describe()}")
+    embed = card(title, f"**{verbatim(cycle.name)}**\n{cycle.position.describe()}")
     if color is not None:
         embed.color = color
     embed.add_field(name="Starts", value=day(cycle.starts_on))
@@ -137,12 +138,10 @@ class ProgramCog(
                 interaction, card("No application", "You haven't applied; `/program apply` opens the form.")
             )
             return
-        embed = application_embed(mine, f"Your application · {mine.cycle_name}")
+        embed = application_embed(mine, f"Your application · {verbatim(mine.cycle_name)}")
         embed.description = status_text(mine)
         if mine.decline_reason:
-            embed.add_field(
-                name="Why (only you see this)", value=escape_markdown(mine.decline_reason), inline=False
-            )
+            embed.add_field(name="Why (only you see this)", value=verbatim(mine.decline_reason), inline=False)
         await reply(interaction, embed)
 
     @app_commands.command(name="applications", description="Review the cycle's applications (coordinators)")
@@ -207,7 +206,7 @@ class ProgramCog(
             interaction.guild_id, interaction.user.id, int(group), reason
         )
         text = (
-            f"**{escape_markdown(name)}** has ended and is archived (its history is kept). "
+            f"**{verbatim(name)}** has ended and is archived (its history is kept). "
             "Your closing survey is in your DMs; only coordinators see your reason."
         )
         await reply(interaction, card("Match ended", text, color=SUCCESS_COLOR))
@@ -227,7 +226,7 @@ class ProgramCog(
         embed = card(f"Needs attention ({len(concerns)})")
         for concern in concerns[:25]:
             embed.add_field(
-                name=clip(escape_markdown(concern.group_name), 256),
+                name=clip(verbatim(concern.group_name), 256),
                 value=clip(f"{concern.reason}\n→ {concern.next_step}", 1024),
                 inline=False,
             )
@@ -249,7 +248,7 @@ class ProgramCog(
             after = overview.next
             embed.add_field(
                 name="After it",
-                value=f"{escape_markdown(after.name)}: {day(after.starts_on)} – {day(after.ends_on)}",
+                value=f"{verbatim(after.name)}: {day(after.starts_on)} – {day(after.ends_on)}",
                 inline=False,
             )
         await reply(interaction, embed)
@@ -259,5 +258,5 @@ class ProgramCog(
         """Close the running cycle, or cancel the next one (coordinators)."""
         assert interaction.guild_id is not None
         closed = await self.bot.services.cycles.close(interaction.guild_id, actor(interaction))
-        text = f"**{escape_markdown(closed.name)}** is closed; its history is kept."
+        text = f"**{verbatim(closed.name)}** is closed; its history is kept."
         await reply(interaction, card("Cycle closed", text, color=SUCCESS_COLOR))

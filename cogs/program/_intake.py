@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 import discord
-from discord.utils import escape_markdown, format_dt
+from discord.utils import format_dt
 
 from bot.app import MentorBot
 from bot.domain.text import clip
 from bot.services.cycles.intake import CAPACITY_MAX, HOURS, Application, IntakeForm, ReviewQueue, status_text
+from bot.services.verbatim import verbatim
 from cogs._ui import SUCCESS_COLOR, ReportingItem, ReportingModal, actor, card, reply
 
 ROLE_LABELS = {"mentor": "Mentor", "mentee": "Mentee", "peer": "Peer"}
@@ -96,7 +97,7 @@ class ApplicationForm(ReportingModal):
             capacity=amount if self.role == "mentor" else None,
         )
         embed = card(
-            f"Application sent · {application.cycle_name}",
+            f"Application sent · {verbatim(application.cycle_name)}",
             f"{status_text(application)} You'll hear from me by DM.",
             color=SUCCESS_COLOR,
         )
@@ -110,12 +111,10 @@ def application_embed(application: Application, title: str) -> discord.Embed:
     """Render an application with its answers (for its applicant or a coordinator)."""
     embed = card(title, f"<@{application.user_id}> · **{ROLE_LABELS[application.role]}**")
     embed.add_field(
-        name="What they want from it", value=clip(escape_markdown(application.hopes), 1024), inline=False
+        name="What they want from it", value=clip(verbatim(application.hopes), 1024), inline=False
     )
-    embed.add_field(
-        name="Interests", value=clip(escape_markdown(", ".join(application.interests)), 1024) or "—"
-    )
-    embed.add_field(name="Career stage", value=escape_markdown(application.career_stage or "—"))
+    embed.add_field(name="Interests", value=clip(verbatim(", ".join(application.interests)), 1024) or "—")
+    embed.add_field(name="Career stage", value=verbatim(application.career_stage) or "—")
     embed.add_field(name="Time zone", value=application.timezone)
     if application.capacity is not None:
         embed.add_field(name="Mentees they can take", value=str(application.capacity))
@@ -140,10 +139,11 @@ def review_card(queue: ReviewQueue) -> tuple[discord.Embed, discord.ui.View | No
     places = f"Mentor places: {queue.mentees_accepted} of {queue.mentor_places} taken."
     if queue.next is None:
         return card(
-            f"Applications · {queue.cycle_name}", f"{summary}\n{places}\n\nNothing waits for a decision."
+            f"Applications · {verbatim(queue.cycle_name)}",
+            f"{summary}\n{places}\n\nNothing waits for a decision.",
         ), None
     title = "Waitlisted" if queue.next.status == "waitlisted" else "Next application"
-    embed = application_embed(queue.next, f"{title} · {queue.cycle_name}")
+    embed = application_embed(queue.next, f"{title} · {verbatim(queue.cycle_name)}")
     embed.description = f"{summary}\n{places}\n\n{embed.description}"
     view = discord.ui.View(timeout=None)
     for decision, label, style in (

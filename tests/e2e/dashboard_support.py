@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 from yarl import URL
 
 from bot.config import Settings, WebSettings
@@ -34,14 +35,24 @@ def with_dashboard(settings: Settings, fake: FakeDiscord, **values: object) -> S
 
 @contextlib.asynccontextmanager
 async def dashboard(
-    fake: FakeDiscord, runner: BotRunner, database_url: str, *, alone: bool = False, **values: object
+    fake: FakeDiscord,
+    runner: BotRunner,
+    database_url: str,
+    *,
+    alone: bool = False,
+    research_key: str | None = None,
+    **values: object,
 ) -> AsyncIterator[TestClient]:
     """The dashboard for the running bot, served by aiohttp's test server.
 
     ``alone``: as `mentorbot web` runs it, without the bot's connection (the bot confirms matches).
+    ``research_key``: the operator set one, so the research export can be downloaded.
     """
     assert runner.services is not None and runner.bot is not None
     settings = with_dashboard(settings_for(fake, database_url), fake, **values)
+    if research_key is not None:
+        privacy = settings.privacy.model_copy(update={"research_key": SecretStr(research_key)})
+        settings = settings.model_copy(update={"privacy": privacy})
     app = build_app(settings, runner.services, runner.bot, can_create_groups=not alone)
     client = TestClient(TestServer(app))
     await client.start_server()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.domain.checkin_questions import VISIBILITY_LABELS, Question, Visibility
+from bot.domain.text import clip
 from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.services.checkins.rounds import EarlierRounds
+from bot.services.verbatim import verbatim
 
 SUCCESS = 0x3BA55C
 
@@ -30,12 +32,12 @@ def checkin_dm(
 ) -> OutgoingMessage:
     """Build the check-in itself, sent at the member's local time."""
     card = Card(
-        title=f"Check-in · {group_name}",
+        title=f"Check-in · {verbatim(group_name)}",
         description=(
             f"Your check-in for {round_date:%A %d %B}. It takes a minute. "
             f"Unless you choose otherwise, your answers are seen by {VISIBILITY_LABELS[visibility]}."
         ),
-        fields=tuple(Field(f"{n}.", q.text) for n, q in enumerate(questions, start=1)),
+        fields=tuple(Field(f"{n}.", verbatim(q.text)) for n, q in enumerate(questions, start=1)),
         footer="Can't answer here? Use /checkin answer in the server.",
     )
     return OutgoingMessage(cards=(card,), buttons=answer_buttons(delivery_id))
@@ -44,7 +46,7 @@ def checkin_dm(
 def reminder_dm(delivery_id: int, group_name: str, *, snoozed: bool = False) -> OutgoingMessage:
     """Build the one gentle reminder (or the snoozed check-in coming back)."""
     title = "Your snoozed check-in is back" if snoozed else "A gentle reminder"
-    text = f"Your check-in for **{group_name}** is still open, whenever you're ready."
+    text = f"Your check-in for **{verbatim(group_name)}** is still open, whenever you're ready."
     return OutgoingMessage(cards=(Card(title=title, description=text),), buttons=answer_buttons(delivery_id))
 
 
@@ -54,7 +56,7 @@ def dm_blocked_notice(user_id: int, group_name: str) -> OutgoingMessage:
         content=(
             f"<@{user_id}>, I couldn't DM you this group's check-in: your DMs are closed to me. "
             "Turn on **Direct Messages** in this server's Privacy Settings and run `/profile test-dm`, "
-            f"or answer here with `/checkin answer` (only you will see it). — {group_name}"
+            f"or answer here with `/checkin answer` (only you will see it). — {verbatim(group_name)}"
         ),
         mention_user_ids=(user_id,),
     )
@@ -62,10 +64,10 @@ def dm_blocked_notice(user_id: int, group_name: str) -> OutgoingMessage:
 
 def shared_answer(user_id: int, group_name: str, answers: list[dict[str, str]]) -> OutgoingMessage:
     """Build the post of an answer its author shared with the whole group."""
-    fields = tuple(Field(a["question"], _shown(a)) for a in answers if a["value"])
+    fields = tuple(Field(verbatim(a["question"]), _shown(a)) for a in answers if a["value"])
     return OutgoingMessage(
         content=f"<@{user_id}> shared their check-in.",
-        cards=(Card(title=f"Check-in · {group_name}", fields=fields, color=SUCCESS),),
+        cards=(Card(title=f"Check-in · {verbatim(group_name)}", fields=fields, color=SUCCESS),),
     )
 
 
@@ -92,7 +94,7 @@ def digest(
     if highlights:
         text += "\n\nShared with the group:\n" + "\n".join(highlights)
     return OutgoingMessage(
-        cards=(Card(title=f"Check-in round closed · {group_name}", description=text[:4000]),)
+        cards=(Card(title=f"Check-in round closed · {verbatim(group_name)}", description=text[:4000]),)
     )
 
 
@@ -106,4 +108,4 @@ def _rounds(count: int) -> str:
 
 def _shown(answer: dict[str, str]) -> str:
     value = answer["value"]
-    return f"{value} / 5" if answer["kind"] == "scale" else value[:1024]
+    return f"{value} / 5" if answer["kind"] == "scale" else clip(verbatim(value), 1024)

@@ -365,7 +365,8 @@ class CheckinPlanner:
         earlier: EarlierRounds | None = None,
     ) -> None:
         stats = await round_stats(session, schedule.id, round_.round_date)
-        late = round_.closes_at < now - STALE_SUMMARY
+        # A summary folding the rounds missed while away is catch-up, even if its latest round just closed.
+        late = earlier is not None or round_.closes_at < now - STALE_SUMMARY
         assert group.home_channel_id is not None
         await enqueue(
             session,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckinAnswer, CheckinDelivery
 from bot.domain.text import clip
+from bot.services.verbatim import verbatim
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,9 @@ class RoundStats:
 
     def highlights(self) -> list[str]:
         """Return the first words of up to ten answers shared with the whole group."""
-        return [
-            f"<@{a.user_id}>: {_first_text(a.answers)}" for a in self.shared if a.visibility == "group"
-        ][:10]
+        return [f"<@{a.user_id}>: {_first_text(a.answers)}" for a in self.shared if a.visibility == "group"][
+            :10
+        ]
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,6 @@ def _first_text(answers: list[dict[str, Any]]) -> str:
     for answer in answers:
         if answer["kind"] != "scale" and answer["value"]:
             value = answer["value"].replace("\n", " ")
-            return clip(value, 120)
+            return clip(verbatim(value), 120)
     scale = next((a["value"] for a in answers if a["kind"] == "scale" and a["value"]), None)
     return f"feeling {scale}/5" if scale else "checked in"

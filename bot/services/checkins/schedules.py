@@ -18,6 +18,7 @@ from bot.services.actors import Actor
 from bot.services.checkin_plans import cancel_waiting_checkins, forget_schedule_messages
 from bot.services.checkins.planner import CHECKIN_ROLES, CheckinPlanner, _cadence, _delivery_row
 from bot.services.profiles import profiles_of
+from bot.services.verbatim import verbatim
 
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # facilitators get the summary instead
 
@@ -309,7 +310,8 @@ class CheckinService(CheckinPlanner):
         found = await session.scalar(query)
         if found is None:
             raise NotFound(
-                f"No question set “{text[:60]}” here; pick one from the list, or leave it for the default."
+                f"No question set “{verbatim(text[:60])}” here; "
+                "pick one from the list, or leave it for the default."
             )
         return found
 

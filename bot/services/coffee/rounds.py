@@ -56,6 +56,7 @@ from bot.scheduling.engine import SchedulingEngine
 from bot.services.discussions.service import DiscussionSpaces
 from bot.services.profiles import member_clocks, profiles_of
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 log = logging.getLogger(__name__)
 
@@ -323,8 +324,9 @@ class CoffeeRounds:
             Introduced(
                 user_id,
                 clocks[user_id].zone,
-                profiles[user_id].bio if user_id in profiles else None,
-                tuple(profiles[user_id].interests if user_id in profiles else ()),
+                # What they typed, shown literally in the intro (the domain only lays it out).
+                verbatim(profiles[user_id].bio) if user_id in profiles else None,
+                tuple(verbatim(i) for i in (profiles[user_id].interests if user_id in profiles else ())),
             )
             for user_id in members
         ]

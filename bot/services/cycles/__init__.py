@@ -4,6 +4,7 @@ from bot.services.cycles.agreements import Agreements, AgreementView
 from bot.services.cycles.endings import Endings
 from bot.services.cycles.intake import CycleIntake
 from bot.services.cycles.pulses import Pulses
+from bot.services.cycles.report import CycleReports
 from bot.services.cycles.service import CycleOverview, CycleService, CycleView
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Agreements",
     "CycleIntake",
     "CycleOverview",
+    "CycleReports",
     "CycleService",
     "CycleView",
     "Endings",

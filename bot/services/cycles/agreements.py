@@ -30,6 +30,7 @@ from bot.messaging.ports import Target
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 GOALS_MAX = 1000
 CONTACT_MAX = 300
@@ -62,7 +63,7 @@ def ask_to_write(group_id: int, group_name: str) -> OutgoingMessage:
     return OutgoingMessage(
         cards=(
             Card(
-                title=clip(f"Your mentoring agreement · {group_name}", 256),
+                title=clip(f"Your mentoring agreement · {verbatim(group_name)}", 256),
                 description=(
                     "Agree together on your goals for this cycle, how often and how you'll meet, how to "
                     "reach each other, and that what you share stays between you. One of you writes it; "
@@ -204,7 +205,8 @@ class Agreements:
         self, session: AsyncSession, group: Group, row: MentoringAgreement, cycle_name: str, now: datetime
     ) -> None:
         view = await _view(session, group, row)
-        question = f"Halfway through {cycle_name}: is your agreement still true, or do you want to change it?"
+        name = verbatim(cycle_name)
+        question = f"Halfway through {name}: is your agreement still true, or do you want to change it?"
         if group.home_channel_id is not None:
             await enqueue(
                 session,
@@ -295,13 +297,15 @@ async def _view(session: AsyncSession, group: Group, row: MentoringAgreement) ->
 
 def _card(view: AgreementView, title: str, description: str) -> Card:
     fields = (
-        Field("Goals for the cycle", clip(view.goals, 1024)),
+        Field("Goals for the cycle", clip(verbatim(view.goals), 1024)),
         Field("How often", CADENCES[view.cadence], inline=True),
         Field("How", MEETING_MODES[view.meeting_mode], inline=True),
-        Field("Reaching each other", clip(view.contact, 1024)),
+        Field("Reaching each other", clip(verbatim(view.contact), 1024)),
         Field("Confidentiality", "What we share stays between us."),
     )
-    return Card(title=clip(f"{title} · {view.group_name}", 256), description=description, fields=fields)
+    return Card(
+        title=clip(f"{title} · {verbatim(view.group_name)}", 256), description=description, fields=fields
+    )
 
 
 def agreed_line(view: AgreementView) -> str:

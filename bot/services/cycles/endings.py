@@ -32,6 +32,7 @@ from bot.services.cycles.carry import carry_over
 from bot.services.groups import GroupService
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 ARCHIVE_AFTER = timedelta(days=7)  # the home stays open a week to say goodbye
 COMMENT_MAX = 1000
@@ -177,7 +178,8 @@ class Endings:
             text = (
                 f"This match has ended. Thank you, {people}, for the time you gave each other."
                 if ended_by
-                else f"**{cycle.name}** has ended. Thank you, {people}, for the time you gave each other. "
+                else f"**{verbatim(cycle.name)}** has ended. Thank you, {people}, for the time you gave "
+                "each other. "
                 "Your closing survey is in your DMs. This space stays open for a week to say goodbye; "
                 "then it is archived (its history is kept)."
             )
@@ -186,7 +188,7 @@ class Endings:
                 key=f"cycle-thanks:{cycle.id}:{group.id}",
                 target=Target("channel", group.home_channel_id),
                 message=OutgoingMessage(
-                    cards=(Card(title=clip(f"Thank you · {group.name}", 256), description=text),)
+                    cards=(Card(title=clip(f"Thank you · {verbatim(group.name)}", 256), description=text),)
                 ),
                 now=now,
                 guild_id=group.guild_id,
@@ -266,11 +268,15 @@ class Endings:
 
 
 def _survey_dm(survey_id: int, cycle_name: str, group_name: str, *, early: bool) -> OutgoingMessage:
-    how = f"Your match in **{group_name}** has ended." if early else f"**{cycle_name}** has ended."
+    how = (
+        f"Your match in **{verbatim(group_name)}** has ended."
+        if early
+        else f"**{verbatim(cycle_name)}** has ended."
+    )
     return OutgoingMessage(
         cards=(
             Card(
-                title=clip(f"Closing survey · {cycle_name}", 256),
+                title=clip(f"Closing survey · {verbatim(cycle_name)}", 256),
                 description=(
                     f"{how} Thank you for taking part. How was it, what did you get out of it, and what "
                     "would you like next? Only the coordinators see your answers."

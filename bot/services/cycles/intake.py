@@ -28,6 +28,7 @@ from bot.services.actors import Actor
 from bot.services.cycles.service import open_cycles
 from bot.services.profiles import member_clock, parse_interests
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 ROLES = ("mentor", "mentee", "peer")
 HOPES_MAX = 1000
@@ -300,7 +301,8 @@ async def _not_yet_applied(session: AsyncSession, cycle: ProgramCycle, user_id: 
     )
     if row is not None:
         raise Conflict(
-            f"You already applied to {cycle.name} (as a {row.role}); your application is {row.status}. "
+            f"You already applied to {verbatim(cycle.name)} (as a {row.role}); "
+            f"your application is {row.status}. "
             "See it with `/program application`."
         )
 
@@ -392,11 +394,11 @@ def status_text(application: Application) -> str:
 
 def _decision_card(application: Application) -> Card:
     titles = {
-        "accepted": f"You're in · {application.cycle_name}",
-        "waitlisted": f"On the waitlist · {application.cycle_name}",
-        "declined": f"Your application · {application.cycle_name}",
+        "accepted": f"You're in · {verbatim(application.cycle_name)}",
+        "waitlisted": f"On the waitlist · {verbatim(application.cycle_name)}",
+        "declined": f"Your application · {verbatim(application.cycle_name)}",
     }
     text = status_text(application)
     if application.status == "declined" and application.decline_reason:
-        text += f"\n\n**Why:** {application.decline_reason}\n(Only you see this.)"
+        text += f"\n\n**Why:** {verbatim(application.decline_reason)}\n(Only you see this.)"
     return Card(title=clip(titles[application.status], 256), description=text)

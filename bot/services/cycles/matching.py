@@ -16,6 +16,7 @@ from bot.messaging.outbox import enqueue
 from bot.messaging.ports import Target
 from bot.services.cycles.agreements import ask_to_write
 from bot.services.cycles.service import open_cycles
+from bot.services.verbatim import verbatim
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,10 @@ async def record_matches(
                 message=OutgoingMessage(
                     cards=(
                         Card(
-                            title=f"You're matched · {name}"[:256],
+                            title=f"You're matched · {verbatim(name)}"[:256],
                             description=(
                                 f"A place opened and you're off the waitlist: you're matched in "
-                                f"**{group_name}**. The group's ground rules follow in a moment."
+                                f"**{verbatim(group_name)}**. The group's ground rules follow in a moment."
                             ),
                         ),
                     )

@@ -31,6 +31,7 @@ from bot.services.actors import Actor
 from bot.services.dashboard import RESCUE_STEPS
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 FIRST_DAY = 30
 LOW_SCORE = 2  # at or below: the group needs attention
@@ -205,7 +206,9 @@ class Pulses:
             answered = [p for p, _ in pulses if p.score is not None]
             if answered and answered[0].score is not None and answered[0].score <= LOW_SCORE:
                 latest = answered[0]
-                note = f" — “{clip(latest.note, 200)}”" if latest.note and latest.note_shared else ""
+                note = (
+                    f" — “{clip(verbatim(latest.note), 200)}”" if latest.note and latest.note_shared else ""
+                )
                 found.append(
                     Concern(
                         group_id,
@@ -262,7 +265,7 @@ class Pulses:
                 Concern(
                     group_id,
                     name,
-                    f"ended early by <@{user_id}>: “{clip(reason or '', 300)}”",
+                    f"ended early by <@{user_id}>: “{clip(verbatim(reason), 300)}”",
                     "Talk to them; offer a new match now (`/match suggest`) or in the next cycle.",
                 )
                 for user_id, reason, group_id, name in ended.all()
@@ -274,7 +277,7 @@ def _question(pulse_id: int, group_name: str) -> OutgoingMessage:
     return OutgoingMessage(
         cards=(
             Card(
-                title=clip(f"How is your mentoring going? · {group_name}", 256),
+                title=clip(f"How is your mentoring going? · {verbatim(group_name)}", 256),
                 description=(
                     "Rate it from 1 to 5, with a note if you like. Only the program's coordinators see "
                     "your answer (your note only if you allow it); your partner never does."

@@ -21,6 +21,7 @@ from bot.services.audit import record_program_action
 from bot.services.cycles.carry import carry_over
 from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class CycleService:
             for other in await open_cycles(session, guild_id):
                 if other.starts_on <= ends_on and starts_on <= other.ends_on:
                     raise Conflict(
-                        f"“{other.name}” runs from {other.starts_on:%d %b %Y} to {other.ends_on:%d %b %Y}: "
+                        f"“{verbatim(other.name)}” runs from {other.starts_on:%d %b %Y} "
+                        f"to {other.ends_on:%d %b %Y}: "
                         "cycles run one after another. Start this one after it ends, or close it first "
                         "(`/program cycle close`)."
                     )
@@ -121,7 +123,7 @@ class CycleService:
                 guild_id=guild_id,
                 actor_id=actor.user_id,
                 action="open_cycle",
-                summary=f"opened the program cycle “{name}” ({starts_on} to {ends_on})",
+                summary=f"opened the program cycle “{verbatim(name)}” ({starts_on} to {ends_on})",
                 details={"cycle_id": row.id, "via": via},
                 modlog_channel_id=settings.modlog_channel_id,
                 now=now,
@@ -155,7 +157,7 @@ class CycleService:
                 guild_id=guild_id,
                 actor_id=actor.user_id,
                 action="close_cycle",
-                summary=f"closed the program cycle “{row.name}”",
+                summary=f"closed the program cycle “{verbatim(row.name)}”",
                 details={"cycle_id": row.id, "via": via},
                 modlog_channel_id=settings.modlog_channel_id,
                 now=now,

@@ -31,6 +31,7 @@ from bot.services.groups import GroupService
 from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import member_clock
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,6 @@ class DiscussionRounds:
                 guild_id=row.guild_id,
             )
 
-
     async def nudges_still_wanted(self, keys: list[str]) -> set[str]:
         """Return which nudges of quiet members (outbox keys) are still worth sending.
 
@@ -299,7 +299,7 @@ def _intro(order: tuple[int, ...], turn_minutes: int) -> OutgoingMessage:
 
 def _nudge_message(group_name: str, link: str) -> OutgoingMessage:
     text = (
-        f"The round in **{group_name}** is still open and the group hasn't heard from you yet. "
+        f"The round in **{verbatim(group_name)}** is still open and the group hasn't heard from you yet. "
         f"If you'd like to, add a few lines: even a short thought helps. [Go to the discussion]({link})\n\n"
         "No pressure if now isn't the time. This is the only reminder you'll get for this round."
     )
@@ -315,7 +315,7 @@ def _summary_message(group_name: str, link: str, order: list[int], counts: dict[
     return OutgoingMessage(
         cards=(
             Card(
-                title=f"Round participation · {group_name}",
+                title=f"Round participation · {verbatim(group_name)}",
                 description=text[:4000],
                 footer="Counts only; the bot keeps no content. Quiet members got one private nudge.",
             ),

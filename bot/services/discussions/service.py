@@ -34,6 +34,7 @@ from bot.db.models import (
 )
 from bot.db.upsert import insert_ignore, locked_row
 from bot.domain.discussions import CONFIDENTIALITY_REMINDER, parse_rules, thread_name
+from bot.domain.text import clip
 from bot.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound, Unavailable
 from bot.messaging import Button, Card, Field, OutgoingMessage
 from bot.scheduling.engine import SchedulingEngine
@@ -42,6 +43,7 @@ from bot.services.actors import Actor, Audit
 from bot.services.groups import GroupService, GroupView
 from bot.services.groups.ground_rules import rules_of
 from bot.services.prompt_library import resolve_in
+from bot.services.verbatim import verbatim
 
 
 class DiscussionSpaces(Protocol):
@@ -414,7 +416,10 @@ async def _note_spotlight_answer(
 
 def rules_field(rules: tuple[str, ...]) -> Field:
     """Return the ground rules as a numbered field."""
-    return Field("Ground rules", "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))[:1024])
+    return Field(
+        "Ground rules",
+        clip("\n".join(f"{n}. {verbatim(rule)}" for n, rule in enumerate(rules, start=1)), 1024, at="\n"),
+    )
 
 
 def reminder_message(group_name: str, rules: tuple[str, ...]) -> OutgoingMessage:
@@ -422,7 +427,9 @@ def reminder_message(group_name: str, rules: tuple[str, ...]) -> OutgoingMessage
     return OutgoingMessage(
         cards=(
             Card(
-                title=f"🔒 {group_name}", description=CONFIDENTIALITY_REMINDER, fields=(rules_field(rules),)
+                title=f"🔒 {verbatim(group_name)}",
+                description=CONFIDENTIALITY_REMINDER,
+                fields=(rules_field(rules),),
             ),
         )
     )
@@ -433,7 +440,9 @@ def opening_message(prompt: str, rules: tuple[str, ...], ends_at: datetime | Non
     fields = [rules_field(rules), Field("🔒 Confidential", CONFIDENTIALITY_REMINDER)]
     if ends_at is not None:
         fields.append(Field("Open until", format_dt(ends_at, "F")))
-    return OutgoingMessage(cards=(Card(title="Discussion", description=prompt, fields=tuple(fields)),))
+    return OutgoingMessage(
+        cards=(Card(title="Discussion", description=verbatim(prompt), fields=tuple(fields)),)
+    )
 
 
 ANONYMOUS_MAX = 1500
@@ -446,7 +455,7 @@ def anonymous_message(text: str, post_id: int) -> OutgoingMessage:
         cards=(
             Card(
                 title="An anonymous question",
-                description=text,
+                description=verbatim(text),
                 footer="Posted anonymously with /discuss ask-anonymously",
             ),
         ),

@@ -25,6 +25,7 @@ from bot.services.actors import Actor
 from bot.services.goals.partners import GoalPartners
 from bot.services.goals.queries import _milestone, _milestone_counts
 from bot.services.goals.views import GoalView, _view
+from bot.services.verbatim import verbatim
 
 
 class GoalChanges(GoalPartners):
@@ -53,7 +54,8 @@ class GoalChanges(GoalPartners):
             group = await self._groups.get(guild_id, owner, group_ref)
             if group.role_of(owner.user_id) is None:
                 raise NotAllowed(
-                    f"You can only set goals in groups you belong to, and you're not in “{group.name}”."
+                    "You can only set goals in groups you belong to, "
+                    f"and you're not in “{verbatim(group.name)}”."
                 )
             group_id = group.id
         if visibility == "group" and group_id is None:
@@ -119,7 +121,9 @@ class GoalChanges(GoalPartners):
                 before=before,
                 note=milestone.title,
             )
-            await self._tell_partners(session, goal, f"reached a milestone: **{milestone.title}**", now)
+            await self._tell_partners(
+                session, goal, f"reached a milestone: **{verbatim(milestone.title)}**", now
+            )
             view = await _view(session, goal)
         self._scheduler.run_soon("outbox")
         return view

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from discord.utils import escape_markdown
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +23,7 @@ from bot.messaging.outbox import enqueue
 from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 SOON, ON_THE_DAY = "soon", "day"
 
@@ -135,7 +135,7 @@ async def _readers(
 
 
 def _reminder(goal: Goal, occasion: str, *, for_owner: bool) -> OutgoingMessage:
-    title = escape_markdown(goal.title)
+    title = verbatim(goal.title)
     assert goal.due_date is not None
     when = "today" if occasion == ON_THE_DAY else f"on {goal.due_date:%A %d %B}"
     if for_owner:

@@ -36,6 +36,7 @@ from bot.services.goals.due import due_goals, due_reminders_still_wanted, remind
 from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import group_clocks, member_clock
 from bot.services.settings import SettingsService
+from bot.services.verbatim import verbatim
 
 SWEEP_EVERY = timedelta(minutes=15)
 SLICE = 50  # goals or groups swept in one unit of work (each costs a few queries)
@@ -251,17 +252,22 @@ def wins_message(group_name: str, wins: WeeklyWins) -> OutgoingMessage:
     """Build the weekly wins digest: celebrate, summarise, and mention stalled goals kindly."""
     fields: list[Field] = []
     if wins.completed:
-        fields.append(Field("🎉 Completed", _lines(f"<@{f.owner_id}> — {f.title}" for f in wins.completed)))
+        fields.append(
+            Field("🎉 Completed", _lines(f"<@{f.owner_id}> — {verbatim(f.title)}" for f in wins.completed))
+        )
     if wins.milestones:
         fields.append(
-            Field("✅ Milestones", _lines(f"<@{f.owner_id}> — {m} ({f.title})" for f, m in wins.milestones))
+            Field(
+                "✅ Milestones",
+                _lines(f"<@{f.owner_id}> — {verbatim(m)} ({verbatim(f.title)})" for f, m in wins.milestones),
+            )
         )
     if wins.progressed:
         fields.append(
             Field(
                 "📈 Progress",
                 _lines(
-                    f"<@{f.owner_id}> — {f.title}: {f.progress_before}% → {f.progress_now}%"
+                    f"<@{f.owner_id}> — {verbatim(f.title)}: {f.progress_before}% → {f.progress_now}%"
                     for f in wins.progressed
                 ),
             )
@@ -270,11 +276,11 @@ def wins_message(group_name: str, wins: WeeklyWins) -> OutgoingMessage:
         fields.append(
             Field(
                 "🌱 Quiet for a while",
-                _lines(f"<@{f.owner_id}> — {f.title}: a small step counts" for f in wins.stalled),
+                _lines(f"<@{f.owner_id}> — {verbatim(f.title)}: a small step counts" for f in wins.stalled),
             )
         )
     return OutgoingMessage(
-        cards=(Card(title=f"Weekly wins · {group_name}", fields=tuple(fields), color=0x3BA55C),)
+        cards=(Card(title=f"Weekly wins · {verbatim(group_name)}", fields=tuple(fields), color=0x3BA55C),)
     )
 
 
@@ -293,7 +299,7 @@ def _buttons(goal_id: int) -> tuple[Button, ...]:
 
 def _nudge(goal: Goal, quiet_days: int) -> OutgoingMessage:
     text = (
-        f"It's been {quiet_days} days since you touched **{goal.title}** ({goal.progress}%). "
+        f"It's been {quiet_days} days since you touched **{verbatim(goal.title)}** ({goal.progress}%). "
         "No pressure — a one-line update keeps it alive, and pausing is fine too."
     )
     return OutgoingMessage(

@@ -16,6 +16,7 @@ from bot.services.actors import Actor
 from bot.services.goals.access import GoalAccess
 from bot.services.goals.queries import _is_partner
 from bot.services.goals.views import GoalView, _view
+from bot.services.verbatim import verbatim
 
 PARTNERS_MAX = 5
 
@@ -84,7 +85,8 @@ class GoalPartners(GoalAccess):
                         Card(
                             title="You're an accountability partner",
                             description=(
-                                f"<@{goal.owner_id}> asked you to keep them company on **{goal.title}**. "
+                                f"<@{goal.owner_id}> asked you to keep them company on "
+                                f"**{verbatim(goal.title)}**. "
                                 "You'll hear about their progress and can cheer them on."
                             ),
                         ),
@@ -116,7 +118,9 @@ class GoalPartners(GoalAccess):
             )
             session.add(update)
             await session.flush()
-            text = f"<@{user_id}> cheered you on for **{goal.title}** 👏" + (f"\n> {note}" if note else "")
+            text = f"<@{user_id}> cheered you on for **{verbatim(goal.title)}** 👏" + (
+                f"\n> {verbatim(note)}" if note else ""
+            )
             await enqueue(
                 session,
                 key=f"goal-cheer:{update.id}",
@@ -143,7 +147,7 @@ class GoalPartners(GoalAccess):
                 key=f"goal-news:{occasion}:{partner_id}",
                 target=Target("dm", partner_id),
                 message=OutgoingMessage(
-                    cards=(Card(title=goal.title, description=f"<@{goal.owner_id}> {what}."),),
+                    cards=(Card(title=verbatim(goal.title), description=f"<@{goal.owner_id}> {what}."),),
                     buttons=(Button(f"goal:cheer:{goal.id}", "Cheer 👏", "success"),),
                 ),
                 now=now,

@@ -26,6 +26,7 @@ from bot.services.groups.ground_rules import rules_of
 from bot.services.groups.queries import _find, _membership, _not_found
 from bot.services.groups.views import GroupView, _home, _members, _view
 from bot.services.settings import ProgramSettings
+from bot.services.verbatim import verbatim
 
 
 class GroupMembership(GroupAccess):
@@ -48,7 +49,8 @@ class GroupMembership(GroupAccess):
             if not await self._can_see(guild_id, actor, group):
                 raise NotFound(_not_found(ref))
             raise NotAllowed(
-                f"“{group.name}” is not open to join; ask its facilitator or a coordinator to add you."
+                f"“{verbatim(group.name)}” is not open to join; "
+                "ask its facilitator or a coordinator to add you."
             )
         role = role or default_role(group.kind)  # type: ignore[arg-type]
         if role == "facilitator":
@@ -206,9 +208,10 @@ async def _ask_consent(
     session: AsyncSession, group: Group, user_id: int, rules: tuple[str, ...], version: int, now: datetime
 ) -> None:
     """Send the ground rules with an "I agree" button (the consent gate before the home opens)."""
-    listed = "\n".join(f"{n}. {rule}" for n, rule in enumerate(rules, start=1))
+    listed = "\n".join(f"{n}. {verbatim(rule)}" for n, rule in enumerate(rules, start=1))
     text = (
-        f"Before you join the conversation in **{group.name}**, please read its ground rules:\n\n{listed}\n\n"
+        f"Before you join the conversation in **{verbatim(group.name)}**, please read its ground rules:"
+        f"\n\n{listed}\n\n"
         "What is said in the group stays in the group. Press **I agree** to get access. "
         "(DMs closed? Run `/group agree` in the server instead.)"
     )
@@ -217,7 +220,7 @@ async def _ask_consent(
         key=f"consent:{group.id}:{user_id}:{version}",
         target=Target("dm", user_id),
         message=OutgoingMessage(
-            cards=(Card(title=f"Ground rules · {group.name}", description=text[:4000]),),
+            cards=(Card(title=f"Ground rules · {verbatim(group.name)}", description=text[:4000]),),
             buttons=(Button(f"consent:agree:{group.id}", "I agree", "success"),),
         ),
         now=now,
@@ -245,12 +248,12 @@ async def _prompt_for_timezone(
 
 
 def _welcome_message(group: Group, user_id: int, role: str) -> OutgoingMessage:
-    about = group.description or "Say hello and share what you hope to get from this group."
+    about = verbatim(group.description) or "Say hello and share what you hope to get from this group."
     return OutgoingMessage(
-        content=f"Welcome <@{user_id}>, who joins **{group.name}** as {_article(role)} {role}!",
+        content=f"Welcome <@{user_id}>, who joins **{verbatim(group.name)}** as {_article(role)} {role}!",
         cards=(
             Card(
-                title=group.name,
+                title=verbatim(group.name),
                 description=about,
                 fields=(Field("🔒 Confidential", CONFIDENTIALITY_REMINDER),),
             ),
@@ -261,7 +264,7 @@ def _welcome_message(group: Group, user_id: int, role: str) -> OutgoingMessage:
 
 def _timezone_prompt(group_name: str, default_zone: str) -> OutgoingMessage:
     text = (
-        f"You joined **{group_name}**. Check-ins and prompts reach you at your local time; until "
+        f"You joined **{verbatim(group_name)}**. Check-ins and prompts reach you at your local time; until "
         f"you set yours I use the server's default, {default_zone}. "
         "Run `/profile timezone` in the server to set it."
     )

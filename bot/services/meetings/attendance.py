@@ -34,6 +34,7 @@ from bot.services.meetings.views import (
     _view,
 )
 from bot.services.profiles import member_clock
+from bot.services.verbatim import verbatim
 
 
 class Attendance(MeetingServiceBase):
@@ -139,7 +140,9 @@ class Attendance(MeetingServiceBase):
             strangers = sorted(came - set(members))
             if strangers:
                 names = ", ".join(f"<@{user}>" for user in strangers[:5])
-                raise Invalid(f"{names} {'is' if len(strangers) == 1 else 'are'} not in “{group.name}”.")
+                raise Invalid(
+                    f"{names} {'is' if len(strangers) == 1 else 'are'} not in “{verbatim(group.name)}”."
+                )
             for user_id in members:
                 row = await locked_row(session, MeetingAttendance, (meeting_id, user_id))
                 row.attended, row.recorded_at = user_id in came, now
@@ -168,7 +171,7 @@ class Attendance(MeetingServiceBase):
             if group_ref is not None:
                 group = await self._groups.require_manager(guild_id, actor, group_ref, "record attendance of")
                 if group.id != group_id:
-                    raise NotFound(f"That meeting isn't one of “{group.name}”.")
+                    raise NotFound(f"That meeting isn't one of “{verbatim(group.name)}”.")
             else:
                 group = await self._groups.require_manager(guild_id, actor, group_id, "record attendance of")
         else:
@@ -187,7 +190,7 @@ class Attendance(MeetingServiceBase):
                 )
                 if meeting is None:
                     raise NotFound(
-                        f"“{group.name}” has had no meeting yet; attendance is recorded after one."
+                        f"“{verbatim(group.name)}” has had no meeting yet; attendance is recorded after one."
                     )
             else:
                 meeting = await session.get(Meeting, meeting_id)

@@ -11,6 +11,7 @@ from bot.errors import Conflict, Invalid, NotAllowed
 from bot.services.groups import GroupView
 from bot.services.meetings.queries import invited_ids
 from bot.services.meetings.views import CONFIRMED, POLLING
+from bot.services.verbatim import verbatim
 
 TITLE_MAX = 100
 DURATION_MIN, DURATION_MAX = 15, 240
@@ -25,10 +26,12 @@ async def _require_invited(session: AsyncSession, group: Group, user_id: int, ac
         )
     )
     if member is not None and member.agreed_at is None:
-        raise NotAllowed(f"Agree to “{group.name}”'s ground rules first (`/group agree`), then {action}.")
+        raise NotAllowed(
+            f"Agree to “{verbatim(group.name)}”'s ground rules first (`/group agree`), then {action}."
+        )
     if member is not None:
-        raise NotAllowed(f"Your place in “{group.name}” is paused; a facilitator can restore it.")
-    raise NotAllowed(f"Only the members of “{group.name}” can {action}.")
+        raise NotAllowed(f"Your place in “{verbatim(group.name)}” is paused; a facilitator can restore it.")
+    raise NotAllowed(f"Only the members of “{verbatim(group.name)}” can {action}.")
 
 
 def _require_polling(meeting: Meeting) -> None:
@@ -44,13 +47,14 @@ def _invited(group: GroupView) -> list[int]:
 
 def _usable_home(group: GroupView) -> int:
     if group.archived:
-        raise Invalid(f"“{group.name}” is archived.")
+        raise Invalid(f"“{verbatim(group.name)}” is archived.")
     if group.home is None:
         raise Invalid(
-            f"“{group.name}” has no home channel for the poll; a coordinator can set one with `/group home`."
+            f"“{verbatim(group.name)}” has no home channel for the poll; "
+            "a coordinator can set one with `/group home`."
         )
     if not _invited(group):
-        raise Invalid(f"“{group.name}” has no members who agreed to its ground rules yet.")
+        raise Invalid(f"“{verbatim(group.name)}” has no members who agreed to its ground rules yet.")
     return group.home.channel_id
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from discord.utils import format_dt
 
 from bot.messaging import Button, Card, Field, OutgoingMessage
+from bot.services.verbatim import verbatim
 
 MEETING_COLOR = 0x5B8DEF
 CANCELLED_COLOR = 0x99AAB5
@@ -44,6 +45,7 @@ def poll_message(
     meeting_id: int, title: str, slots: Sequence[datetime], duration_minutes: int
 ) -> OutgoingMessage:
     """Return the poll for the group's home: the candidate times and a button to mark one's own."""
+    title = verbatim(title)  # typed by a facilitator: shown as written
     times = "\n".join(f"• {format_dt(slot, 'F')}" for slot in slots)
     text = (
         f"When can you meet for **{title}** ({duration_minutes} min)? These times show in your own "
@@ -68,6 +70,7 @@ def announcement(
     recurring: bool,
 ) -> OutgoingMessage:
     """Return the confirmed meeting for the group's home, with RSVP buttons."""
+    title = verbatim(title)  # typed by a facilitator: shown as written
     if recurring:
         how = "Our regular meeting, at the hour that weighs least on everyone this time."
     else:
@@ -88,6 +91,7 @@ def reminder(
     meeting_id: int, title: str, group_name: str, starts_at: datetime, kind: str, where: Where
 ) -> OutgoingMessage:
     """Return a reminder DM, a day or an hour before."""
+    title, group_name = verbatim(title), verbatim(group_name)  # typed: shown as written
     when = "tomorrow" if kind == "day" else "soon"
     text = (
         f"**{title}** with {group_name} starts {format_dt(starts_at, 'R')}, at {format_dt(starts_at, 'F')}.\n"
@@ -101,6 +105,7 @@ def reminder(
 
 def attendance_prompt(meeting_id: int, title: str, group_name: str, starts_at: datetime) -> OutgoingMessage:
     """Return the DM asking the facilitators, once the meeting is over, who came."""
+    title, group_name = verbatim(title), verbatim(group_name)  # typed: shown as written
     text = (
         f"**{title}** ({group_name}, {format_dt(starts_at, 'F')}) is over. Who came? It takes a few seconds "
         "and keeps the group's attendance honest (or use `/meet attendance`)."
@@ -113,6 +118,7 @@ def attendance_prompt(meeting_id: int, title: str, group_name: str, starts_at: d
 
 def cancelled_notice(title: str, starts_at: datetime | None, by: int) -> OutgoingMessage:
     """Return the note for the group's home that the meeting (or its poll) is off."""
+    title = verbatim(title)  # typed by a facilitator: shown as written
     if starts_at is None:
         text = f"The poll for **{title}** is closed without a meeting (<@{by}> cancelled it)."
     else:
@@ -122,6 +128,7 @@ def cancelled_notice(title: str, starts_at: datetime | None, by: int) -> Outgoin
 
 def event_failed(title: str, starts_at: datetime, why: str) -> OutgoingMessage:
     """Return the DM telling whoever confirmed that the meeting stands but its server event failed."""
+    title = verbatim(title)  # typed by a facilitator: shown as written
     text = (
         f"**{title}** on {format_dt(starts_at, 'F')} is confirmed and the group was told, with reminders, "
         f"but I couldn't put it on the server's calendar:\n{why[:800]}"

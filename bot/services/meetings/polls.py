@@ -36,6 +36,7 @@ from bot.services.meetings.checks import (
 from bot.services.meetings.queries import _meeting_and_group, _open_poll, _slots, group_burden
 from bot.services.meetings.views import POLLING, MemberPoll, PlanResult, Ranking, SlotRow, _view
 from bot.services.profiles import member_clock, member_clocks
+from bot.services.verbatim import verbatim
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class Polls(MeetingServiceBase):
         async with self._db.transaction() as session:
             if await _open_poll(session, group.id) is not None:
                 raise Conflict(
-                    f"“{group.name}” already has an open poll: confirm a time with `/meet confirm` "
+                    f"“{verbatim(group.name)}” already has an open poll: confirm a time with `/meet confirm` "
                     "or close it with `/meet cancel`."
                 )
             zone, _ = await member_clock(session, self._settings, guild_id, actor.user_id)
@@ -151,7 +152,9 @@ class Polls(MeetingServiceBase):
         async with self._db.transaction() as session:
             meeting = await _open_poll(session, group.id)
             if meeting is None:
-                raise NotFound(f"“{group.name}” has no open meeting poll; start one with `/meet plan`.")
+                raise NotFound(
+                    f"“{verbatim(group.name)}” has no open meeting poll; start one with `/meet plan`."
+                )
             zone, _ = await member_clock(session, self._settings, guild_id, actor.user_id)
             return await self._ranking(session, meeting, group, zone)
 

@@ -11,7 +11,7 @@ from bot.errors import NotAllowed
 from bot.services.actors import Actor
 from bot.services.checkins import CheckinAnswerService
 from bot.services.groups import GroupService
-from bot.services.privacy.rules import Erasure, erase, new_tombstone
+from bot.services.privacy.rules import Erasure, erase, new_tombstone, scan_outbox
 from bot.services.settings import SettingsService
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ class MemberErasure:
     async def erase(self, guild_id: int, user_id: int) -> ErasureReport:
         """Erase the member's personal data in this server; counts and audit records keep a pseudonym."""
         erasure = Erasure(guild_id, user_id, new_tombstone(), self._clock.now(), self._secret)
+        async with self._db.reading() as session:  # the slow search, beside the writer
+            await scan_outbox(session, erasure)
         async with self._db.transaction() as session:
             await erase(session, erasure)
         # What was deleted or rewritten must not stay readable in the files (an older WAL frame).

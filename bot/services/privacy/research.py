@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select, true
 
 from bot.db.engine import Database
 from bot.db.models import (
@@ -64,9 +64,9 @@ def _scalar(query: object) -> ColumnElement[int]:
 
 
 async def research_rows(
-    db: Database, guild_id: int, start: datetime, end: datetime, key: str
+    db: Database, guild_id: int, start: datetime, end: datetime, key: str, *, cycle_id: int | None = None
 ) -> list[ResearchRow]:
-    """Return the counts of every opted-in member in every group they were in during [start, end)."""
+    """Return the counts of every opted-in member in every group (or a cycle's) during [start, end)."""
     if not key:
         raise Invalid("The research export needs a key (privacy.research_key or MENTORBOT_RESEARCH_KEY).")
     member = (
@@ -83,6 +83,7 @@ async def research_rows(
             MemberProfile.research_opt_in.is_(True),
             GroupMember.joined_at < end,
             or_(GroupMember.left_at.is_(None), GroupMember.left_at >= start),
+            true() if cycle_id is None else Group.cycle_id == cycle_id,
         )
         .distinct()
         .subquery()

@@ -31,7 +31,7 @@ from sqlalchemy import Column, ColumnElement, Table, and_, delete, func, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import Base
-from bot.db.models import Group, GuildSettings
+from bot.db.models import Group, GuildRecord, GuildSettings
 from bot.services.discussions.service import author_hash
 from bot.services.groups.homes import Home
 
@@ -50,6 +50,9 @@ class Erasure:
     take_down: list[tuple[int, int]] = field(default_factory=list)  # (channel, message) the bot posted
     revoke: list[Home] = field(default_factory=list)  # group homes the member could see
     counts: Counter[str] = field(default_factory=Counter)  # "table: action" -> rows
+    # Outbox rows naming the member found before the unit of work, and the last id looked at.
+    outbox_found: list[int] = field(default_factory=list)
+    outbox_seen: int = 0
 
 
 EraseHandler = Callable[[AsyncSession, Erasure, Table, Column], Awaitable[None]]
@@ -250,24 +253,51 @@ async def _rehash_anonymous(session: AsyncSession, erasure: Erasure, table: Tabl
     erasure.counts[f"{table.name}: pseudonymised"] += result.rowcount or 0
 
 
+OUTBOX_SCAN_BATCH = 2000
+
+
+async def scan_outbox(session: AsyncSession, erasure: Erasure, table: Table | None = None) -> None:
+    """Note the server's outbox rows after ``erasure.outbox_seen`` that go to or name the member.
+
+    Every payload is decrypted and searched here, which takes seconds for a big server's round:
+    the erasure runs it first in a read beside the writer, and inside its unit of work only
+    for the rows that came since. Batches by id, so the event loop breathes in between.
+    """
+    table = table if table is not None else Base.metadata.tables["outbox"]
+    uid = str(erasure.user_id)
+    c = table.c
+    while True:
+        rows = (
+            await session.execute(
+                select(c.id, c.target_kind, c.target_id, c.dedupe_key, c.payload)
+                .where(table.c.guild_id == erasure.guild_id, table.c.id > erasure.outbox_seen)
+                .order_by(table.c.id)
+                .limit(OUTBOX_SCAN_BATCH)
+            )
+        ).all()
+        erasure.outbox_found += [
+            row_id
+            for row_id, kind, target, key, payload in rows
+            if (kind == "dm" and target == erasure.user_id) or uid in key or uid in json.dumps(payload)
+        ]
+        if rows:
+            erasure.outbox_seen = rows[-1][0]
+        if len(rows) < OUTBOX_SCAN_BATCH:
+            return
+
+
 async def _messages_to_or_about(
     session: AsyncSession, erasure: Erasure, table: Table, column: Column
 ) -> None:
     """Delete the server's queued and sent messages to the member or naming them (not those in flight)."""
-    uid = str(erasure.user_id)
-    rows = await session.execute(
-        select(table.c.id, table.c.target_kind, column, table.c.dedupe_key, table.c.payload).where(
-            table.c.guild_id == erasure.guild_id, table.c.status != "sending"
-        )
-    )
-    doomed = [
-        row_id
-        for row_id, kind, target, key, payload in rows.all()
-        if (kind == "dm" and target == erasure.user_id) or uid in key or uid in json.dumps(payload)
-    ]
+    await scan_outbox(session, erasure, table)  # after a scan before the unit of work: what came since
+    doomed, deleted = erasure.outbox_found, 0
     for start in range(0, len(doomed), 500):
-        await session.execute(delete(table).where(table.c.id.in_(doomed[start : start + 500])))
-    erasure.counts[f"{table.name}: deleted"] += len(doomed)
+        result = await session.execute(
+            delete(table).where(table.c.id.in_(doomed[start : start + 500]), table.c.status != "sending")
+        )
+        deleted += result.rowcount or 0
+    erasure.counts[f"{table.name}: deleted"] += deleted
 
 
 _SAFETY = (
@@ -370,6 +400,11 @@ async def records(session: AsyncSession, guild_id: int, user_id: int) -> dict[st
 async def delete_guild(session: AsyncSession, guild_id: int) -> dict[str, int]:
     """Delete everything stored about one server (children before parents); return rows per table."""
     deleted: dict[str, int] = {}
+    # Lock the server's record first, so a late recording of its data (a delivery problem) either
+    # finished before us or sees the server gone (PostgreSQL; SQLite has one writer anyway).
+    await session.execute(
+        select(GuildRecord.guild_id).where(GuildRecord.guild_id == guild_id).with_for_update()
+    )
     for table in reversed(Base.metadata.sorted_tables):
         condition = in_guild(table, guild_id)
         if condition is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.errors import Invalid
+from bot.errors import Invalid, NotFound
 from bot.reports.export import Period, export_reports
 from bot.services.reports import report_csv
 from bot.web.access import PERIODS, days_of, viewer
@@ -27,6 +27,9 @@ async def exports(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     seen = await viewer(request)
     overview = await context.services.dashboard.program(seen.guild_id, seen.actor)
+    cycles = []
+    if seen.access.coordinator:
+        cycles = await context.services.cycle_reports.choices(seen.guild_id, "")
     return context.render(
         request,
         "exports.html",
@@ -35,6 +38,7 @@ async def exports(request: web.Request) -> web.Response:
         days=days_of(request),
         periods=PERIODS,
         research=context.research_key is not None,
+        cycles=cycles,
     )
 
 
@@ -75,10 +79,16 @@ async def research(request: web.Request) -> web.Response:
             "MENTORBOT_RESEARCH_KEY (privacy.research_key)."
         )
     period = _period(request)
+    wanted = request.query.get("cycle", "")
+    cycle_id = int(wanted) if wanted.isdigit() else None
+    if cycle_id is not None and cycle_id not in dict(
+        await context.services.cycle_reports.choices(seen.guild_id, "")
+    ):
+        raise NotFound("No such cycle in this server.")
     text = await context.services.dashboard.research_export(
-        seen.guild_id, seen.actor, period.start, period.end, context.research_key
+        seen.guild_id, seen.actor, period.start, period.end, context.research_key, cycle_id
     )
-    return csv_response(text, "research.csv")
+    return csv_response(text, f"research-cycle-{cycle_id}.csv" if cycle_id else "research.csv")
 
 
 def _period(request: web.Request) -> Period:

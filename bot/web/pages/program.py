@@ -6,7 +6,9 @@ import asyncio
 
 from aiohttp import web
 
+from bot.domain.cycles import NEXT_STEPS, OUTCOMES
 from bot.domain.groups import KIND_LABELS
+from bot.errors import NotFound
 from bot.reports.charts import render_chart
 from bot.web.access import PERIODS, days_of, viewer
 from bot.web.context import CONTEXT
@@ -29,10 +31,18 @@ async def program(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     seen = await viewer(request)
     days = days_of(request)
-    overview = await context.services.dashboard.program(seen.guild_id, seen.actor)
-    report = None
+    wanted = request.query.get("cycle", "")
+    cycle_id = int(wanted) if wanted.isdigit() else None
+    report = cycle = None
+    cycles: list[tuple[int, str]] = []
     if seen.access.coordinator:
         report = await context.services.reports.program_report(seen.guild_id, seen.actor, days)
+        cycles = await context.services.cycle_reports.choices(seen.guild_id, "")
+        if cycle_id is not None and cycle_id not in dict(cycles):
+            raise NotFound("No such cycle in this server.")
+        if cycle_id is not None:
+            cycle = await context.services.cycle_reports.report(seen.guild_id, seen.actor, cycle_id)
+    overview = await context.services.dashboard.program(seen.guild_id, seen.actor, cycle_id)
     figures = {f.group_id: f for f in report.groups} if report else {}
     return context.render(
         request,
@@ -44,6 +54,11 @@ async def program(request: web.Request) -> web.Response:
         days=days,
         periods=PERIODS,
         kinds=KIND_LABELS,
+        cycles=cycles,
+        cycle=cycle,
+        cycle_id=cycle_id,
+        outcomes=OUTCOMES,
+        next_steps=NEXT_STEPS,
     )
 
 
