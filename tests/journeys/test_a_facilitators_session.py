@@ -157,7 +157,6 @@ async def test_slow_mode_lock_timeout_warning_and_report_are_done_and_logged(ser
     assert not alice.can_see(server.modlog) and server.cora.can_see(server.modlog)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15 item 4, fixed on branch fixes15")
 async def test_lock_slow_mode_and_message_removal_tell_discords_audit_log_who_and_why(server, circle):
     carol = server.carol
     thread = await open_discussion(server, circle)
