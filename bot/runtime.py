@@ -24,6 +24,7 @@ from bot.discord.meetings import DiscordMeetingCalendar
 from bot.discord.members import DiscordMemberDirectory
 from bot.discord.moderation import DiscordModeration
 from bot.discord.notifier import DiscordNotifier
+from bot.discord.recognition import DiscordRoleGiver
 from bot.messaging.outbox import OutboxDispatcher
 from bot.messaging.pacing import Pacer
 from bot.services.container import Services
@@ -94,6 +95,7 @@ class BotRunner:
             services.moderation.actions = DiscordModeration(bot)
             services.meetings.calendar = DiscordMeetingCalendar(bot)
             services.departures.directory = DiscordMemberDirectory(bot)
+            services.endings.roles = DiscordRoleGiver(bot)
             services.discussions.spaces = services.coffee_rounds.spaces = DiscordDiscussionSpaces(bot)
             scheduler_settings = self.settings.scheduler
             notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))

@@ -45,6 +45,18 @@ def cycle_embed(cycle: CycleView, title: str, *, color: int | None = None) -> di
     return embed
 
 
+def _assignable(interaction: discord.Interaction, role: discord.Role | None) -> int | None:
+    """Return the role's id if the bot can give it, or raise a clear error."""
+    if role is None:
+        return None
+    guild = interaction.guild
+    if role.is_default() or role.managed:
+        raise Invalid(f"{role.mention} can't be given to members; pick one of the server's own roles.")
+    if guild is not None and guild.me is not None and role >= guild.me.top_role:
+        raise Invalid(f"{role.mention} is above my own role: move my role above it, or pick a lower one.")
+    return role.id
+
+
 @app_commands.guild_only()
 class ProgramCog(
     commands.GroupCog, group_name="program", group_description="The program's cycles: dates, intake, endings"
@@ -64,6 +76,7 @@ class ProgramCog(
         end="Its last day (YYYY-MM-DD; pick a suggestion)",
         kickoff="Optional kick-off, YYYY-MM-DD HH:MM in your time zone",
         pulse_every_days="Pulse at day 30 of each match, then every this many days (default 60)",
+        recognition_role="Optional: a role given to everyone who completes the cycle",
     )
     async def open(
         self,
@@ -73,6 +86,7 @@ class ProgramCog(
         end: app_commands.Range[str, 1, 40],
         kickoff: app_commands.Range[str, 1, 40] | None = None,
         pulse_every_days: app_commands.Range[int, 14, 180] = 60,
+        recognition_role: discord.Role | None = None,
     ) -> None:
         """Open a program cycle with its start and end days (coordinators)."""
         assert interaction.guild_id is not None
@@ -84,6 +98,7 @@ class ProgramCog(
             ends=end,
             kickoff=kickoff,
             pulse_every_days=pulse_every_days,
+            recognition_role_id=_assignable(interaction, recognition_role),
         )
         embed = cycle_embed(opened, "Cycle opened", color=SUCCESS_COLOR)
         embed.set_footer(text="Members see it with /program cycle show.")

@@ -24,10 +24,10 @@ AGREEMENT = {
 }
 
 
-async def matched_pair(server):
+async def matched_pair(server, **cycle):
     """Cora opens the cycle; Alice and Bob apply, are accepted and matched; both agree to the ground rules."""
     await make_cora_coordinator(server)
-    await open_spring(server)
+    await open_spring(server, **cycle)
     await apply(server.alice, "mentor", amount="1 mentee")
     await apply(server.bob, "mentee")
     card = await server.cora.run("program applications")

@@ -100,3 +100,15 @@ async def test_the_program_asks_its_own_outcomes_and_the_report_counts_them(serv
     report = await server.cora.run("report cycle")
     assert "Won a grant: 1/1" in report.text and "Published a paper: 0/1" in report.text
     assert "core values" not in report.text
+
+
+async def test_members_who_complete_the_cycle_are_given_the_recognition_role(server, bot, timeline):
+    graduates = server.guild.add_role("Spring graduates")
+    await matched_pair(server, recognition_role=graduates)
+    assert graduates.id not in server.guild.member(server.alice.user).role_ids
+    await timeline.to(at("Europe/Berlin", 2027, 7, 31, 12, 0))
+    assert graduates.id not in server.guild.member(server.alice.user).role_ids  # not before the end
+    await timeline.to(at("Europe/Berlin", 2027, 8, 1, 10, 0))
+    for person in (server.alice, server.bob):
+        assert graduates.id in server.guild.member(person.user).role_ids
+    assert graduates.id not in server.guild.member(server.dana.user).role_ids

@@ -30,6 +30,8 @@ class ProgramCycle(Base):
     # Closed by a coordinator (early, or cancelled before it began); None while it runs or waits.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_by: Mapped[int | None] = mapped_column(Snowflake, default=None)
+    # Given to every member who completes the cycle (recognition; optional).
+    recognition_role_id: Mapped[int | None] = mapped_column(Snowflake, default=None)
     # When its ending ran: closing surveys sent and homes thanked (groups archived a week later).
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The relationship pulse: first at day 30 of a match, then every this many days.

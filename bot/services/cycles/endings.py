@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,8 +51,18 @@ class OpenSurvey:
     outcomes: dict[str, str]  # the program's outcomes to tick, key to label
 
 
+class RoleGiver(Protocol):
+    """Gives a member a server role on Discord."""
+
+    async def give_role(self, guild_id: int, user_id: int, role_id: int, reason: str) -> bool:
+        """Give the role; return False when Discord refuses."""
+        ...
+
+
 class Endings:
     """Ends cycles and matches well."""
+
+    roles: RoleGiver | None = None  # set by the runtime (bot/discord/recognition.py)
 
     def __init__(
         self,
@@ -73,6 +84,7 @@ class Endings:
         """End the cycles whose time is up, and archive their groups a week later (periodic)."""
         now = self._clock.now()
         scope = self._scheduler.scope.clause(ProgramCycle.guild_id) if self._scheduler else true()
+        recognised: list[tuple[int, int, int, str]] = []  # guild, member, role, cycle name
         async with self._db.transaction() as session:
             cycles = await session.scalars(select(ProgramCycle).where(ProgramCycle.ended_at.is_(None), scope))
             for cycle in cycles:
@@ -84,7 +96,13 @@ class Endings:
                     select(Group).where(Group.cycle_id == cycle.id, Group.archived_at.is_(None))
                 )
                 for group in groups:
-                    await self._close_group(session, cycle, group, now, ended_by=None)
+                    members = await self._close_group(session, cycle, group, now, ended_by=None)
+                    if (
+                        cycle.recognition_role_id is not None and cycle.closed_at is None
+                    ):  # completed, not cut short
+                        recognised += [
+                            (cycle.guild_id, m, cycle.recognition_role_id, cycle.name) for m in members
+                        ]
             due = (
                 await session.execute(
                     select(Group.guild_id, Group.id, ProgramCycle.created_by)
@@ -100,6 +118,9 @@ class Endings:
         for guild_id, group_id, opener in due:
             # On behalf of the coordinator who opened the cycle (the audit log names them).
             await self._groups.archive(guild_id, Actor(opener, is_admin=True), group_id)
+        if self.roles is not None:
+            for guild_id, user_id, role_id, name in recognised:
+                await self.roles.give_role(guild_id, user_id, role_id, f"completed the program cycle {name}")
         self._wake()
 
     async def end_match(self, guild_id: int, user_id: int, group_id: int, reason: str) -> str:
@@ -136,11 +157,14 @@ class Endings:
         now: datetime,
         *,
         ended_by: tuple[int, str] | None,
-    ) -> None:
+    ) -> list[int]:
+        """Ask the group's members for the closing survey and thank them; return who was asked."""
         members = (
             await session.execute(
                 select(GroupMember.user_id, GroupMember.role).where(
-                    GroupMember.group_id == group.id, GroupMember.left_at.is_(None)
+                    GroupMember.group_id == group.id,
+                    GroupMember.left_at.is_(None),
+                    GroupMember.paused_at.is_(None),  # a member on a pause hears nothing of the group
                 )
             )
         ).all()
@@ -195,6 +219,7 @@ class Endings:
                 now=now,
                 guild_id=group.guild_id,
             )
+        return [user_id for user_id, _ in members]
 
     async def open_survey(
         self, user_id: int, survey_id: int | None = None, guild_id: int | None = None

@@ -73,6 +73,7 @@ class CycleService:
         ends: str,
         kickoff: str | None = None,
         pulse_every_days: int = 60,
+        recognition_role_id: int | None = None,
         via: str = "discord",
     ) -> CycleView:
         """Open a cycle from ``starts`` to ``ends`` (days); it may not overlap another cycle."""
@@ -111,6 +112,7 @@ class CycleService:
                 ends_on=ends_on,
                 kickoff_at=kickoff_at,
                 pulse_every_days=pulse_every_days,
+                recognition_role_id=recognition_role_id,
                 created_by=actor.user_id,
                 created_at=now,
             )
