@@ -216,9 +216,16 @@ class Agreements:
                 now=now,
                 guild_id=group.guild_id,
             )
-        clocks = await member_clocks(
-            session, self._settings, group.guild_id, list(view.agreed + view.waiting)
+        active = list(
+            await session.scalars(
+                select(GroupMember.user_id).where(
+                    GroupMember.group_id == group.id,
+                    GroupMember.left_at.is_(None),
+                    GroupMember.paused_at.is_(None),  # a member on a pause hears nothing of the group
+                )
+            )
         )
+        clocks = await member_clocks(session, self._settings, group.guild_id, active)
         for member, clock in clocks.items():
             message = OutgoingMessage(
                 cards=(_card(view, "Midpoint review", question),),
