@@ -252,7 +252,7 @@ class ProgramCog(
         for concern in concerns[:25]:
             embed.add_field(
                 name=clip(verbatim(concern.group_name), 256),
-                value=clip(f"{concern.reason}\n→ {concern.next_step}", 1024),
+                value=clip(f"{concern.discord_text()}\n→ {concern.next_step}", 1024),
                 inline=False,
             )
         embed.set_footer(text="Only coordinators see this. Pulse scores are never shown to partners.")

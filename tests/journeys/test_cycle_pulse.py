@@ -2,18 +2,22 @@
 
 Alice (Tokyo) mentors Bob (Denver) in “Spring cohort”, matched on Monday 23 November 2026. On
 day 30 each is asked privately "How is your mentoring going?" in their own daytime. Bob's low
-score reaches the coordinators' attention list with his note (he allowed it), never Alice; two
-pulses left unanswered put the pair on the list too.
+score reaches the coordinators' attention list with his note (he allowed it), in Discord and on
+the dashboard, never Alice nor Carol who facilitates them; two pulses left unanswered put the pair
+on the list too.
 """
 
 from __future__ import annotations
 
+import html
+
+from tests.e2e.dashboard_support import dashboard, sign_in
 from tests.journeys.test_a_program_cycle import open_spring
 from tests.journeys.test_coordinator_sets_up_a_program import make_cora_coordinator
 from tests.journeys.test_cycle_intake import apply, decide
 from tests.support.local_time import at, utc
 from tests.support.people import text_of
-from tests.support.program import agree
+from tests.support.program import add_member, agree
 
 
 async def tokyo_and_denver(server, **cycle):
@@ -85,3 +89,30 @@ async def test_two_missed_pulses_put_the_pair_on_the_attention_list(server, bot,
     assert f"{server.bob.mention} missed their last two pulses" in listed.text
     await rate(server.bob, "4 · well")  # answering the latest takes him off the list
     assert "missed" not in (await server.cora.run("program attention")).text
+
+
+async def test_the_dashboard_shows_a_low_score_to_coordinators_only(server, bot, timeline, fake, database_url):
+    await tokyo_and_denver(server)
+    await add_member(server.cora, "Alice & Bob", server.carol, "facilitator")
+    await timeline.to(utc(2026, 12, 24, 1, 0))
+    note = "We haven't met <b>yet</b> & I'm worried."
+    await rate(server.bob, "2 · not well", **{"A note (optional)": note, "Coordinators may read my note": True})
+    await rate(server.alice, "1 · badly", **{"A note (optional)": "Too busy to say more."})
+    page = f"/guilds/{server.guild.id}"
+    async with dashboard(fake, bot, database_url) as client:
+        await sign_in(client, fake, server.cora.user)
+        raw = await (await client.get(page)).text()
+        assert "&lt;b&gt;yet&lt;/b&gt;" in raw and "<b>yet" not in raw  # his words, escaped
+        text = html.unescape(raw)
+        assert f"Bob rated it 2/5 — “{note}”" in text and "Alice rated it 1/5" in text
+        assert "Too busy" not in text  # she did not allow coordinators to read her note
+        assert "Next: Talk to them privately" in text and "<@" not in text and "<t:" not in text
+
+        await sign_in(client, fake, server.carol.user)
+        text = html.unescape(await (await client.get(page)).text())
+        assert "Alice & Bob" in text  # her group, without its members' scores or notes
+        assert "rated it" not in text and "2/5" not in text and "haven't met" not in text
+
+        await sign_in(client, fake, server.alice.user)
+        refused = await client.get(page)
+        assert refused.status == 403 and "2/5" not in await refused.text()

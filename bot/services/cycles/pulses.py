@@ -50,12 +50,38 @@ class OpenPulse:
 
 @dataclass(frozen=True)
 class Concern:
-    """Why a group is on the attention list, and what to do next."""
+    """Why a group is on the attention list, and what to do next.
+
+    The facts stay structured (who, which score, their note, since when) so that Discord and the
+    dashboard each write them their own way: mentions and ``<t:…>`` times in Discord, names and
+    dates on the web. ``note`` is the member's own words, only when they allowed coordinators to
+    read it; ``reason`` is an early end's reason (coordinators only).
+    """
 
     group_id: int
     group_name: str
-    reason: str
+    kind: str  # "quiet", "low", "missed" or "ended"
     next_step: str
+    user_id: int | None = None
+    score: int | None = None
+    note: str | None = None
+    reason: str | None = None
+    since: datetime | None = None  # quiet since
+    step: str | None = None  # what the rescue of a quiet group has done so far, and when
+    step_at: datetime | None = None
+
+    def discord_text(self) -> str:
+        """Return why, as a Discord embed shows it (a mention, a ``<t:…>`` date, escaped words)."""
+        who = f"<@{self.user_id}>"
+        if self.kind == "quiet":
+            assert self.since is not None
+            return f"quiet since {format_dt(self.since, 'D')}; {self.step or 'the rescue started'}"
+        if self.kind == "low":
+            note = f" — “{clip(verbatim(self.note), 200)}”" if self.note else ""
+            return f"{who} rated it {self.score}/5{note}"
+        if self.kind == "missed":
+            return f"{who} missed their last two pulses"
+        return f"ended early by {who}: “{clip(verbatim(self.reason), 300)}”"
 
 
 def pulse_rounds(matched_on: date, ends_on: date, every_days: int, today: date) -> int | None:
@@ -184,8 +210,11 @@ class Pulses:
             pulse.answered_at = now
         return score
 
-    async def concerns(self, session: AsyncSession, guild_id: int, now: datetime) -> list[Concern]:
+    async def concerns(
+        self, session: AsyncSession, guild_id: int, now: datetime, cycle_id: int | None = None
+    ) -> list[Concern]:
         """Return the cycle groups a pulse flags: a low latest score, or two missed in a row."""
+        in_cycle = Group.cycle_id == cycle_id if cycle_id is not None else true()
         rows = await session.execute(
             select(RelationshipPulse, Group.name)
             .join(Group, Group.id == RelationshipPulse.group_id)
@@ -194,6 +223,7 @@ class Pulses:
                 RelationshipPulse.guild_id == guild_id,
                 Group.archived_at.is_(None),
                 ProgramCycle.closed_at.is_(None),
+                in_cycle,
             )
             .order_by(RelationshipPulse.asked_at.desc(), RelationshipPulse.id.desc())
         )
@@ -206,15 +236,15 @@ class Pulses:
             answered = [p for p, _ in pulses if p.score is not None]
             if answered and answered[0].score is not None and answered[0].score <= LOW_SCORE:
                 latest = answered[0]
-                note = (
-                    f" — “{clip(verbatim(latest.note), 200)}”" if latest.note and latest.note_shared else ""
-                )
                 found.append(
                     Concern(
                         group_id,
                         name,
-                        f"<@{user_id}> rated it {latest.score}/5{note}",
-                        "Talk to them privately; if it doesn't get better, re-match them (`/match suggest`).",
+                        "low",
+                        "Talk to them privately; if it doesn't get better, re-match them (/match suggest).",
+                        user_id=user_id,
+                        score=latest.score,
+                        note=latest.note if latest.note_shared else None,  # only if they allowed it
                     )
                 )
                 continue
@@ -226,28 +256,35 @@ class Pulses:
                     Concern(
                         group_id,
                         name,
-                        f"<@{user_id}> missed their last two pulses",
+                        "missed",
                         "Check in with them: DMs closed, too busy, or a pair that faded?",
+                        user_id=user_id,
                     )
                 )
         return found
 
-    async def attention(self, guild_id: int, actor: Actor) -> list[Concern]:
-        """Return the groups needing attention: quiet ones being rescued, and the pulses' (coordinators)."""
+    async def attention(self, guild_id: int, actor: Actor, cycle_id: int | None = None) -> list[Concern]:
+        """Return the groups needing attention: quiet ones being rescued, matches ended early and
+        the pulses' concerns (coordinators), of one cycle if given."""
         await self._settings.require_coordinator(guild_id, actor, "see the attention list")
+        in_cycle = Group.cycle_id == cycle_id if cycle_id is not None else true()
         async with self._db.reading() as session:
             quiet = await session.scalars(
                 select(Group)
-                .where(Group.guild_id == guild_id, Group.archived_at.is_(None), Group.rescue_stage > 0)
+                .where(
+                    Group.guild_id == guild_id, Group.archived_at.is_(None), Group.rescue_stage > 0, in_cycle
+                )
                 .order_by(Group.rescue_stage.desc(), Group.name_key)
             )
             found = [
                 Concern(
                     g.id,
                     g.name,
-                    f"quiet since {format_dt(g.last_activity_at or g.created_at, 'D')}; "
-                    f"{RESCUE_STEPS.get(g.rescue_stage, 'the rescue started')}",
-                    "Talk to them; if the match isn't working, re-match them (`/match suggest`).",
+                    "quiet",
+                    "Talk to them; if the match isn't working, re-match them (/match suggest).",
+                    since=g.last_activity_at or g.created_at,
+                    step=RESCUE_STEPS.get(g.rescue_stage),
+                    step_at=g.rescue_at,
                 )
                 for g in quiet
             ]
@@ -259,18 +296,21 @@ class Pulses:
                     ClosingSurvey.guild_id == guild_id,
                     ClosingSurvey.end_reason.is_not(None),
                     ProgramCycle.ended_at.is_(None),  # while the cycle runs
+                    in_cycle,
                 )
             )
             found += [
                 Concern(
                     group_id,
                     name,
-                    f"ended early by <@{user_id}>: “{clip(verbatim(reason), 300)}”",
-                    "Talk to them; offer a new match now (`/match suggest`) or in the next cycle.",
+                    "ended",
+                    "Talk to them; offer a new match now (/match suggest) or in the next cycle.",
+                    user_id=user_id,
+                    reason=reason,
                 )
                 for user_id, reason, group_id, name in ended.all()
             ]
-            return found + await self.concerns(session, guild_id, self._clock.now())
+            return found + await self.concerns(session, guild_id, self._clock.now(), cycle_id)
 
 
 def _question(pulse_id: int, group_name: str) -> OutgoingMessage:

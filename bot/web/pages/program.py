@@ -33,7 +33,8 @@ async def program(request: web.Request) -> web.Response:
     days = days_of(request)
     wanted = request.query.get("cycle", "")
     cycle_id = int(wanted) if wanted.isdigit() else None
-    report = cycle = None
+    report = cycle = concerns = None
+    names: dict[int, str] = {}
     cycles: list[tuple[int, str]] = []
     if seen.access.coordinator:
         report = await context.services.reports.program_report(seen.guild_id, seen.actor, days)
@@ -42,6 +43,10 @@ async def program(request: web.Request) -> web.Response:
             raise NotFound("No such cycle in this server.")
         if cycle_id is not None:
             cycle = await context.services.cycle_reports.report(seen.guild_id, seen.actor, cycle_id)
+        # The list /program attention shows; a facilitator sees only their quiet groups (overview).
+        concerns = await context.services.pulses.attention(seen.guild_id, seen.actor, cycle_id)
+        people = [c.user_id for c in concerns if c.user_id is not None]
+        names = await context.directory.names(seen.guild_id, people)
     overview = await context.services.dashboard.program(seen.guild_id, seen.actor, cycle_id)
     figures = {f.group_id: f for f in report.groups} if report else {}
     return context.render(
@@ -49,6 +54,8 @@ async def program(request: web.Request) -> web.Response:
         "program.html",
         viewer=seen,
         overview=overview,
+        concerns=concerns,
+        names=names,
         report=report,
         figures=figures,
         days=days,
