@@ -91,12 +91,15 @@ async def test_two_missed_pulses_put_the_pair_on_the_attention_list(server, bot,
     assert "missed" not in (await server.cora.run("program attention")).text
 
 
-async def test_the_dashboard_shows_a_low_score_to_coordinators_only(server, bot, timeline, fake, database_url):
+async def test_the_dashboard_shows_a_low_score_to_coordinators_only(
+    server, bot, timeline, fake, database_url
+):
     await tokyo_and_denver(server)
     await add_member(server.cora, "Alice & Bob", server.carol, "facilitator")
     await timeline.to(utc(2026, 12, 24, 1, 0))
     note = "We haven't met <b>yet</b> & I'm worried."
-    await rate(server.bob, "2 · not well", **{"A note (optional)": note, "Coordinators may read my note": True})
+    shared = {"A note (optional)": note, "Coordinators may read my note": True}
+    await rate(server.bob, "2 · not well", **shared)
     await rate(server.alice, "1 · badly", **{"A note (optional)": "Too busy to say more."})
     page = f"/guilds/{server.guild.id}"
     async with dashboard(fake, bot, database_url) as client:

@@ -264,8 +264,10 @@ class Pulses:
         return found
 
     async def attention(self, guild_id: int, actor: Actor, cycle_id: int | None = None) -> list[Concern]:
-        """Return the groups needing attention: quiet ones being rescued, matches ended early and
-        the pulses' concerns (coordinators), of one cycle if given."""
+        """Return the groups needing attention, of one cycle if given (coordinators).
+
+        Quiet groups being rescued, matches ended early and the pulses' concerns.
+        """
         await self._settings.require_coordinator(guild_id, actor, "see the attention list")
         in_cycle = Group.cycle_id == cycle_id if cycle_id is not None else true()
         async with self._db.reading() as session:
