@@ -73,6 +73,28 @@ async def down_longer_than_the_nonce_memory() -> None:
     await asyncio.sleep(NONCE_MEMORY * 1.5)
 
 
+async def restart_after_the_nonce_memory(started, fake, database_url, tmp_path, database) -> BotProcess:
+    """Stay down longer than Discord remembers nonces, start again and let the bot catch up."""
+    await down_longer_than_the_nonce_memory()
+    replacement = await start_bot(started, fake, database_url, tmp_path)
+    await until(settled(database), 30, replacement)
+    return replacement
+
+
+async def circle_with(fake, guild, olivia, alice, database, bot: BotProcess) -> int:
+    """Olivia makes the peer group Circle and adds Alice; return its home once her ground rules arrived."""
+    home_id = await create_group(fake, guild, olivia, "Circle", "peer")
+    await fake.slash(olivia, guild, "group add", group="Circle", role="peer", options={"user": alice})
+    await until(settled(database), 30, bot)  # her ground rules arrived
+    return home_id
+
+
+async def agrees(fake, guild, alice) -> None:
+    """Alice agrees to Circle's ground rules with the button."""
+    shown = await fake.slash(alice, guild, "group agree", group="Circle")
+    await fake.click(alice, shown.message, button_id(shown.message, "I agree"))
+
+
 def settled(database):
     async def check() -> bool:
         statuses = await outbox_statuses(database)
@@ -109,10 +131,7 @@ async def test_a_dm_made_while_the_process_died_is_found_after_a_long_outage_not
         await kill(doomed)
         in_flight.release()
         made = len(fake.dm_messages(alice))
-        await down_longer_than_the_nonce_memory()
-
-        replacement = await start_bot(started, fake, database_url, tmp_path)
-        await until(settled(database), 30, replacement)
+        await restart_after_the_nonce_memory(started, fake, database_url, tmp_path, database)
 
     assert await outbox_statuses(database) == {"sent": len(fake.dm_messages(alice))}
     assert made >= 1 and len(history_reads(fake)) >= 1
@@ -134,10 +153,7 @@ async def test_a_dm_that_never_reached_discord_is_sent_once_after_a_long_outage(
         await kill(doomed)
         lost.drop()  # it never reached Discord
         assert fake.dm_messages(alice) == []
-        await down_longer_than_the_nonce_memory()
-
-        replacement = await start_bot(started, fake, database_url, tmp_path)
-        await until(settled(database), 30, replacement)
+        await restart_after_the_nonce_memory(started, fake, database_url, tmp_path, database)
 
     dms = fake.dm_messages(alice)
     assert dms and await outbox_statuses(database) == {"sent": len(dms)}  # 0 lost
@@ -154,20 +170,14 @@ async def test_a_post_in_a_groups_channel_made_while_the_process_died_is_found_n
     fake, (olivia, alice, guild) = forgetful_fake, people
     async with bot_processes() as started:
         doomed = await start_bot(started, fake, database_url, tmp_path)
-        home_id = await create_group(fake, guild, olivia, "Circle", "peer")
-        await fake.slash(olivia, guild, "group add", group="Circle", role="peer", options={"user": alice})
-        await until(settled(database), 30, doomed)  # her ground rules arrived
+        home_id = await circle_with(fake, guild, olivia, alice, database, doomed)
         # She agrees; Discord posts the welcome, but the answer never reaches the bot: it dies first.
         in_flight = fake.hold_answers("POST", MESSAGES)
-        shown = await fake.slash(alice, guild, "group agree", group="Circle")
-        await fake.click(alice, shown.message, button_id(shown.message, "I agree"))
+        await agrees(fake, guild, alice)
         await fake.hub.wait_for(lambda: in_flight.waiting >= 1, 10, "the welcome in flight")
         await kill(doomed)
         in_flight.release()
-        await down_longer_than_the_nonce_memory()
-
-        replacement = await start_bot(started, fake, database_url, tmp_path)
-        await until(settled(database), 30, replacement)
+        replacement = await restart_after_the_nonce_memory(started, fake, database_url, tmp_path, database)
 
     home = fake.world.channels[home_id]
     welcomes = [m for m in fake.channel_messages(home) if m["content"].startswith(f"Welcome <@{alice.id}>")]
@@ -184,23 +194,17 @@ async def test_a_channel_the_bot_can_no_longer_read_counts_as_not_found_and_says
     fake, (olivia, alice, guild) = forgetful_fake, people
     async with bot_processes() as started:
         doomed = await start_bot(started, fake, database_url, tmp_path)
-        home_id = await create_group(fake, guild, olivia, "Circle", "peer")
-        await fake.slash(olivia, guild, "group add", group="Circle", role="peer", options={"user": alice})
-        await until(settled(database), 30, doomed)  # her ground rules arrived
+        home_id = await circle_with(fake, guild, olivia, alice, database, doomed)
         # She agrees; the welcome in the group's channel is on its way when the process dies.
         lost = fake.hold_requests("POST", MESSAGES)
-        shown = await fake.slash(alice, guild, "group agree", group="Circle")
-        await fake.click(alice, shown.message, button_id(shown.message, "I agree"))
+        await agrees(fake, guild, alice)
         await fake.hub.wait_for(lambda: lost.waiting >= 1, 10, "the welcome on its way")
         await kill(doomed)
         lost.drop()
         # Meanwhile a coordinator takes the bot's right to read the channel's history.
         home = fake.world.channels[home_id]
         deny_reading(home, guild.bot_member)
-        await down_longer_than_the_nonce_memory()
-
-        replacement = await start_bot(started, fake, database_url, tmp_path)
-        await until(settled(database), 30, replacement)
+        replacement = await restart_after_the_nonce_memory(started, fake, database_url, tmp_path, database)
 
     welcomes = [m for m in fake.channel_messages(home) if m["content"].startswith(f"Welcome <@{alice.id}>")]
     assert len(welcomes) == 1  # sent once, since it had not arrived
