@@ -315,6 +315,9 @@ async def test_invalid_command_registration_is_rejected(fake, world):
 async def test_guild_join_and_removal(fake, world):
     alice, *_, guild = world
     async with running(fake, RestBot()) as bot:
+        # The fake is ready once it has sent the servers; a server added while the client still
+        # gathers them would count as one it was already in (on_guild_available, not a join).
+        await bot.wait_until_ready()
         other = fake.add_guild("Second", owner=alice, with_default_channel=True)
 
         async def joined() -> bool:  # the bot's handlers run when the event loop gets to them
