@@ -140,7 +140,7 @@ class DiscordNotifier:
     async def _channel_id(self, target: Target) -> int:
         if target.kind == "channel":
             return target.id
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             known = await session.get(DmChannel, target.id)
             if known is not None:
                 return known.channel_id
