@@ -20,7 +20,7 @@ from bot.db.migrate import upgrade_async
 from bot.discord.confirmations import SWEEP_SECONDS, DashboardConfirmations
 from bot.discord.discussions import DiscordDiscussionSpaces
 from bot.discord.homes import DiscordGroupHomes
-from bot.discord.http_pacing import pacing_trace
+from bot.discord.http_pacing import evict_buckets_in_batches, pacing_trace
 from bot.discord.meetings import DiscordMeetingCalendar
 from bot.discord.members import DiscordMemberDirectory
 from bot.discord.moderation import DiscordModeration
@@ -96,6 +96,7 @@ class BotRunner:
                 DISCORD_GLOBAL_LIMIT, discord_settings.shard_count, discord_settings.shard_ids
             )
             self.bot = bot = MentorBot(services, http_trace=pacing_trace(Pacer(limit)))
+            evict_buckets_in_batches(bot.http)
             services.groups.homes = DiscordGroupHomes(bot)
             services.moderation.actions = DiscordModeration(bot)
             services.meetings.calendar = DiscordMeetingCalendar(bot)
