@@ -63,11 +63,28 @@ async def member_clocks(
     """Return many members' clocks with one query (the server's default zone where unset)."""
     default = (await settings.get_in(session, guild_id)).default_timezone
     clocks = {user_id: MemberClock(default) for user_id in user_ids}
-    for profile in (await profiles_of(session, guild_id, user_ids)).values():
-        quiet = None
-        if profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
-            quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
-        clocks[profile.user_id] = MemberClock(profile.timezone or default, quiet)
+    known: dict[tuple[str, int | None, int | None], MemberClock] = {}  # most members share a clock
+    # Only the clock's columns, in slices (asyncpg takes at most 32,767 bound parameters): whole
+    # profiles cost a sweep of thousands of members far more time on the event loop.
+    for start in range(0, len(user_ids), 500):
+        rows = await session.execute(
+            select(
+                MemberProfile.user_id,
+                MemberProfile.timezone,
+                MemberProfile.quiet_start_minute,
+                MemberProfile.quiet_end_minute,
+            ).where(
+                MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(user_ids[start : start + 500])
+            )
+        )
+        for user_id, zone, quiet_start, quiet_end in rows:
+            if quiet_start is None or quiet_end is None:
+                quiet_start = quiet_end = None
+            key = (zone or default, quiet_start, quiet_end)
+            if (clock := known.get(key)) is None:
+                quiet = None if quiet_start is None or quiet_end is None else (quiet_start, quiet_end)
+                clock = known[key] = MemberClock(key[0], quiet)
+            clocks[user_id] = clock
     return clocks
 
 
