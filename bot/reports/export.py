@@ -40,7 +40,7 @@ def _slug(name: str) -> str:
 
 
 async def _require_guild(db: Database, guild_id: int) -> None:
-    async with db.transaction() as session:
+    async with db.reading() as session:
         known = await session.scalar(select(GuildRecord.guild_id).where(GuildRecord.guild_id == guild_id))
         if known is None:
             known = await session.scalar(select(Group.id).where(Group.guild_id == guild_id).limit(1))

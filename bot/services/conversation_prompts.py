@@ -137,7 +137,7 @@ class ConversationPrompts:
         """Return every prompt schedule of the server (coordinators)."""
         await self._settings.require_coordinator(guild_id, actor, "see the prompt schedules")
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (
                 await session.scalars(
                     select(ConversationPromptSchedule)

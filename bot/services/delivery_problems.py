@@ -149,7 +149,7 @@ class DeliveryProblems:
 
     async def open_problems(self, guild_id: int) -> list[Problem]:
         """Return the server's channels that refuse posts, newest first."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = await session.scalars(
                 select(DeliveryProblem)
                 .where(DeliveryProblem.guild_id == guild_id)

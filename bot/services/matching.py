@@ -220,7 +220,7 @@ class MatchingService:
 
     async def proposal_members(self, guild_id: int, proposal_id: int) -> list[int]:
         """Return the user ids in a proposal (to look up their names)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await session.get(MatchProposal, proposal_id)
         if row is None or row.guild_id != guild_id:
             return []

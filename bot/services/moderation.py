@@ -386,7 +386,7 @@ class ModerationService:
     ) -> tuple[list[LogEntry], int]:
         """Return one page of a group's moderation history (newest first) and the page count."""
         group = await self._groups.require_manager(guild_id, actor, group_ref, "see the moderation log of")
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             total = (
                 await session.scalar(select(func.count()).where(ModerationRecord.group_id == group.id)) or 0
             )
@@ -428,7 +428,7 @@ class ModerationService:
 
     async def _group_at(self, guild_id: int, place: Place, *, required: bool = True) -> GroupView | None:  # type: ignore[return]
         homes = [c for c in (place.channel_id, place.parent_id) if c is not None]
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             group_id = await session.scalar(
                 select(Group.id).where(Group.guild_id == guild_id, Group.home_channel_id.in_(homes)).limit(1)
             )

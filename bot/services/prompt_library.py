@@ -43,7 +43,7 @@ class PromptLibrary:
 
     async def prompts(self, guild_id: int, kind: Kind = "discussion") -> list[Prompt]:
         """Return the server's active prompts of a kind."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return await prompts_in(session, guild_id, kind)
 
     async def add(

@@ -60,7 +60,7 @@ class GroupRescue:
     async def run_sweep(self) -> None:
         """Sweep every group, ``GROUP_SLICE`` to a unit of work."""
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             ids = list(await session.scalars(self._stalled(now, select(Group.id))))
         for first in range(0, len(ids), GROUP_SLICE):
             async with self._db.transaction() as session:

@@ -69,7 +69,14 @@ class SettingsService:
         """Tell whether ``actor`` coordinates the program: an admin or holder of the coordinator role."""
         if actor.is_admin:
             return True
-        role_id = (await self.get(guild_id)).coordinator_role_id
+        async with self._db.reading() as session:
+            return await self.is_coordinator_in(session, guild_id, actor)
+
+    async def is_coordinator_in(self, session: AsyncSession, guild_id: int, actor: Actor) -> bool:
+        """Tell whether ``actor`` coordinates the program, inside a unit of work that is already open."""
+        if actor.is_admin:
+            return True
+        role_id = (await self.get_in(session, guild_id)).coordinator_role_id
         return role_id is not None and role_id in actor.role_ids
 
     async def require_coordinator(self, guild_id: int, actor: Actor, action: str) -> None:

@@ -89,6 +89,8 @@ class CheckinAnswer(Base):
     """A member's answers to one delivery, with who may see them."""
 
     __tablename__ = "checkin_answers"
+    # /checkin history: one member's answers in a server, newest first, without reading the server's.
+    __table_args__ = (Index("ix_checkin_answers_guild_user_created", "guild_id", "user_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(

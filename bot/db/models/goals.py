@@ -78,6 +78,8 @@ class GoalPartner(Base):
     """An accountability partner of a goal (a member of the goal's group)."""
 
     __tablename__ = "goal_partners"
+    # /goal list: the goals someone partners on (the key starts with the goal).
+    __table_args__ = (Index("ix_goal_partners_user_id", "user_id"),)
 
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)

@@ -46,7 +46,11 @@ class Group(Base):
     """A mentoring group of any model: a pair, a group, peers, near-peers, a facilitated peer group."""
 
     __tablename__ = "groups"
-    __table_args__ = (UniqueConstraint("guild_id", "name_key"),)
+    __table_args__ = (
+        UniqueConstraint("guild_id", "name_key"),
+        # /group list: a member's groups plus the open ones, without reading every group of the server.
+        Index("ix_groups_guild_open", "guild_id", "is_open"),
+    )
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake, index=True)

@@ -102,7 +102,7 @@ class CheckinAnswerService:
 
     async def open_checkin(self, user_id: int, delivery_id: int) -> OpenCheckin:
         """Return a check-in of ``user_id`` that can still be answered."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             delivery = await _own_delivery(session, user_id, delivery_id)
             _require_open(delivery, self._clock.now())
             return await _open_view(session, delivery)
@@ -110,7 +110,7 @@ class CheckinAnswerService:
     async def latest_open(self, guild_id: int, user_id: int) -> OpenCheckin:
         """Return the member's most recent check-in in this server still waiting for an answer."""
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             delivery = await session.scalar(
                 select(CheckinDelivery)
                 .where(
@@ -314,7 +314,7 @@ class CheckinAnswerService:
         """Return, per schedule of the group, its latest round (facilitators and coordinators)."""
         group = await self._groups.require_manager(guild_id, actor, group_ref, "see check-in summaries of")
         summaries = []
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             schedules = (
                 await session.scalars(select(CheckinSchedule.id).where(CheckinSchedule.group_id == group.id))
             ).all()

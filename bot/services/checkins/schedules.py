@@ -86,7 +86,7 @@ class CheckinService(CheckinPlanner):
 
     async def question_sets(self, guild_id: int, query: str = "") -> list[tuple[int, str]]:
         """Return (id, name) of the server's question sets matching ``query``."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = await session.execute(
                 select(QuestionSet.id, QuestionSet.name)
                 .where(
@@ -156,7 +156,7 @@ class CheckinService(CheckinPlanner):
     async def list_schedules(self, guild_id: int, viewer: Actor, group_ref: str | int) -> list[ScheduleView]:
         """Return a group's schedules with the next run at the viewer's own local time."""
         group = await self._groups.get(guild_id, viewer, group_ref)
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (
                 await session.scalars(
                     select(CheckinSchedule)
@@ -172,7 +172,7 @@ class CheckinService(CheckinPlanner):
         """Return the schedules of the groups the viewer may see whose group name matches."""
         groups = await self._groups.list_visible(guild_id, viewer, query)
         found: list[ScheduleView] = []
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             for group in groups:
                 rows = await session.scalars(
                     select(CheckinSchedule).where(CheckinSchedule.group_id == group.id)
@@ -256,7 +256,7 @@ class CheckinService(CheckinPlanner):
 
     async def require_schedule_manager(self, guild_id: int, actor: Actor, schedule_id: int) -> None:
         """Raise unless ``actor`` may change this schedule (its group's facilitators, coordinators)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await session.get(CheckinSchedule, schedule_id)
         if row is None or row.guild_id != guild_id:
             raise NotFound("No such check-in schedule here; pick one from the list as you type.")

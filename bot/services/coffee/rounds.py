@@ -178,7 +178,7 @@ class CoffeeRounds:
 
     async def _open_threads(self) -> None:
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             pending = (
                 await session.execute(
                     select(CoffeeMatch.id, CoffeeDraw.number, CoffeeDraw.follow_up_at, CoffeeProgram)

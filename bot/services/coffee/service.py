@@ -179,7 +179,7 @@ class CoffeeService:
     async def status(self, guild_id: int, user_id: int) -> MemberStatus:
         """Return the program and where the member stands in it."""
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             program = await self._view(session, await _program(session, guild_id), now)
             row = await session.get(CoffeeParticipant, (guild_id, user_id))
         if row is None:
@@ -262,7 +262,7 @@ class CoffeeService:
 
     async def history(self, guild_id: int, user_id: int, limit: int = 10) -> list[PastCoffee]:
         """Return the member's latest pairings, newest first."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             mine = (
                 await session.execute(
                     select(CoffeeMatch, CoffeeDraw.day)

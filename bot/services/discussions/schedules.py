@@ -137,7 +137,7 @@ class DiscussionSchedules:
         """Return a group's schedules, its queue and the next prompt (facilitators and coordinators)."""
         group = await self._groups.require_manager(guild_id, actor, group_ref, "see the schedules of")
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (
                 await session.scalars(
                     select(DiscussionSchedule)

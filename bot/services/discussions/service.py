@@ -111,7 +111,7 @@ class DiscussionService:
     async def rules(self, guild_id: int, viewer: Actor, group_ref: str) -> tuple[GroupView, tuple[str, ...]]:
         """Return a group's ground rules (its own, or the default set)."""
         group = await self._groups.get(guild_id, viewer, group_ref)
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return group, await _rules(session, group.id)
 
     async def set_rules(self, guild_id: int, actor: Actor, group_ref: str, text: str) -> tuple[str, ...]:
@@ -147,7 +147,7 @@ class DiscussionService:
         target = channel_id or (group.home.channel_id if group.home else None)
         if target is None:
             raise Invalid(f"“{group.name}” has no home channel to post in.")
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rules = await _rules(session, group.id)
         await self._spaces().post(guild_id, target, reminder_message(group.name, rules))
 
@@ -158,7 +158,7 @@ class DiscussionService:
     ) -> DiscussionView:
         """Open a discussion thread from a prompt (facilitators and coordinators)."""
         group = await self._groups.require_manager(guild_id, actor, group_ref, "start discussions in")
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             text = await resolve_in(session, guild_id, prompt)
         return await self.open(group, text, duration_hours, started_by=actor.user_id)
 
@@ -172,7 +172,7 @@ class DiscussionService:
             raise Invalid("A discussion can run from 1 hour to 14 days.")
         now = self._clock.now()
         ends_at = now + timedelta(hours=duration_hours) if duration_hours else None
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rules = await _rules(session, group.id)
         # Only members past the consent gate, and not on a break, are brought into the thread.
         members = [m.user_id for m in group.members if m.agreed and not m.paused]
@@ -196,12 +196,12 @@ class DiscussionService:
 
     async def close(self, guild_id: int, actor: Actor, thread_id: int) -> DiscussionView:
         """Close a discussion: a closing note with participation counts, then archive and lock."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await discussion_in(session, guild_id, thread_id)
         group = await self._groups.require_manager(guild_id, actor, row.group_id, "close discussions in")
         if row.closed_at is not None:
             raise Conflict("This discussion is already closed.")
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             counts = await counts_in(session, row.id)
         audit = Audit(actor, "closed the discussion", None, group.name)
         await self._spaces().close_thread(guild_id, thread_id, closing_message(counts), audit)
@@ -279,10 +279,10 @@ class DiscussionService:
 
     async def participation(self, guild_id: int, actor: Actor, thread_id: int) -> DiscussionView:
         """Return who has spoken and how much (facilitators; never the content)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await discussion_in(session, guild_id, thread_id)
         group = await self._groups.require_manager(guild_id, actor, row.group_id, "see participation in")
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             counts = await counts_in(session, row.id)
             members = (
                 await session.scalars(
@@ -337,7 +337,7 @@ class DiscussionService:
 
     async def mute_anonymous(self, guild_id: int, actor: Actor, post_id: int) -> str:
         """Stop an anonymous author from posting anonymously in the group, without learning who it is."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             post = await session.get(AnonymousPost, post_id)
         if post is None or post.guild_id != guild_id:
             raise NotFound("That anonymous post no longer exists.")

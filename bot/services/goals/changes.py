@@ -221,7 +221,7 @@ class GoalChanges(GoalPartners):
 
     async def guild_of(self, user_id: int, goal_id: int) -> int:
         """Return the server of the user's own goal (buttons in DMs carry no server)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             goal = await session.get(Goal, goal_id)
         if goal is None or goal.owner_id != user_id:
             raise NotFound("That goal no longer exists.")

@@ -76,7 +76,7 @@ class GoalNudges:
             (self._wins_groups(select(Group.id)), self._weekly_wins),
         )
         for ids_query, step in steps:
-            async with self._db.transaction() as session:
+            async with self._db.reading() as session:
                 ids = list(await session.scalars(ids_query))
             for first in range(0, len(ids), SLICE):
                 async with self._db.transaction() as session:

@@ -20,7 +20,7 @@ class GoalService(GoalChanges):
 
     async def show(self, guild_id: int, viewer: Actor, goal_ref: str) -> GoalView:
         """Return a goal the viewer may see."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             goal = await _find(session, guild_id, goal_ref)
             if not await _may_see(session, goal, viewer.user_id):
                 raise NotFound(_not_found(goal_ref))
@@ -76,7 +76,7 @@ class GoalService(GoalChanges):
 
     async def streak(self, guild_id: int, user_id: int) -> int:
         """Return how many of the member's own calendar days in a row they worked on their goals."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             moments = await session.scalars(
                 select(GoalUpdate.created_at).where(
                     GoalUpdate.guild_id == guild_id,

@@ -33,18 +33,18 @@ class GroupAccess:
 
     async def view_of(self, guild_id: int, group_id: int) -> GroupView:
         """Return a group without a rights check (for services that already checked)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return await _view(session, await _find(session, guild_id, group_id))
 
     async def require_manager(self, guild_id: int, actor: Actor, ref: str | int, action: str) -> GroupView:
         """Return the group if ``actor`` coordinates the server or facilitates it, else raise."""
         group = await self._manageable(guild_id, actor, ref, action)
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return await _view(session, group)
 
     async def _manageable(self, guild_id: int, actor: Actor, ref: str | int, action: str) -> Group:
         """Return the group if ``actor`` coordinates the server or facilitates this group."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             group = await _find(session, guild_id, ref)
             membership = await _membership(session, group.id, actor.user_id)
         if membership is not None and membership.role == "facilitator":
@@ -56,7 +56,7 @@ class GroupAccess:
         raise NotAllowed(f"Only coordinators and the facilitators of “{group.name}” can {action} it.")
 
     async def _can_see(self, guild_id: int, actor: Actor, group: Group) -> bool:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             member = await _membership(session, group.id, actor.user_id)
         return group.is_open or member is not None or await self._settings.is_coordinator(guild_id, actor)
 

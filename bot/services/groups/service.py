@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 
 from bot.db.models import Group, GroupMember
@@ -22,15 +22,15 @@ class GroupService(GroupMembership):
 
     async def get(self, guild_id: int, viewer: Actor, ref: str | int) -> GroupView:
         """Return a group the viewer may see: coordinators see all, others their own and open ones."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             group = await _find(session, guild_id, ref)
             view = await _view(session, group)
-        if not (
-            view.is_open
-            or view.role_of(viewer.user_id)
-            or await self._settings.is_coordinator(guild_id, viewer)
-        ):
-            raise NotFound(_not_found(ref))
+            if not (
+                view.is_open
+                or view.role_of(viewer.user_id)
+                or await self._settings.is_coordinator_in(session, guild_id, viewer)
+            ):
+                raise NotFound(_not_found(ref))
         return view
 
     async def list_visible(
@@ -43,7 +43,6 @@ class GroupService(GroupMembership):
         limit: int = 25,
     ) -> list[GroupSummary]:
         """Return the groups the viewer may see whose name contains ``query``."""
-        coordinator = await self._settings.is_coordinator(guild_id, viewer)
         # Counted per listed group (at most ``limit``), not over every membership of the server.
         members = (
             select(func.count())
@@ -51,20 +50,26 @@ class GroupService(GroupMembership):
             .correlate(Group)
             .scalar_subquery()
         )
-        query_ = select(Group, members).where(Group.guild_id == guild_id).order_by(Group.name_key)
-        if query.strip():
-            query_ = query_.where(Group.name_key.contains(query.strip().casefold(), autoescape=True))
-        if not include_archived:
-            query_ = query_.where(Group.archived_at.is_(None))
-        if not coordinator:
-            mine = select(GroupMember.group_id).where(
-                GroupMember.guild_id == guild_id,
-                GroupMember.user_id == viewer.user_id,
-                GroupMember.left_at.is_(None),
-            )
-            query_ = query_.where(Group.is_open.is_(True) | Group.id.in_(mine))
         async with self._db.reading() as session:
-            rows = (await session.execute(query_.limit(limit))).all()
+            if await self._settings.is_coordinator_in(session, guild_id, viewer):
+                query_ = select(Group, members).where(Group.guild_id == guild_id)
+            else:
+                # The viewer's groups plus the open ones, found through indexes: as a condition on
+                # every group of the server ("open or mine") it read them all, 5 ms in 10,000.
+                visible = union(
+                    select(GroupMember.group_id).where(
+                        GroupMember.guild_id == guild_id,
+                        GroupMember.user_id == viewer.user_id,
+                        GroupMember.left_at.is_(None),
+                    ),
+                    select(Group.id).where(Group.guild_id == guild_id, Group.is_open.is_(True)),
+                )
+                query_ = select(Group, members).where(Group.id.in_(visible))
+            if query.strip():
+                query_ = query_.where(Group.name_key.contains(query.strip().casefold(), autoescape=True))
+            if not include_archived:
+                query_ = query_.where(Group.archived_at.is_(None))
+            rows = (await session.execute(query_.order_by(Group.name_key).limit(limit))).all()
         return [
             GroupSummary(g.id, g.name, g.kind, g.is_open, n, g.archived_at is not None)  # type: ignore[arg-type]
             for g, n in rows
@@ -88,7 +93,7 @@ class GroupService(GroupMembership):
         description = _check_description(description)
         if meeting_every_weeks is not None and not 1 <= meeting_every_weeks <= 12:
             raise Invalid("Meetings can be every 1 to 12 weeks.")
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             await _require_free_name(session, guild_id, name)
         settings = await self._settings.get(guild_id)
         homes = self._require_homes()

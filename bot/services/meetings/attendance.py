@@ -106,7 +106,7 @@ class Attendance(MeetingServiceBase):
     ) -> AttendanceForm:
         """Return the members to tick and who to preselect (facilitators and coordinators)."""
         meeting_view, group = await self._attendance_target(guild_id, actor, group_ref, meeting_id)
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             members = await _attendance_members(session, meeting_view.id, group.id)
             rows = {
                 r.user_id: r
@@ -127,7 +127,7 @@ class Attendance(MeetingServiceBase):
         self, actor: Actor, meeting_id: int, attended: Iterable[int]
     ) -> AttendanceSummary:
         """Record who came to a meeting (every other member counts as absent)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             meeting = await session.get(Meeting, meeting_id)
             if meeting is None:
                 raise NotFound("That meeting no longer exists.")
@@ -163,7 +163,7 @@ class Attendance(MeetingServiceBase):
     ) -> tuple[MeetingView, GroupView]:
         now = self._clock.now()
         if meeting_id is not None:
-            async with self._db.transaction() as session:
+            async with self._db.reading() as session:
                 meeting = await session.get(Meeting, meeting_id)
                 if meeting is None or (guild_id is not None and meeting.guild_id != guild_id):
                     raise NotFound("That meeting no longer exists.")
@@ -178,7 +178,7 @@ class Attendance(MeetingServiceBase):
             assert guild_id is not None and group_ref is not None
             group = await self._groups.require_manager(guild_id, actor, group_ref, "record attendance of")
         home = group.home.channel_id if group.home else None
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             if meeting_id is None:
                 meeting = await session.scalar(
                     select(Meeting)

@@ -108,7 +108,7 @@ class Polls(MeetingServiceBase):
 
     async def member_poll(self, meeting_id: int, user_id: int) -> MemberPoll:
         """Return the poll as ``user_id`` sees it (members of the group only)."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             meeting, group = await _meeting_and_group(session, meeting_id)
             await _require_invited(session, group, user_id, "mark times in this poll")
             _require_polling(meeting)
@@ -149,7 +149,7 @@ class Polls(MeetingServiceBase):
     async def ranking(self, guild_id: int, actor: Actor, group_ref: str | int) -> Ranking:
         """Return the open poll's times, best first (facilitators and coordinators)."""
         group = await self._groups.require_manager(guild_id, actor, group_ref, "see the meeting poll of")
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             meeting = await _open_poll(session, group.id)
             if meeting is None:
                 raise NotFound(

@@ -34,7 +34,7 @@ class MeetingService(Confirmations, Attendance, RecurringMeetings):
         """Return the group's meetings for someone who may see the group."""
         group = await self._groups.get(guild_id, actor, group_ref)
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             poll = await _open_poll(session, group.id)
             home = group.home.channel_id if group.home else None
             rows = (
@@ -64,7 +64,7 @@ class MeetingService(Confirmations, Attendance, RecurringMeetings):
         """Return (id, label on the actor's clock) of a group's started meetings or of those to come."""
         group = await self._groups.require_manager(guild_id, actor, group_ref, "manage the meetings of")
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             query = select(Meeting).where(Meeting.group_id == group.id)
             if past:
                 query = query.where(Meeting.status == CONFIRMED, Meeting.starts_at <= now)

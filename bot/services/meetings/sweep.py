@@ -79,7 +79,7 @@ class MeetingSweep:
 
     async def _due_series(self) -> list[int]:
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (
                 await session.scalars(
                     select(MeetingSeries)
@@ -164,7 +164,7 @@ class MeetingSweep:
 
     async def _unpublished(self) -> list[int]:
         now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = await session.scalars(
                 select(Meeting.id)
                 .where(

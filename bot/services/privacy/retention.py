@@ -120,6 +120,6 @@ async def purge_guild(db: Database, guild_id: int) -> dict[str, int]:
 
 async def guild_data(db: Database, guild_id: int) -> tuple[dict[str, int], datetime | None, bool]:
     """Return rows per table held about a server, when the bot left it, and whether it is known."""
-    async with db.transaction() as session:
+    async with db.reading() as session:
         record = await session.get(GuildRecord, guild_id)
         return await count_guild(session, guild_id), (record.left_at if record else None), record is not None

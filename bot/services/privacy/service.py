@@ -99,7 +99,7 @@ class PrivacyService(Retention, DataExport):
 
     async def summary(self, guild_id: int, user_id: int) -> DataSummary:
         """Return what the bot stores about the member here, as counts and labels."""
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             profile = await session.get(MemberProfile, (guild_id, user_id))
             memberships = (
                 await session.execute(
