@@ -1,7 +1,7 @@
 """each check-in schedule's next due moment
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-07 06:10:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = '0029'
-down_revision: str | None = '0028'
+revision: str = '0030'
+down_revision: str | None = '0029'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
