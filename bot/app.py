@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -54,9 +55,10 @@ async def _guard_deadline(interaction: discord.Interaction) -> bool:
 class MentorBot(commands.AutoShardedBot):
     """The mentoring bot."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, http_trace: aiohttp.TraceConfig | None = None) -> None:
         discord_settings = services.settings.discord
         super().__init__(
+            http_trace=http_trace,  # the global limit's pacer (bot/discord/http_pacing.py)
             command_prefix=commands.when_mentioned,
             intents=gateway_intents(),
             help_command=None,

@@ -98,9 +98,10 @@ class SchedulerSettings(_Section):
     dispatch_interval_seconds: float = Field(default=15.0, gt=0)
     # Sends in flight at once; discord.py and Discord's buckets pace them further.
     max_concurrent_sends: int = Field(default=8, ge=1, le=50)
-    # Requests per second this process spends on scheduled sends. Discord allows 50 per bot
-    # token across all its processes: with several processes, give each its share.
-    send_rate_per_second: float = Field(default=48.0, gt=0, le=50)
+    # Requests this process makes in any one second (every request with the bot token, not only
+    # sends). Discord allows 50 per token across all its processes; unset, each process takes its
+    # share of the shards' (see bot/messaging/pacing.py), all 50 for a single process.
+    send_rate_per_second: int | None = Field(default=None, ge=1, le=50)
     # A send claimed by a process that died is retried after this long, with the same nonce (within
     # discord.nonce_memory_seconds; a claim older than that is looked for in its channel first).
     stale_claim_seconds: float = Field(default=120.0, gt=0, le=240)

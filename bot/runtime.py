@@ -20,13 +20,14 @@ from bot.db.migrate import upgrade_async
 from bot.discord.confirmations import SWEEP_SECONDS, DashboardConfirmations
 from bot.discord.discussions import DiscordDiscussionSpaces
 from bot.discord.homes import DiscordGroupHomes
+from bot.discord.http_pacing import pacing_trace
 from bot.discord.meetings import DiscordMeetingCalendar
 from bot.discord.members import DiscordMemberDirectory
 from bot.discord.moderation import DiscordModeration
 from bot.discord.notifier import DiscordNotifier
 from bot.discord.recognition import DiscordRoleGiver
 from bot.messaging.outbox import OutboxDispatcher
-from bot.messaging.pacing import Pacer
+from bot.messaging.pacing import DISCORD_GLOBAL_LIMIT, Pacer, process_share
 from bot.services.container import Services
 from bot.web.server import WebServer, dashboard_for
 
@@ -90,15 +91,18 @@ class BotRunner:
             discord_settings = self.settings.discord
             await check_reachable(discord_settings.api_base_url, discord_settings.connect_timeout_seconds)
             self.services = services = Services.build(self.settings, db, self.clock)
-            self.bot = bot = MentorBot(services)
+            scheduler_settings = self.settings.scheduler
+            limit = scheduler_settings.send_rate_per_second or process_share(
+                DISCORD_GLOBAL_LIMIT, discord_settings.shard_count, discord_settings.shard_ids
+            )
+            self.bot = bot = MentorBot(services, http_trace=pacing_trace(Pacer(limit)))
             services.groups.homes = DiscordGroupHomes(bot)
             services.moderation.actions = DiscordModeration(bot)
             services.meetings.calendar = DiscordMeetingCalendar(bot)
             services.departures.directory = DiscordMemberDirectory(bot)
             services.endings.roles = DiscordRoleGiver(bot)
             services.discussions.spaces = services.coffee_rounds.spaces = DiscordDiscussionSpaces(bot)
-            scheduler_settings = self.settings.scheduler
-            notifier = DiscordNotifier(bot, db, Pacer(scheduler_settings.send_rate_per_second))
+            notifier = DiscordNotifier(bot, db)
             services.checkin_answers.notifier = notifier
             services.outbox = OutboxDispatcher(
                 db,
@@ -127,6 +131,9 @@ class BotRunner:
                 ("checkin-snooze:", services.checkins.still_wanted),
             ):
                 services.outbox.send_only_if_wanted(prefix, still_wanted)
+            # A round's check-ins are queued all at once and built as they go out.
+            for prefix in ("checkin:", "checkin-reminder:"):
+                services.outbox.render_when_sent(prefix, services.checkins.render_dms)
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )

@@ -16,7 +16,6 @@ from bot.discord import lookup
 from bot.discord.rendering import fingerprint, render_message, shown_digest
 from bot.errors import Unavailable
 from bot.messaging import OutgoingMessage, RecipientUnreachable, SentMessage, Target
-from bot.messaging.pacing import Pacer
 from bot.messaging.ports import DeliveryError
 
 # Discord's JSON error codes that no retry will fix.
@@ -31,10 +30,9 @@ _READ_LIMIT = 100  # one page: the most Discord returns for one read
 class DiscordNotifier:
     """Sends messages on the bot's own initiative, remembering DM channel ids in the database."""
 
-    def __init__(self, client: discord.Client, db: Database, pacer: Pacer | None = None) -> None:
+    def __init__(self, client: discord.Client, db: Database) -> None:
         self._client = client
         self._db = db
-        self._pacer = pacer
 
     async def send(self, target: Target, message: OutgoingMessage, *, nonce: str) -> SentMessage:
         """Send once per nonce; raise RecipientUnreachable or DeliveryError on failure."""
@@ -42,7 +40,6 @@ class DiscordNotifier:
             channel_id = await self._channel_id(target)
             content, embeds, view = render_message(message)
             channel = self._client.get_partial_messageable(channel_id)
-            await self._paced()
             sent = await channel.send(
                 content=content,
                 embeds=embeds,
@@ -77,7 +74,6 @@ class DiscordNotifier:
 
     async def delete(self, channel_id: int, message_id: int) -> None:
         """Delete a message the bot sent; one already gone (or a gone channel) is fine."""
-        await self._paced()
         try:
             await self._client.http.delete_message(channel_id, message_id)
         except discord.NotFound as exc:
@@ -105,7 +101,6 @@ class DiscordNotifier:
             channel_id = await self._channel_id(target)
             if target.kind == "channel":
                 await self._require_history(channel_id)
-            await self._paced()
             page = await self._client.http.logs_from(
                 channel_id, _READ_LIMIT, after=discord.utils.time_snowflake(since)
             )
@@ -142,10 +137,6 @@ class DiscordNotifier:
         ):
             raise RecipientUnreachable("cannot_read_history")
 
-    async def _paced(self) -> None:
-        if self._pacer is not None:
-            await self._pacer.wait()
-
     async def _channel_id(self, target: Target) -> int:
         if target.kind == "channel":
             return target.id
@@ -153,7 +144,6 @@ class DiscordNotifier:
             known = await session.get(DmChannel, target.id)
             if known is not None:
                 return known.channel_id
-        await self._paced()
         data = await self._client.http.start_private_message(target.id)
         channel_id = int(data["id"])
         async with self._db.transaction() as session:

@@ -15,6 +15,7 @@ from bot.db.upsert import locked_row
 from bot.domain.goals import Clock as MemberClock
 from bot.domain.timezones import parse_quiet_hours, resolve_zone
 from bot.errors import Invalid
+from bot.services.checkin_plans import plan_again
 from bot.services.settings import SettingsService
 
 BIO_MAX = 500
@@ -191,6 +192,8 @@ class ProfileService:
             for key, value in changes.items():
                 setattr(row, key, value)
             row.updated_at = now
+            if {"timezone", "quiet_start_minute"} & changes.keys():  # their check-ins move with their clock
+                await plan_again(session, now, guild_id=guild_id, user_id=user_id)
             return _to_profile(guild_id, user_id, row)
 
     async def dms_work_again(self, guild_id: int, user_id: int) -> None:

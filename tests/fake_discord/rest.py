@@ -450,6 +450,8 @@ class RestServer:
                 )
         limit = self.fake.global_rate_limit
         if limit and spec.global_limit:
+            # A sliding window, as Discord's since 2022: at most ``limit`` requests counted (a 429'd
+            # one is not) in any second, wherever it starts; Retry-After: when the oldest leaves it.
             now = time.monotonic()
             window = self._global_window
             while window and now - window[0] >= 1.0:
@@ -542,6 +544,7 @@ class _BadJSON(Exception):
 
 def _bucket(template: str) -> str:
     return hashlib.md5(template.encode(), usedforsecurity=False).hexdigest()[:16]
+
 
 class _Lost(Exception):
     """A held request was dropped: it never reached Discord."""
