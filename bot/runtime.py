@@ -132,6 +132,9 @@ class BotRunner:
                 ("checkin-snooze:", services.checkins.still_wanted),
             ):
                 services.outbox.send_only_if_wanted(prefix, still_wanted)
+            # A round's check-ins are queued all at once and built as they go out.
+            for prefix in ("checkin:", "checkin-reminder:"):
+                services.outbox.render_when_sent(prefix, services.checkins.render_dms)
             services.scheduler.add_periodic(
                 "outbox", scheduler_settings.dispatch_interval_seconds, services.outbox.dispatch_due
             )

@@ -22,6 +22,9 @@ from bot.db.text import drop_nul_characters
 from bot.db.turns import WriteTurns
 
 BUSY_TIMEOUT_SECONDS = 15.0
+# SQLite reads kept open at once without opening a connection: more than the outbox's sends side by
+# side plus a few commands. Beyond it each read opens one (a new thread, the pragmas) and closes it.
+READ_CONNECTIONS = 12
 SLOW_UNIT_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,8 @@ def create_engine(
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_timeout=busy_timeout)
 
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
+    pool = {"pool_size": READ_CONNECTIONS, "max_overflow": READ_CONNECTIONS} if read_only else {}
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout}, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -29,12 +29,20 @@ def drop_nul_characters(engine: Engine) -> None:
 
 
 def _has_nul(value: Any) -> bool:
+    # Runs on every statement's parameters (thousands of rows in a bulk insert), on the event loop:
+    # a plain loop that looks into containers only, not a recursive call per value.
     if isinstance(value, str):
         return NUL in value
     if isinstance(value, Mapping):
-        return any(_has_nul(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        value = value.values()
+    elif not isinstance(value, list | tuple):
+        return False
+    for item in value:
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, Mapping | list | tuple) and _has_nul(item):
+            return True
     return False
 
 

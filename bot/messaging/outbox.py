@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,11 +34,16 @@ from bot.scheduling.shards import ShardScope
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-CLAIM_BATCH = 200
+# Messages claimed in one unit of work: each is read and fingerprinted on the event loop, and at
+# 48 sends a second 50 last a second, so a claim never holds the loop long.
+CLAIM_BATCH = 50
 KEEP_SETTLED = timedelta(days=30)  # sent, failed, expired or cancelled messages are then deleted
 PRUNE_EVERY = timedelta(hours=1)
 # Claim order: what is due now goes before a backlog caught up after an outage.
 DUE_NOW, CATCH_UP = 0, 1
+# The payload of a message its feature renders only when it is sent (``render_when_sent``): a
+# round's thousands of DMs are queued at once, without building each one there and then.
+RENDER_WHEN_SENT = {"render": "when_sent"}
 # Looking for an earlier attempt's message starts this long before its claim: the host's clock
 # and Discord's (which stamps message ids) may disagree a little.
 CLOCK_SKEW = timedelta(seconds=30)
@@ -74,6 +80,9 @@ class Outcome:
 OutcomeListener = Callable[[Outcome], Awaitable[None]]
 # Given the keys of messages about to be sent, return those still wanted.
 WantedCheck = Callable[[list[str]], Awaitable[set[str]]]
+# Given the keys of messages queued as RENDER_WHEN_SENT, return each one's message (in the
+# claiming unit of work); a key left out stays unrendered and is not sent.
+Renderer = Callable[[AsyncSession, list[str]], Awaitable[dict[str, OutgoingMessage]]]
 
 
 def outbox_row(
@@ -86,14 +95,18 @@ def outbox_row(
     expires_at: datetime | None = None,
     guild_id: int | None = None,
     priority: int = DUE_NOW,
+    payload: dict[str, Any] | None = None,
 ) -> dict[str, object]:
-    """Return the outbox row for a message to send (to insert many at once with ``enqueue_rows``)."""
+    """Return the outbox row for a message to send (to insert many at once with ``enqueue_rows``).
+
+    ``payload`` is ``message.to_json()`` when the caller already has it (one message to many).
+    """
     return {
         "dedupe_key": key,
         "guild_id": guild_id,
         "target_kind": target.kind,
         "target_id": target.id,
-        "payload": message.to_json(),
+        "payload": payload if payload is not None else message.to_json(),
         "not_before": not_before or now,
         "expires_at": expires_at,
         "status": "pending",
@@ -173,6 +186,7 @@ class OutboxDispatcher:
         self._lock = asyncio.Lock()
         self._listeners: list[tuple[str, OutcomeListener]] = []
         self._checks: list[tuple[str, WantedCheck]] = []
+        self._renderers: list[tuple[str, Renderer]] = []
         self._pruned_at: datetime | None = None
 
     def on_outcome(self, key_prefix: str, listener: OutcomeListener) -> None:
@@ -186,6 +200,14 @@ class OutboxDispatcher:
         someone who has left or been paused since it was planned). One call per claimed batch.
         """
         self._checks.append((key_prefix, check))
+
+    def render_when_sent(self, key_prefix: str, renderer: Renderer) -> None:
+        """Have ``renderer`` build the messages queued as ``RENDER_WHEN_SENT`` under ``key_prefix``.
+
+        It is asked once per claimed batch; the message it returns is stored with the claim, so a
+        retry, or a look for an earlier attempt, sees exactly what was sent.
+        """
+        self._renderers.append((key_prefix, renderer))
 
     async def dispatch_due(self) -> DispatchReport:
         """Send every message whose time has come; safe to call concurrently and repeatedly."""
@@ -260,6 +282,7 @@ class OutboxDispatcher:
             if self._db.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = list((await session.scalars(query)).all())
+            await self._render(session, rows)
             for row in rows:
                 row.status = "sending"
                 row.claimed_at = now
@@ -270,6 +293,20 @@ class OutboxDispatcher:
                     with contextlib.suppress(ValueError):  # not a message: _dispatch fails it
                         row.sent_digest = self._notifier.fingerprint(OutgoingMessage.from_json(row.payload))
             return rows, await _blocked_dms(session, rows)
+
+    async def _render(self, session: AsyncSession, rows: list[OutboxMessage]) -> None:
+        """Build the messages of claimed rows queued to be rendered when sent."""
+        for prefix, renderer in self._renderers:
+            keys = [
+                r.dedupe_key
+                for r in rows
+                if r.payload == RENDER_WHEN_SENT and r.dedupe_key.startswith(prefix)
+            ]
+            if keys:
+                messages = await renderer(session, keys)
+                for row in rows:
+                    if row.dedupe_key in messages:
+                        row.payload = messages[row.dedupe_key].to_json()
 
     async def _dispatch(self, row: OutboxMessage, blocked: dict[tuple[int, int], str]) -> str:
         target = Target(kind=row.target_kind, id=row.target_id)  # type: ignore[arg-type]

@@ -16,10 +16,24 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, and_, cast, delete, literal, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import CheckinDelivery, CheckinSchedule, Group, GroupMember, MemberProfile, OutboxMessage
+from bot.db.types import UTCDateTime
 from bot.messaging.outbox import cancel
 
 # A reminder comes at most 72 hours after its check-in, a snooze a day later: older ones are done.
@@ -118,16 +132,17 @@ async def plan_again(
     group_id: int | None = None,
     schedule_id: int | None = None,
 ) -> int:
-    """Move back to ``now`` the plans of the schedules concerned, so the planner fills them in again.
+    """Have the planner work out again, from ``now``, the schedules concerned by a change.
 
+    Called whenever who gets a schedule's check-ins, or on which clock, changes (a member joins,
+    resumes, moves zone or quiet hours; a schedule's time or a server's default zone changes): the
+    planner leaves a schedule alone until its next due moment, worked out for the members it had.
     Occurrences from now on are planned again for whoever should get them; those already planned
     are kept (unique per schedule, member and round), and nothing before now is sent. Return the
     number of schedules (the caller wakes the planner after committing).
     """
     query = select(CheckinSchedule.id).where(
-        CheckinSchedule.guild_id == guild_id,
-        CheckinSchedule.paused.is_(False),
-        CheckinSchedule.planned_until > now,
+        CheckinSchedule.guild_id == guild_id, CheckinSchedule.paused.is_(False)
     )
     if schedule_id is not None:
         query = query.where(CheckinSchedule.id == schedule_id)
@@ -145,8 +160,22 @@ async def plan_again(
         )
     ids = list(await session.scalars(query))
     if ids:
+        # A plan that reached past now moves back to now. One that stopped earlier with nothing
+        # due before its next moment (after now) jumps to now: no one missed anything meanwhile,
+        # and a new clock's moment in between is not sent late. Otherwise its stretch is still due.
         await session.execute(
-            update(CheckinSchedule).where(CheckinSchedule.id.in_(ids)).values(planned_until=now)
+            update(CheckinSchedule)
+            .where(CheckinSchedule.id.in_(ids))
+            .values(
+                planned_until=case(
+                    (
+                        or_(CheckinSchedule.planned_until > now, CheckinSchedule.next_due_at > now),
+                        literal(now, UTCDateTime()),
+                    ),
+                    else_=CheckinSchedule.planned_until,
+                ),
+                next_due_at=None,
+            )
         )
     return len(ids)
 

@@ -93,7 +93,7 @@ class Services:
     def build(cls, settings: Settings, db: Database, clock: Clock) -> Services:
         """Wire the services to one database and one clock."""
         scheduler = SchedulingEngine(ShardScope.of(settings.discord.shard_count, settings.discord.shard_ids))
-        program = SettingsService(db)
+        program = SettingsService(db, clock)
         groups = GroupService(db, clock, program, scheduler)
         privacy = settings.privacy
         secret = privacy.anonymity_secret.get_secret_value() if privacy.anonymity_secret else ""

@@ -15,6 +15,7 @@ from bot.db.upsert import locked_row
 from bot.domain.goals import Clock as MemberClock
 from bot.domain.timezones import parse_quiet_hours, resolve_zone
 from bot.errors import Invalid
+from bot.services.checkin_plans import plan_again
 from bot.services.settings import SettingsService
 
 BIO_MAX = 500
@@ -63,11 +64,28 @@ async def member_clocks(
     """Return many members' clocks with one query (the server's default zone where unset)."""
     default = (await settings.get_in(session, guild_id)).default_timezone
     clocks = {user_id: MemberClock(default) for user_id in user_ids}
-    for profile in (await profiles_of(session, guild_id, user_ids)).values():
-        quiet = None
-        if profile.quiet_start_minute is not None and profile.quiet_end_minute is not None:
-            quiet = (profile.quiet_start_minute, profile.quiet_end_minute)
-        clocks[profile.user_id] = MemberClock(profile.timezone or default, quiet)
+    known: dict[tuple[str, int | None, int | None], MemberClock] = {}  # most members share a clock
+    # Only the clock's columns, in slices (asyncpg takes at most 32,767 bound parameters): whole
+    # profiles cost a sweep of thousands of members far more time on the event loop.
+    for start in range(0, len(user_ids), 500):
+        rows = await session.execute(
+            select(
+                MemberProfile.user_id,
+                MemberProfile.timezone,
+                MemberProfile.quiet_start_minute,
+                MemberProfile.quiet_end_minute,
+            ).where(
+                MemberProfile.guild_id == guild_id, MemberProfile.user_id.in_(user_ids[start : start + 500])
+            )
+        )
+        for user_id, zone, quiet_start, quiet_end in rows:
+            if quiet_start is None or quiet_end is None:
+                quiet_start = quiet_end = None
+            key = (zone or default, quiet_start, quiet_end)
+            if (clock := known.get(key)) is None:
+                quiet = None if quiet_start is None or quiet_end is None else (quiet_start, quiet_end)
+                clock = known[key] = MemberClock(key[0], quiet)
+            clocks[user_id] = clock
     return clocks
 
 
@@ -174,6 +192,8 @@ class ProfileService:
             for key, value in changes.items():
                 setattr(row, key, value)
             row.updated_at = now
+            if {"timezone", "quiet_start_minute"} & changes.keys():  # their check-ins move with their clock
+                await plan_again(session, now, guild_id=guild_id, user_id=user_id)
             return _to_profile(guild_id, user_id, row)
 
     async def dms_work_again(self, guild_id: int, user_id: int) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -30,7 +30,9 @@ from bot.services.settings import SettingsService
 from bot.services.verbatim import verbatim
 
 SWEEP_EVERY = timedelta(hours=1)
-GROUP_SLICE = 50  # groups moved along in one unit of work
+# Groups moved along in one unit of work: each one's Python work runs on the event loop, so a
+# slice stays short enough (about 200 members) for members' commands to run in between.
+GROUP_SLICE = 20
 
 
 class GroupRescue:
@@ -85,9 +87,10 @@ class GroupRescue:
         if group_ids is not None:
             query = query.where(Group.id.in_(group_ids))
         groups = (await session.scalars(query)).all()
-        members_of: dict[int, list[GroupMember]] = {}
-        for member in await session.scalars(
-            select(GroupMember).where(
+        # Only the columns used: loading thousands of whole rows would hold the event loop longer.
+        members_of: dict[int, list[Row[tuple[int, int, str]]]] = {}
+        for member in await session.execute(
+            select(GroupMember.group_id, GroupMember.user_id, GroupMember.role).where(
                 GroupMember.group_id.in_([g.id for g in groups]),
                 GroupMember.left_at.is_(None),
                 GroupMember.paused_at.is_(None),  # a member on a pause hears nothing of the group
@@ -96,6 +99,7 @@ class GroupRescue:
             members_of.setdefault(member.group_id, []).append(member)
         clocks = await self._clocks(session, groups, members_of)
         rows: list[dict[str, object]] = []
+        moments: dict[MemberClock, datetime] = {}  # members mostly share a few clocks
         for group in groups:
             quiet_since = group.last_activity_at or group.created_at
             if group.rescue_stage > 0 and group.rescue_at is not None and now - group.rescue_at < self._step:
@@ -103,20 +107,23 @@ class GroupRescue:
             members = members_of.get(group.id, [])
             days = (now - quiet_since).days
             stage = group.rescue_stage + 1
+            # One message per group (per role for the offer), rendered and serialized once.
             if stage == 1:
-                told = {member.user_id: _members_nudge(group, days) for member in members}
+                told = dict.fromkeys((member.user_id for member in members), _members_nudge(group, days))
             elif stage == 2:
                 facilitators = [m.user_id for m in members if m.role == "facilitator"] or [group.created_by]
                 told = dict.fromkeys(facilitators, _facilitator_note(group, days))
             else:
-                told = {
-                    member.user_id: _rematch_offer(group, member.role)
-                    for member in members
-                    if member.role in ("mentor", "mentee", "peer")
-                }
+                offers = {role: _rematch_offer(group, role) for role in ("mentor", "mentee", "peer")}
+                told = {member.user_id: offers[member.role] for member in members if member.role in offers}
+            payloads: dict[int, dict[str, Any]] = {}
             for user_id, message in told.items():
-                at = nudge_moment(now, clocks.get((group.guild_id, user_id), MemberClock("UTC")))
-                rows.append(_dm(group, user_id, stage, now, message, at))
+                clock = clocks.get((group.guild_id, user_id), MemberClock("UTC"))
+                if (at := moments.get(clock)) is None:
+                    at = moments[clock] = nudge_moment(now, clock)
+                if (payload := payloads.get(id(message))) is None:
+                    payload = payloads[id(message)] = message.to_json()
+                rows.append(_dm(group, user_id, stage, now, message, at, payload))
             group.rescue_stage, group.rescue_at = stage, now
         await enqueue_rows(session, rows)
 
@@ -144,7 +151,10 @@ class GroupRescue:
         }
 
     async def _clocks(
-        self, session: AsyncSession, groups: Sequence[Group], members_of: dict[int, list[GroupMember]]
+        self,
+        session: AsyncSession,
+        groups: Sequence[Group],
+        members_of: dict[int, list[Row[tuple[int, int, str]]]],
     ) -> dict[tuple[int, int], MemberClock]:
         """Return the clock of everyone these groups' DMs may go to, by (server, member)."""
         people: dict[int, set[int]] = {}
@@ -159,7 +169,13 @@ class GroupRescue:
 
 
 def _dm(
-    group: Group, user_id: int, stage: int, now: datetime, message: OutgoingMessage, at: datetime
+    group: Group,
+    user_id: int,
+    stage: int,
+    now: datetime,
+    message: OutgoingMessage,
+    at: datetime,
+    payload: dict[str, Any],
 ) -> dict[str, object]:
     return outbox_row(
         key=f"rescue:{group.id}:{user_id}:{stage}:{now:%Y%m%d}",
@@ -168,6 +184,7 @@ def _dm(
         now=now,
         not_before=at,
         guild_id=group.guild_id,
+        payload=payload,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock, SystemClock
 from bot.db.engine import Database
 from bot.db.models import GuildSettings
 from bot.db.upsert import locked_row
@@ -13,6 +14,7 @@ from bot.domain.groups import DEFAULT_CAREER_STAGES
 from bot.domain.timezones import resolve_zone
 from bot.errors import Invalid, NotAllowed
 from bot.services.actors import Actor
+from bot.services.checkin_plans import plan_again
 
 STAGE_MAX = 40
 STAGES_MAX = 12
@@ -40,8 +42,9 @@ class ProgramSettings:
 class SettingsService:
     """Reads and changes a server's program settings."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
         self._db = db
+        self._clock = clock or SystemClock()
 
     async def get(self, guild_id: int) -> ProgramSettings:
         """Return the server's settings (defaults if it never changed any)."""
@@ -107,7 +110,10 @@ class SettingsService:
     async def set_default_timezone(self, guild_id: int, actor: Actor, zone: str) -> ProgramSettings:
         """Choose the zone used for members who have not set theirs."""
         await self.require_coordinator(guild_id, actor, "change the default time zone")
-        return await self._change(guild_id, default_timezone=resolve_zone(zone).key)
+        settings = await self._change(guild_id, default_timezone=resolve_zone(zone).key)
+        async with self._db.transaction() as session:  # members without a zone of their own move with it
+            await plan_again(session, self._clock.now(), guild_id=guild_id)
+        return settings
 
     async def set_career_stages(self, guild_id: int, actor: Actor, stages: list[str]) -> ProgramSettings:
         """Replace the career ladder (most junior first)."""

@@ -52,6 +52,9 @@ class CheckinSchedule(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     # Deliveries are planned up to this moment; the planner continues from here.
     planned_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The earliest moment after ``planned_until`` any member's next check-in can be scheduled
+    # for: the planner leaves the schedule alone until then. None: to be worked out at its next run.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
     created_by: Mapped[int] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,55 +1,46 @@
 """The check-in planner: each member's delivery planned at their local time, sent once; rounds closed.
 
-The planner is one scheduled job. Each run extends every active schedule's plan a little into
-the future: for each member it computes the occurrences at their own local time (quiet hours
-and holidays respected), records one delivery per (schedule, member, round) — the unique key —
-and puts the DM in the outbox with the delivery's time as ``not_before``. The outbox sends it
-once, with a nonce derived from the delivery. Deliveries whose time passed more than the late
-grace ago (the bot was down) are recorded as missed and never sent. When a round closes, the
+The planner is one scheduled job. Each schedule keeps its next due moment; a run looks at the
+schedules due before the next run (one indexed query) and extends their plan: the occurrences of
+each clock its members are on (zone and quiet hours; ``windows.py``, off the event loop), then
+one delivery per (schedule, member, round) — the unique key — and its DM in the outbox with the
+delivery's time as ``not_before`` (``fan_out.py``, in the database). The outbox renders and sends
+each DM once, with a nonce derived from the delivery. Deliveries whose time passed more than the
+late grace ago (the bot was down) are recorded as missed and never sent. When a round closes, the
 group's home gets a digest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import Counter
-from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, select, update
+from sqlalchemy import Row, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models import (
-    CheckinDelivery,
-    CheckinRound,
-    CheckinSchedule,
-    Group,
-    GroupMember,
-    MemberProfile,
-    OutboxMessage,
-    QuestionSet,
-)
-from bot.db.upsert import insert_ignore
+from bot.db.models import CheckinDelivery, CheckinRound, CheckinSchedule, Group, QuestionSet
 from bot.domain.checkin_questions import DEFAULT_QUESTIONS, Question, questions_from_json
-from bot.domain.recurrence import Cadence, MemberOccurrence, occurrences_between, shift_out_of_quiet
+from bot.domain.recurrence import Cadence
 from bot.messaging import OutgoingMessage, Target
-from bot.messaging.outbox import CATCH_UP, DUE_NOW, Outcome, enqueue, outbox_row
+from bot.messaging.outbox import CATCH_UP, DUE_NOW, Outcome, enqueue
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.checkin_plans import checkins_still_wanted
-from bot.services.checkins import messages
+from bot.services.checkins import fan_out, messages
 from bot.services.checkins.rounds import EarlierRounds, earlier_rounds, round_stats
+from bot.services.checkins.windows import ScheduleWindow, plan_windows
 from bot.services.groups import GroupService
 from bot.services.settings import SettingsService
 
 PLAN_EVERY = timedelta(minutes=5)
 # Plan a little further than the next planner run, so a delivery is in the outbox before its time.
 PLAN_AHEAD = timedelta(minutes=15)
-OUTBOX_SLICE = 2_000
-SCHEDULE_SLICE = 50  # schedules planned in one unit of work: short, so commands wait little
-CHECKIN_ROLES = ("mentor", "mentee", "peer")
+# Schedules planned in one unit of work: each statement fans out to all their members at once.
+SCHEDULE_SLICE = 500
 # A round closed longer ago than this when its summary is due (the bot was away) is old news: its
 # schedule's summaries are folded into one, sent after what is due now.
 STALE_SUMMARY = timedelta(hours=12)
@@ -84,14 +75,13 @@ class CheckinPlanner:
         scheduler.add_periodic("checkin-planner", PLAN_EVERY.total_seconds(), self.run_planner)
 
     async def run_planner(self) -> int:
-        """Plan every schedule of this process's servers, a slice per unit of work; return how many."""
+        """Plan the schedules of this process's servers now due, a slice per unit of work; return how many."""
         now = self._clock.now()
         async with self._db.transaction() as session:
             due = await self._due_schedules(session, now)
-        planned = 0
         for first in range(0, len(due), SCHEDULE_SLICE):
             async with self._db.transaction() as session:
-                planned += await self._plan_slice(session, due[first : first + SCHEDULE_SLICE], now)
+                await self._plan_slice(session, due[first : first + SCHEDULE_SLICE], now)
         async with self._db.transaction() as session:
             query = self._closed_rounds(now, select(CheckinRound.schedule_id).distinct())
             closed = sorted(await session.scalars(query))
@@ -108,23 +98,29 @@ class CheckinPlanner:
                 folded["schedules"],
             )
         self._scheduler.run_soon("outbox")
-        return planned
+        return len(due)
 
     async def plan(self, session: AsyncSession, now: datetime, *, schedule_ids: list[int]) -> int:
-        """Plan the given schedules in ``session`` (a schedule just made or changed)."""
+        """Plan the given schedules in ``session`` (a schedule just made or changed); return how many."""
         return await self._plan_slice(session, await self._due_schedules(session, now, schedule_ids), now)
 
     async def _due_schedules(
         self, session: AsyncSession, now: datetime, schedule_ids: list[int] | None = None
     ) -> list[int]:
-        """Return the ids of active schedules of this process's servers not planned far enough."""
+        """Return the ids of active schedules of this process's servers with a check-in due soon.
+
+        One indexed look at each schedule's next due moment: members' clocks are read only for
+        the schedules that have something to plan (or whose members or clocks changed).
+        """
+        end = now + PLAN_AHEAD
         query = (
             select(CheckinSchedule.id)
             .join(Group, Group.id == CheckinSchedule.group_id)
             .where(
+                or_(CheckinSchedule.next_due_at.is_(None), CheckinSchedule.next_due_at <= end),
+                CheckinSchedule.planned_until < end,
                 CheckinSchedule.paused.is_(False),
                 Group.archived_at.is_(None),
-                CheckinSchedule.planned_until < now + PLAN_AHEAD,
                 self._scheduler.scope.clause(CheckinSchedule.guild_id),
             )
             .order_by(CheckinSchedule.id)
@@ -134,7 +130,7 @@ class CheckinPlanner:
         return list(await session.scalars(query))
 
     async def _plan_slice(self, session: AsyncSession, schedule_ids: list[int], now: datetime) -> int:
-        """Record and enqueue the deliveries of these schedules due before the next planner run.
+        """Record and queue these schedules' deliveries due before the next run; return how many were planned.
 
         The schedules are locked and their ``planned_until`` read again, so two processes (or
         a command and the planner) never plan the same stretch twice; on PostgreSQL a process
@@ -142,163 +138,83 @@ class CheckinPlanner:
         """
         if not schedule_ids:
             return 0
-        query = (
-            select(CheckinSchedule, Group)
-            .join(Group, Group.id == CheckinSchedule.group_id)
-            .where(CheckinSchedule.id.in_(schedule_ids), CheckinSchedule.planned_until < now + PLAN_AHEAD)
-            .order_by(CheckinSchedule.id)
-            .with_for_update(of=CheckinSchedule, skip_locked=True)
-        )
-        batch = list((await session.execute(query)).all())
-        return await self._plan_schedules(session, batch, now) if batch else 0
-
-    async def _plan_schedules(
-        self, session: AsyncSession, batch: list[tuple[CheckinSchedule, Group]], now: datetime
-    ) -> int:
         end = now + PLAN_AHEAD
-        schedules_of: dict[int, list[CheckinSchedule]] = {}
-        for schedule, group in batch:
-            schedules_of.setdefault(group.id, []).append(schedule)
-        cadences = {schedule.id: _cadence(schedule) for schedule, _ in batch}
-        default_zones = {
-            guild_id: (await self._settings.get_in(session, guild_id)).default_timezone
-            for guild_id in {schedule.guild_id for schedule, _ in batch}
-        }
-        rows: list[dict[str, Any]] = []
-        inserted = 0
-        round_closes: dict[tuple[int, date], datetime] = {}
-        # Members who share a zone and quiet hours share their occurrences: compute each once.
-        by_clock: dict[tuple[int, str, tuple[int, int] | None], list[MemberOccurrence]] = {}
-        async for member in _member_clocks(session, list(schedules_of)):
-            zone = member.timezone or default_zones[member.guild_id]
-            quiet = _quiet(member)
-            for schedule in schedules_of[member.group_id]:
-                clock = (schedule.id, zone, quiet)
-                if clock not in by_clock:
-                    by_clock[clock] = occurrences_between(
-                        cadences[schedule.id], zone, schedule.planned_until, end, quiet
-                    )
-                for occurrence in by_clock[clock]:
-                    paused_until = member.checkins_paused_until
-                    if paused_until is not None and occurrence.round_date <= paused_until:
-                        continue
-                    row = _delivery_row(schedule, member.user_id, occurrence.round_date, occurrence.due_at)
-                    if occurrence.due_at + self._late_grace < now:
-                        row["status"], row["failure"] = "missed", "bot_offline"
-                    rows.append(row)
-                    closes = occurrence.due_at + self._round_length
-                    key = (schedule.id, occurrence.round_date)
-                    round_closes[key] = max(closes, round_closes.get(key, closes))
-            if len(rows) >= OUTBOX_SLICE:
-                inserted += await insert_ignore(session, CheckinDelivery.__table__, rows)
-                rows = []
-        inserted += await insert_ignore(session, CheckinDelivery.__table__, rows)
-        guild_of = {schedule.id: schedule.guild_id for schedule, _ in batch}
-        await self._extend_rounds(session, guild_of, round_closes)
-        for schedule, _ in batch:
-            schedule.planned_until = end
-        await self._enqueue_deliveries(session, batch, now)
-        return inserted
-
-    async def _enqueue_deliveries(
-        self, session: AsyncSession, batch: list[tuple[CheckinSchedule, Group]], now: datetime
-    ) -> None:
-        """Put each scheduled delivery (and its reminder) in the outbox; keys make this idempotent."""
-        schedules = {schedule.id: (schedule, group) for schedule, group in batch}
-        questions = {
-            set_id: await _questions(session, set_id)
-            for set_id in {schedule.question_set_id for schedule, _ in batch}
-        }
-        with_reminders = any(schedule.reminder_hours for schedule, _ in batch)
-        default_zones = {
-            guild_id: (await self._settings.get_in(session, guild_id)).default_timezone
-            for guild_id in {schedule.guild_id for schedule, _ in batch}
-        }
+        schedules = CheckinSchedule.__table__
         query = (
+            select(schedules)
+            .where(schedules.c.id.in_(schedule_ids), schedules.c.planned_until < end)
+            .order_by(schedules.c.id)
+            .with_for_update(skip_locked=True)
+        )
+        batch = (await session.execute(query)).all()
+        if not batch:
+            return 0
+        clocks = await fan_out.clocks_of(session, [row.id for row in batch])
+        windows = [
+            ScheduleWindow(
+                row.id,
+                row.group_id,
+                _cadence(row),
+                row.planned_until,
+                row.reminder_hours,
+                tuple(clocks[row.id]),
+            )
+            for row in batch
+        ]
+        # Pure computation, off the event loop: members' commands are answered meanwhile.
+        plan = await asyncio.to_thread(
+            plan_windows, windows, end, now, late_grace=self._late_grace, round_length=self._round_length
+        )
+        recorded_after = await fan_out.last_delivery_id(session)
+        await fan_out.record_deliveries(session, plan.occurrences)
+        await fan_out.queue_dms(
+            session, plan.occurrences, now, self._late_grace, recorded_after=recorded_after
+        )
+        await fan_out.extend_rounds(session, plan.round_closes)
+        next_due: dict[datetime, list[int]] = defaultdict(list)
+        for schedule_id, at in plan.next_due.items():
+            next_due[at].append(schedule_id)
+        for at, ids in next_due.items():
+            await session.execute(
+                update(schedules).where(schedules.c.id.in_(ids)).values(planned_until=end, next_due_at=at)
+            )
+        return len(batch)
+
+    async def render_dms(self, session: AsyncSession, keys: list[str]) -> dict[str, OutgoingMessage]:
+        """Build the check-in DMs and reminders (outbox keys) the outbox is about to send."""
+        delivery_of = {key: int(key.split(":")[1]) for key in keys}
+        rows = await session.execute(
             select(
                 CheckinDelivery.id,
-                CheckinDelivery.guild_id,
-                CheckinDelivery.user_id,
-                CheckinDelivery.schedule_id,
                 CheckinDelivery.round_date,
-                CheckinDelivery.due_at,
+                Group.name,
+                CheckinSchedule.question_set_id,
+                CheckinSchedule.default_visibility,
             )
-            .where(
-                CheckinDelivery.schedule_id.in_(list(schedules)),
-                CheckinDelivery.status == "scheduled",
-                CheckinDelivery.due_at <= now + PLAN_AHEAD,
-                CheckinDelivery.due_at > now - self._late_grace,
-            )
-            .order_by(CheckinDelivery.id)
-            .limit(OUTBOX_SLICE)
+            .join(CheckinSchedule, CheckinSchedule.id == CheckinDelivery.schedule_id)
+            .join(Group, Group.id == CheckinDelivery.group_id)
+            .where(CheckinDelivery.id.in_(set(delivery_of.values())))
         )
-        if with_reminders:  # the member's clock only matters for a reminder (out of quiet hours)
-            query = query.add_columns(*_CLOCK_COLUMNS).outerjoin(
-                MemberProfile,
-                and_(
-                    MemberProfile.guild_id == CheckinDelivery.guild_id,
-                    MemberProfile.user_id == CheckinDelivery.user_id,
-                ),
+        found = {row.id: row for row in rows.all()}
+        questions: dict[int | None, tuple[Question, ...]] = {}
+        rendered: dict[str, OutgoingMessage] = {}
+        for key, delivery_id in delivery_of.items():
+            row = found.get(delivery_id)
+            if row is None:
+                continue
+            if key.startswith("checkin-reminder:"):
+                rendered[key] = messages.reminder_dm(row.id, row.name)
+                continue
+            if row.question_set_id not in questions:
+                questions[row.question_set_id] = await _questions(session, row.question_set_id)
+            rendered[key] = messages.checkin_dm(
+                row.id,
+                row.name,
+                row.round_date,
+                questions[row.question_set_id],
+                row.default_visibility,  # type: ignore[arg-type]
             )
-        # In slices (by id), so a round for 100,000 members never holds all its messages in memory.
-        after = 0
-        while deliveries := (await session.execute(query.where(CheckinDelivery.id > after))).all():
-            after = deliveries[-1].id
-            outbox: list[dict[str, object]] = []
-            for d in deliveries:
-                schedule, group = schedules[d.schedule_id]
-                message = messages.checkin_dm(
-                    d.id,
-                    group.name,
-                    d.round_date,
-                    questions[schedule.question_set_id],
-                    schedule.default_visibility,  # type: ignore[arg-type]
-                )
-                outbox.append(_dm_row(f"checkin:{d.id}", d, message, d.due_at, self._late_grace, now))
-                if schedule.reminder_hours:
-                    zone = d.timezone or default_zones[d.guild_id]
-                    remind_at = shift_out_of_quiet(
-                        d.due_at + timedelta(hours=schedule.reminder_hours), zone, _quiet(d)
-                    )
-                    reminder = messages.reminder_dm(d.id, group.name)
-                    outbox.append(
-                        _dm_row(f"checkin-reminder:{d.id}", d, reminder, remind_at, self._late_grace, now)
-                    )
-            await insert_ignore(session, OutboxMessage.__table__, outbox)
-
-    async def _extend_rounds(
-        self,
-        session: AsyncSession,
-        guild_of: dict[int, int],
-        closes: dict[tuple[int, date], datetime],
-    ) -> None:
-        """Record each (schedule, round) and move its closing time later if this plan needs it."""
-        if not closes:
-            return
-        await insert_ignore(
-            session,
-            CheckinRound.__table__,
-            [
-                {
-                    "guild_id": guild_of[schedule_id],
-                    "schedule_id": schedule_id,
-                    "round_date": day,
-                    "closes_at": at,
-                }
-                for (schedule_id, day), at in closes.items()
-            ],
-        )
-        rounds = CheckinRound.__table__
-        await session.execute(
-            update(rounds)
-            .where(
-                rounds.c.schedule_id == bindparam("s_id"),
-                rounds.c.round_date == bindparam("day"),
-                rounds.c.closes_at < bindparam("closes"),
-            )
-            .values(closes_at=bindparam("closes")),
-            [{"s_id": schedule_id, "day": day, "closes": at} for (schedule_id, day), at in closes.items()],
-        )
+        return rendered
 
     def _closed_rounds(self, now: datetime, query: Select[Any]) -> Select[Any]:
         """Narrow ``query`` (over rounds) to this process's rounds that closed without a digest."""
@@ -422,49 +338,6 @@ class CheckinPlanner:
         self._scheduler.run_soon("outbox")
 
 
-_CLOCK_COLUMNS = (
-    MemberProfile.timezone,
-    MemberProfile.quiet_start_minute,
-    MemberProfile.quiet_end_minute,
-    MemberProfile.checkins_paused_until,
-)
-
-
-async def _member_clocks(session: AsyncSession, group_ids: list[int]) -> AsyncIterator[Row[Any]]:
-    """Yield the members who get check-ins in these groups, with their profile's clock, page by page."""
-    query = (
-        select(
-            GroupMember.id, GroupMember.group_id, GroupMember.guild_id, GroupMember.user_id, *_CLOCK_COLUMNS
-        )
-        .outerjoin(
-            MemberProfile,
-            and_(
-                MemberProfile.guild_id == GroupMember.guild_id, MemberProfile.user_id == GroupMember.user_id
-            ),
-        )
-        .where(
-            GroupMember.group_id.in_(group_ids),
-            GroupMember.left_at.is_(None),
-            GroupMember.paused_at.is_(None),  # a facilitator paused them: no schedules
-            GroupMember.role.in_(CHECKIN_ROLES),
-        )
-        .order_by(GroupMember.id)
-        .limit(OUTBOX_SLICE)
-    )
-    after = 0
-    while page := (await session.execute(query.where(GroupMember.id > after))).all():
-        after = page[-1].id
-        for member in page:
-            yield member
-
-
-def _quiet(row: Row[Any]) -> tuple[int, int] | None:
-    """Return a member's quiet hours from a row with the profile's clock columns (None: none set)."""
-    if row.quiet_start_minute is None or row.quiet_end_minute is None:
-        return None
-    return (row.quiet_start_minute, row.quiet_end_minute)
-
-
 async def _questions(session: AsyncSession, question_set_id: int | None) -> tuple[Question, ...]:
     if question_set_id is None:
         return DEFAULT_QUESTIONS
@@ -472,7 +345,7 @@ async def _questions(session: AsyncSession, question_set_id: int | None) -> tupl
     return questions_from_json(found.questions if found else None)
 
 
-def _cadence(row: CheckinSchedule) -> Cadence:
+def _cadence(row: Row[Any]) -> Cadence:
     return Cadence(
         kind=row.cadence_kind,  # type: ignore[arg-type]
         minute_of_day=row.minute_of_day,
@@ -480,34 +353,4 @@ def _cadence(row: CheckinSchedule) -> Cadence:
         every_weeks=row.every_weeks,
         anchor=row.anchor_date,
         cron=row.cron,
-    )
-
-
-def _delivery_row(
-    schedule: CheckinSchedule, user_id: int, round_date: date, due_at: datetime
-) -> dict[str, Any]:
-    return {
-        "guild_id": schedule.guild_id,
-        "group_id": schedule.group_id,
-        "schedule_id": schedule.id,
-        "user_id": user_id,
-        "round_date": round_date,
-        "due_at": due_at,
-        "status": "scheduled",
-        "failure": None,
-    }
-
-
-def _dm_row(
-    key: str, delivery: Row[Any], message: OutgoingMessage, at: datetime, grace: timedelta, now: datetime
-) -> dict[str, object]:
-    """Return the outbox row of a check-in DM: due at ``at``, too late after ``grace``."""
-    return outbox_row(
-        key=key,
-        target=Target("dm", delivery.user_id),
-        message=message,
-        now=now,
-        not_before=at,
-        expires_at=at + grace,
-        guild_id=delivery.guild_id,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,8 +16,11 @@ from bot.domain.checkin_questions import Question, check_visibility, parse_quest
 from bot.domain.recurrence import describe, make_cadence, next_occurrence
 from bot.errors import Conflict, Invalid, NotFound
 from bot.services.actors import Actor
-from bot.services.checkin_plans import cancel_waiting_checkins, forget_schedule_messages
-from bot.services.checkins.planner import CHECKIN_ROLES, CheckinPlanner, _cadence, _delivery_row
+from bot.services.checkin_plans import cancel_waiting_checkins, forget_schedule_messages, plan_again
+from bot.services.checkins import fan_out
+from bot.services.checkins.fan_out import CHECKIN_ROLES
+from bot.services.checkins.planner import CheckinPlanner, _cadence
+from bot.services.checkins.windows import occurrence_now
 from bot.services.profiles import profiles_of
 from bot.services.verbatim import verbatim
 
@@ -203,6 +207,8 @@ class CheckinService(CheckinPlanner):
                     anchor=old.anchor,
                 )
                 row.minute_of_day, row.weekdays = cadence.minute_of_day, sorted(cadence.weekdays)
+                await session.flush()
+                await plan_again(session, self._clock.now(), guild_id=guild_id, schedule_id=row.id)
             if visibility is not None:
                 row.default_visibility = check_visibility(visibility)
             if reminder_hours is not None:
@@ -224,6 +230,7 @@ class CheckinService(CheckinPlanner):
                 await cancel_waiting_checkins(session, now, guild_id=guild_id, schedule_id=row.id)
             else:
                 row.planned_until = now  # nothing missed meanwhile is sent; what pausing took back is
+                row.next_due_at = None
                 await self.plan(session, now, schedule_ids=[row.id])
             view = await self._view(session, row, actor.user_id)
         self._scheduler.run_soon("outbox")
@@ -274,8 +281,19 @@ class CheckinService(CheckinPlanner):
                     on_break += 1
                     continue
                 rows.append(_delivery_row(schedule, user_id, today, now))
+            recorded_after = await fan_out.last_delivery_id(session)
             inserted = await insert_ignore(session, CheckinDelivery.__table__, rows) if rows else 0
-            await self._enqueue_deliveries(session, [(schedule, group)], now)
+            clocks = (await fan_out.clocks_of(session, [schedule.id]))[schedule.id]
+            await fan_out.queue_dms(
+                session,
+                [
+                    occurrence_now(schedule.id, group.id, clock, now, schedule.reminder_hours)
+                    for clock in clocks
+                ],
+                now,
+                self._late_grace,
+                recorded_after=recorded_after,
+            )
         self._scheduler.run_soon("outbox")
         return SendNowReport(queued=inserted, already_had_one=len(rows) - inserted, on_break=on_break)
 
@@ -354,3 +372,18 @@ async def _members(session: AsyncSession, group_id: int) -> list[int]:
 
 def _hhmm(minutes: int | None) -> str | None:
     return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _delivery_row(
+    schedule: CheckinSchedule, user_id: int, round_date: date, due_at: datetime
+) -> dict[str, Any]:
+    return {
+        "guild_id": schedule.guild_id,
+        "group_id": schedule.group_id,
+        "schedule_id": schedule.id,
+        "user_id": user_id,
+        "round_date": round_date,
+        "due_at": due_at,
+        "status": "scheduled",
+        "failure": None,
+    }

@@ -25,6 +25,7 @@ from bot.messaging.outbox import enqueue
 from bot.messaging.ports import Target
 from bot.scheduling.engine import SchedulingEngine
 from bot.services.actors import Actor
+from bot.services.checkin_plans import plan_again
 from bot.services.cycles.service import open_cycles
 from bot.services.profiles import member_clock, parse_interests
 from bot.services.settings import SettingsService
@@ -173,7 +174,9 @@ class CycleIntake:
             profile = await locked_row(
                 session, MemberProfile, (guild_id, user_id), created_at=now, updated_at=now
             )
-            profile.timezone = profile.timezone or zone
+            if not profile.timezone:
+                profile.timezone = zone
+                await plan_again(session, now, guild_id=guild_id, user_id=user_id)
             profile.career_stage = profile.career_stage or stage
             profile.interests = profile.interests or list(tags)
             await session.flush()
