@@ -401,9 +401,13 @@ class GoalsCog(
             (await self.bot.services.groups.get(interaction.guild_id, viewer, group)).id if group else None
         )
         owner_id = member.id if member else (None if group else interaction.user.id)
-        found = await self.goals.visible(
-            interaction.guild_id, viewer, owner_id=owner_id, group_id=group_id, limit=25
-        )
+        days = 0
+        if owner_id == interaction.user.id and group_id is None:
+            found, days = await self.goals.own_goals(interaction.guild_id, viewer, limit=25)
+        else:
+            found = await self.goals.visible(
+                interaction.guild_id, viewer, owner_id=owner_id, group_id=group_id, limit=25
+            )
         whose = (
             f"<@{owner_id}>'s"
             if owner_id and owner_id != interaction.user.id
@@ -419,7 +423,8 @@ class GoalsCog(
         ]
         embed = card(f"{whose} goals", "\n".join(lines)[:4000] or "No goals to show yet.")
         if owner_id == interaction.user.id:
-            days = await self.goals.streak(interaction.guild_id, interaction.user.id)
+            if group_id is not None:  # mine within one group: the streak is read apart
+                days = await self.goals.streak(interaction.guild_id, interaction.user.id)
             if days:
                 embed.set_footer(
                     text=f"🔥 {days}-day streak of working on your goals (your own calendar days)"

@@ -106,6 +106,17 @@ async def test_shared_goals_show_in_the_groups_list(fake, world, circle):
     assert "Write daily" in body and "Secret plan" not in body
 
 
+async def test_my_goal_list_shows_my_goals_and_then_my_streak(fake, world, circle):
+    await set_goal(fake, world, title="Write daily")
+    before = embed_text((await fake.slash(world.alice, world.guild, "goal list")).message)
+    assert "Write daily" in before and "streak" not in before
+
+    goal = await my_goal_id(fake, world, world.alice, "write")
+    await fake.slash(world.alice, world.guild, "goal update", goal=goal, progress=20)
+    after = embed_text((await fake.slash(world.alice, world.guild, "goal list")).message)
+    assert "Write daily" in after and "1-day streak" in after
+
+
 async def test_someone_elses_goal_cannot_be_changed(fake, world, circle):
     await set_goal(fake, world, title="Write daily", visibility="group", group="Writing Circle")
     goal = await my_goal_id(fake, world, world.alice, "write")

@@ -61,6 +61,8 @@ class GoalUpdate(Base):
     """Something that happened to a goal: progress, a milestone, completion, a partner's cheer or note."""
 
     __tablename__ = "goal_updates"
+    # /goal list's streak: one member's recent work in a server, without reading everyone's.
+    __table_args__ = (Index("ix_goal_updates_guild_author_created", "guild_id", "author_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)

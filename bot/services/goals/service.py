@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Goal, GoalPartner, GoalUpdate, GroupMember
 from bot.domain.goals import streak
@@ -42,6 +43,33 @@ class GoalService(GoalChanges):
         Titles are encrypted at rest (with a data key), so the title search runs here, over the
         titles of the goals the viewer may see (a member's own and their groups': few).
         """
+        async with self._db.reading() as session:
+            return await self._visible_in(
+                session, guild_id, viewer, owner_id, group_id, query, include_closed, limit
+            )
+
+    async def own_goals(self, guild_id: int, viewer: Actor, *, limit: int = 25) -> tuple[list[GoalView], int]:
+        """Return the viewer's own goals and their streak (see :meth:`streak`), read together."""
+        async with self._db.reading() as session:
+            goals = await self._visible_in(session, guild_id, viewer, viewer.user_id, None, "", True, limit)
+            return goals, await self._streak_in(session, guild_id, viewer.user_id)
+
+    async def streak(self, guild_id: int, user_id: int) -> int:
+        """Return how many of the member's own calendar days in a row they worked on their goals."""
+        async with self._db.reading() as session:
+            return await self._streak_in(session, guild_id, user_id)
+
+    async def _visible_in(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        viewer: Actor,
+        owner_id: int | None,
+        group_id: int | None,
+        query: str,
+        include_closed: bool,
+        limit: int,
+    ) -> list[GoalView]:
         mine_or_shared = or_(
             Goal.owner_id == viewer.user_id,
             Goal.id.in_(select(GoalPartner.goal_id).where(GoalPartner.user_id == viewer.user_id)),
@@ -67,23 +95,24 @@ class GoalService(GoalChanges):
         if not include_closed:
             conditions.append(Goal.status.in_(("active", "paused")))
         order = (Goal.status != "active", Goal.created_at.desc())
-        async with self._db.reading() as session:
-            if needle := query.strip().casefold():
-                titles = await session.execute(select(Goal.id, Goal.title).where(*conditions))
-                conditions.append(Goal.id.in_([i for i, title in titles if needle in title.casefold()]))
-            goals = await session.scalars(select(Goal).where(*conditions).order_by(*order).limit(limit))
-            return await _views(session, list(goals))
+        if needle := query.strip().casefold():
+            titles = await session.execute(select(Goal.id, Goal.title).where(*conditions))
+            conditions.append(Goal.id.in_([i for i, title in titles if needle in title.casefold()]))
+        goals = await session.scalars(select(Goal).where(*conditions).order_by(*order).limit(limit))
+        return await _views(session, list(goals))
 
-    async def streak(self, guild_id: int, user_id: int) -> int:
-        """Return how many of the member's own calendar days in a row they worked on their goals."""
-        async with self._db.reading() as session:
-            moments = await session.scalars(
+    async def _streak_in(self, session: AsyncSession, guild_id: int, user_id: int) -> int:
+        now = self._clock.now()
+        moments = list(
+            await session.scalars(
                 select(GoalUpdate.created_at).where(
                     GoalUpdate.guild_id == guild_id,
                     GoalUpdate.author_id == user_id,
                     GoalUpdate.kind.in_(("progress", "milestone", "done", "note")),
-                    GoalUpdate.created_at >= self._clock.now() - timedelta(days=400),
+                    GoalUpdate.created_at >= now - timedelta(days=400),
                 )
             )
-            zone = await self._zone(session, guild_id, user_id)
-            return streak(list(moments), zone, self._clock.now())
+        )
+        if not moments:
+            return 0  # no work on goals: no need to read the member's clock
+        return streak(moments, await self._zone(session, guild_id, user_id), now)

@@ -48,6 +48,8 @@ async def _view(session: AsyncSession, goal: Goal) -> GoalView:
 async def _views(session: AsyncSession, goals: list[Goal]) -> list[GoalView]:
     """Return the goals' views with their milestones and partners (two queries for all of them)."""
     ids = [goal.id for goal in goals]
+    if not ids:
+        return []  # most members have no goals: no need to look for milestones and partners
     milestones: dict[int, list[GoalMilestone]] = {}
     for m in await session.scalars(
         select(GoalMilestone).where(GoalMilestone.goal_id.in_(ids)).order_by(GoalMilestone.position)
