@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.db import sqlite_driver
 from bot.db.encryption import KeyRing, bind_keys
 from bot.db.scrub import Scrubber
 from bot.db.text import drop_nul_characters
@@ -45,6 +46,10 @@ def create_engine(
 
     pool = {"pool_size": READ_CONNECTIONS, "max_overflow": READ_CONNECTIONS} if read_only else {}
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout}, **pool)
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _one_trip_per_statement(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        params["async_creator_fn"] = sqlite_driver.connect  # see bot/db/sqlite_driver.py
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
