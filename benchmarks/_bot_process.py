@@ -1,7 +1,10 @@
-"""The bot alone in its own process, for benchmarks/bot_scale.py (which measures it from outside).
+"""The bot alone in its own process, for benchmarks/bot_scale.py and benchmarks/sharded.py
+(which measure it from outside).
 
 Runs the bot as `mentorbot run` does (BotRunner) against the fake Discord of the parent
-process, with a clock the parent moves, and talks over stdin/stdout in JSON lines:
+process, with a clock the parent moves (``--shard-count`` and ``--shard-ids`` as
+``discord.shard_count`` and ``discord.shard_ids``, ``--send-rate`` as
+``scheduler.send_rate_per_second``), and talks over stdin/stdout in JSON lines:
 
     -> {"event": "ready"}
     <- "plan"                     the clock moves to the round's time and the planner runs
@@ -24,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._world import DUE, START
-from bot.config import DatabaseSettings, DiscordSettings, Settings
+from bot.config import DatabaseSettings, DiscordSettings, SchedulerSettings, Settings
 from bot.db.turns import background_work
 from bot.runtime import BotRunner
 from tests.e2e.conftest import TOKEN
@@ -52,13 +55,22 @@ async def main() -> None:
     parser.add_argument("--api", required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("--trace", action="store_true", help="keep tracemalloc's top allocation sites")
+    parser.add_argument("--shard-count", type=int, default=None)
+    parser.add_argument("--shard-ids", default=None, help="comma-separated, e.g. 0,1")
+    parser.add_argument("--send-rate", type=float, default=SchedulerSettings().send_rate_per_second)
     args = parser.parse_args()
     if args.trace:
         tracemalloc.start(10)
     clock = FakeClock(START)
     settings = Settings(
-        discord=DiscordSettings(token=TOKEN, api_base_url=args.api),
+        discord=DiscordSettings(
+            token=TOKEN,
+            api_base_url=args.api,
+            shard_count=args.shard_count,
+            shard_ids=None if args.shard_ids is None else [int(i) for i in args.shard_ids.split(",")],
+        ),
         database=DatabaseSettings(url=args.database),
+        scheduler=SchedulerSettings(send_rate_per_second=args.send_rate),
     )
     runner = BotRunner(settings, clock=clock, migrate=False)
     stop = asyncio.Event()

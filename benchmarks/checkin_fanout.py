@@ -6,7 +6,10 @@ answers with the real 50 requests/second global limit, through the bot exactly a
 planner's start to the last one) as a fraction of that ceiling, and how many requests Discord
 answered with a global 429 (goal: at least 0.97 of the ceiling with no global 429).
 
-    python benchmarks/checkin_fanout.py [--members 1000 10000]
+    python benchmarks/checkin_fanout.py [--members 1000 10000] [--bare]
+
+``--bare`` also sends as many DMs from a bare discord.py client through the same pacer,
+with no database: the pace the limit allows, apart from the bot's own work per message.
 
 Members' DM channel ids are already known (the steady state: the first check-in to a member
 costs one extra request to open the DM channel).
@@ -26,13 +29,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import discord
 from sqlalchemy import insert
 
 from bot.config import DatabaseSettings, DiscordSettings, Settings
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_async
 from bot.db.models import DmChannel, Group, GroupMember, MemberProfile
-from bot.runtime import BotRunner
+from bot.discord.http_pacing import pacing_trace
+from bot.messaging.pacing import Pacer
+from bot.runtime import BotRunner, point_at_api
 from bot.services.actors import Actor
 from tests.e2e.conftest import TOKEN
 from tests.fake_discord import FakeDiscord
@@ -150,7 +156,8 @@ async def fanout(members: int, workdir: Path) -> tuple[float, int]:
         dms = sum(len(fake.dm_messages(u)) for u in users)
         print(
             f"{members} members: planned in {planned:.1f} s; {dms} DMs arrived "
-            f"({throttled} requests answered 429, {global_429s} of them global) in {elapsed:.1f} s",
+            f"({throttled} requests answered 429, {global_429s} of them global) in {elapsed:.1f} s; "
+            f"requests waited {runner.pacer.waited if runner.pacer else 0:.1f} s for a slot, summed",
             flush=True,
         )
         stop.set()
@@ -160,10 +167,52 @@ async def fanout(members: int, workdir: Path) -> tuple[float, int]:
         await fake.stop()
 
 
+async def paced_only(members: int) -> tuple[float, int]:
+    """The same pacer in a bare discord.py client with no database: what the pacing alone allows.
+
+    Eight DMs in flight, as the bot's outbox sends them; messages/s from the first to the last.
+    """
+    fake = FakeDiscord(token=TOKEN, global_rate_limit=int(CEILING))
+    await fake.start()
+    client = discord.Client(intents=discord.Intents.none(), http_trace=pacing_trace(Pacer(int(CEILING))))
+    try:
+        guild = fake.add_guild("Benchmark", owner=fake.add_user("owner"))
+        users = [fake.add_user(f"member{i}") for i in range(members)]
+        for user in users:
+            guild.add_member(user)  # Discord lets a bot DM only people it shares a server with
+        channels = [fake.dm_channel(u).id for u in users]
+        point_at_api(fake.api_base_url)
+        await client.login(TOKEN)
+        in_flight = asyncio.Semaphore(8)
+
+        async def send(channel_id: int) -> None:
+            async with in_flight:
+                await client.get_partial_messageable(channel_id).send("How did this week go?")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(send(c) for c in channels))
+        elapsed = time.perf_counter() - started
+        global_429s = sum(
+            1
+            for r in fake.requests
+            if r.status == 429 and isinstance(r.response, dict) and r.response.get("global")
+        )
+        print(f"{members} DMs from a bare client: {elapsed:.1f} s", flush=True)
+        return members / elapsed, global_429s
+    finally:
+        await client.close()
+        await fake.stop()
+
+
 async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, nargs="+", default=[1000, 10_000])
+    parser.add_argument(
+        "--bare",
+        action="store_true",
+        help="also send the same DMs from a bare discord.py client with the bot's pacer (no database)",
+    )
     args = parser.parse_args()
     rates = []
     for members in args.members:
@@ -172,13 +221,15 @@ async def main() -> None:
             rates.append((members, await fanout(members, workdir)))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-    for members, (rate, global_429s) in rates:
-        share = rate / CEILING
-        passed = share >= GOAL and global_429s == 0
-        print(
-            f"check-in round to {members} members: {rate:.1f} messages/s = {share:.3f} of the 50/s ceiling, "
-            f"{global_429s} global 429s (goal >= {GOAL:.2f} and none) {'PASS' if passed else 'MISS'}"
-        )
+    bare = [(members, await paced_only(members)) for members in args.members] if args.bare else []
+    for what, results in (("check-in round", rates), ("pacer alone (bare client)", bare)):
+        for members, (rate, global_429s) in results:
+            share = rate / CEILING
+            passed = share >= GOAL and global_429s == 0
+            print(
+                f"{what} to {members} members: {rate:.1f} messages/s = {share:.3f} of the 50/s ceiling, "
+                f"{global_429s} global 429s (goal >= {GOAL:.2f} and none) {'PASS' if passed else 'MISS'}"
+            )
 
 
 if __name__ == "__main__":

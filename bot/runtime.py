@@ -71,6 +71,7 @@ class BotRunner:
         self.bot: MentorBot | None = None
         self.services: Services | None = None
         self.web: WebServer | None = None  # the dashboard, with web.enabled
+        self.pacer: Pacer | None = None  # every request with the bot token waits for it
         self.started = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -95,7 +96,8 @@ class BotRunner:
             limit = scheduler_settings.send_rate_per_second or process_share(
                 DISCORD_GLOBAL_LIMIT, discord_settings.shard_count, discord_settings.shard_ids
             )
-            self.bot = bot = MentorBot(services, http_trace=pacing_trace(Pacer(limit)))
+            self.pacer = Pacer(limit)
+            self.bot = bot = MentorBot(services, http_trace=pacing_trace(self.pacer))
             evict_buckets_in_batches(bot.http)
             services.groups.homes = DiscordGroupHomes(bot)
             services.moderation.actions = DiscordModeration(bot)

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.db import sqlite_driver
 from bot.db.encryption import KeyRing, bind_keys
 from bot.db.scrub import Scrubber
 from bot.db.text import drop_nul_characters
@@ -44,7 +45,25 @@ def create_engine(
         return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_timeout=busy_timeout)
 
     pool = {"pool_size": READ_CONNECTIONS, "max_overflow": READ_CONNECTIONS} if read_only else {}
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout}, **pool)
+    engine = create_async_engine(
+        url, echo=echo, connect_args={"timeout": busy_timeout}, pool_reset_on_return=None, **pool
+    )
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        # The pool's own reset rolls back every connection given back, a trip to the database's
+        # thread for each unit of work, although its commit or rollback already ended it. Only a
+        # transaction still open (a unit of work cut short) is rolled back here.
+        if (
+            state.asyncio_safe
+            and not state.terminate_only
+            and dbapi_connection.driver_connection.in_transaction
+        ):
+            dbapi_connection.rollback()
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _one_trip_per_statement(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        params["async_creator_fn"] = sqlite_driver.connect  # see bot/db/sqlite_driver.py
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -71,9 +71,11 @@ class Pacer:
         self._held_until = 0.0
         self._answered = asyncio.Event()
         self._queue = asyncio.Lock()
+        self.waited = 0.0  # seconds callers spent waiting for a slot (or a hold), all together
 
     async def acquire(self) -> Ticket:
         """Wait for a free slot and take it; pass the ticket to :meth:`release` once answered."""
+        asked = self._clock()
         async with self._queue:
             while True:
                 now = self._clock()
@@ -89,6 +91,7 @@ class Pacer:
                     self._answered.clear()
                     await self._answered.wait()
             self._in_flight += 1
+            self.waited += self._clock() - asked
             return Ticket()
 
     def release(self, ticket: Ticket) -> None:

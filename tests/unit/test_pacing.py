@@ -57,8 +57,10 @@ async def test_no_second_holds_more_requests_than_the_limit():
 
 async def test_a_quiet_window_lets_a_burst_through_at_once_instead_of_spacing_it():
     time = FakeTime()
-    left = await send_all(pacer(50, time), time, 50)
+    burst = pacer(50, time)
+    left = await send_all(burst, time, 50)
     assert left == [0.0] * 50  # all 50 of the first second go now, not one every 20 ms
+    assert burst.waited == 0.0
 
 
 async def test_a_slot_frees_a_second_after_its_answer_arrived_not_after_it_left():
@@ -88,6 +90,7 @@ async def test_a_global_429_holds_every_request_for_its_retry_after():
     limited.observe(429, {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global", "Retry-After": "2"})
     await limited.acquire()
     assert time() == 2.0
+    assert limited.waited == 2.0  # what the benchmark reports: how long the limit held the bot back
 
 
 async def test_the_exact_wait_in_the_answer_body_wins_over_the_rounded_up_header():

@@ -9,8 +9,9 @@ moment of the chosen weekday when most of the group is awake.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -62,6 +63,9 @@ class GoalNudges:
         self._scheduler = scheduler
         self._stale_days = stale_after_days
         self._due_days = due_reminder_days
+        # Each group's weekly-wins moment, by its members' clocks and the day: the hourly sweep asks
+        # for the same one all day, and groups with the same clocks share it.
+        self._wins_moments: dict[tuple[tuple[MemberClock, ...], int, date], datetime] = {}
         # Periodic, a slice to a unit of work: 10,000 groups' weekly wins or a wave of stale
         # goals must not hold the database for the whole sweep. Each message is keyed by its
         # occasion and each row marked, so running again (or in two processes) sends it once.
@@ -179,7 +183,7 @@ class GoalNudges:
         for group in groups:
             assert group.wins_weekday is not None
             clocks = await group_clocks(session, self._settings, group.guild_id, group.id)
-            moment = best_weekly_moment(clocks, group.wins_weekday, now.date())
+            moment = await self._wins_moment(clocks, group.wins_weekday, now.date())
             if not moment <= now < moment + timedelta(days=1):
                 continue
             wins = await _wins_of(session, group.id, moment - timedelta(days=7), moment)
@@ -193,6 +197,20 @@ class GoalNudges:
                 now=now,
                 guild_id=group.guild_id,
             )
+
+    async def _wins_moment(self, clocks: list[MemberClock], weekday: int, day: date) -> datetime:
+        """Return ``best_weekly_moment`` for these clocks, computed off the event loop once a day.
+
+        It tries every quarter hour of a day and a half on every member's clock: milliseconds per
+        group, which in slices of groups held the event loop (and members' commands) for long.
+        """
+        key = (tuple(clocks), weekday, day)
+        if (moment := self._wins_moments.get(key)) is None:
+            moment = await asyncio.to_thread(best_weekly_moment, clocks, weekday, day)
+            if len(self._wins_moments) >= 10_000:
+                self._wins_moments.clear()  # a new day's keys replace the old ones
+            self._wins_moments[key] = moment
+        return moment
 
     async def _clock_of(self, session: AsyncSession, guild_id: int, user_id: int) -> MemberClock:
         return MemberClock(*await member_clock(session, self._settings, guild_id, user_id))
