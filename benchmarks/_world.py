@@ -209,7 +209,11 @@ async def seed_program(
                     for n in range(3)
                 ),
             )
-        return group_ids
+    if db.dialect == "postgresql":  # a live database has statistics: its query plans depend on them
+        async with db.engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+    return group_ids
 
 
 @contextlib.asynccontextmanager

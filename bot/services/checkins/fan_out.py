@@ -90,15 +90,18 @@ def _on_clock(clock: Clock) -> ColumnElement[bool]:
     )
 
 
-async def clocks_of(session: AsyncSession, schedule_ids: list[int]) -> dict[int, list[Clock]]:
-    """Return the clocks of the members who get each schedule's check-ins (those on a break included)."""
+async def clocks_of(session: AsyncSession, group_of: dict[int, int]) -> dict[int, list[Clock]]:
+    """Return the clocks of the members who get each schedule's check-ins (those on a break included).
+
+    ``group_of`` maps each schedule to its group.
+    """
     query = (
         select(_schedules.c.id, _zone(), _quiet_start(), _quiet_end())
         .select_from(_schedule_members())
-        .where(_schedules.c.id.in_(schedule_ids), _GETS_CHECKINS)
+        .where(*_of_schedules(group_of), _GETS_CHECKINS)
         .distinct()
     )
-    clocks: dict[int, list[Clock]] = {schedule_id: [] for schedule_id in schedule_ids}
+    clocks: dict[int, list[Clock]] = {schedule_id: [] for schedule_id in group_of}
     for schedule_id, zone, quiet_start, quiet_end in (await session.execute(query)).all():
         clocks[schedule_id].append(Clock(zone, quiet_start, quiet_end))
     return clocks
@@ -106,6 +109,7 @@ async def clocks_of(session: AsyncSession, schedule_ids: list[int]) -> dict[int,
 
 async def record_deliveries(session: AsyncSession, occurrences: list[ClockOccurrence]) -> None:
     """Record each occurrence's delivery for every member on its clock (not on a break that day)."""
+    group_of = {o.schedule_id: o.group_id for o in occurrences}
     shared = _by(occurrences, lambda o: (o.clock, o.round_date, o.due_at, o.missed))
     for (clock, round_date, due_at, missed), schedule_ids in shared.items():
         members = (
@@ -121,7 +125,7 @@ async def record_deliveries(session: AsyncSession, occurrences: list[ClockOccurr
             )
             .select_from(_schedule_members())
             .where(
-                _schedules.c.id.in_(schedule_ids),
+                *_of_schedules({schedule_id: group_of[schedule_id] for schedule_id in schedule_ids}),
                 _GETS_CHECKINS,
                 _on_clock(clock),
                 or_(
@@ -211,6 +215,15 @@ _OUTBOX_COLUMNS = [
     "attempts",
     "created_at",
 ]
+
+
+def _of_schedules(group_of: dict[int, int]) -> tuple[ColumnElement[bool], ...]:
+    """Narrow a join of schedules and members to these schedules (and their groups' members).
+
+    Naming the groups too lets PostgreSQL start from their members' index, whatever its estimates
+    (a table just filled has none): otherwise it may read every member for each slice.
+    """
+    return (_schedules.c.id.in_(list(group_of)), _members.c.group_id.in_(set(group_of.values())))
 
 
 def _schedule_members() -> FromClause:

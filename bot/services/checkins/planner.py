@@ -149,7 +149,7 @@ class CheckinPlanner:
         batch = (await session.execute(query)).all()
         if not batch:
             return 0
-        clocks = await fan_out.clocks_of(session, [row.id for row in batch])
+        clocks = await fan_out.clocks_of(session, {row.id: row.group_id for row in batch})
         windows = [
             ScheduleWindow(
                 row.id,

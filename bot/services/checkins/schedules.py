@@ -283,7 +283,7 @@ class CheckinService(CheckinPlanner):
                 rows.append(_delivery_row(schedule, user_id, today, now))
             recorded_after = await fan_out.last_delivery_id(session)
             inserted = await insert_ignore(session, CheckinDelivery.__table__, rows) if rows else 0
-            clocks = (await fan_out.clocks_of(session, [schedule.id]))[schedule.id]
+            clocks = (await fan_out.clocks_of(session, {schedule.id: group.id}))[schedule.id]
             await fan_out.queue_dms(
                 session,
                 [
