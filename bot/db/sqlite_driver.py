@@ -6,6 +6,8 @@ for the event loop, behind whatever else runs there (a round being sent). A memb
 read four statements in twenty-one trips. Here a statement runs, is read to the end and closed in
 one trip; what the cursor reports (rows, description, row count, last row id) is kept from it.
 SQLAlchemy reads every result in full with aiosqlite anyway (it has no server-side cursors).
+A unit of work's BEGIN goes in the same trip as its first statement, and a unit that ran none
+commits or rolls back without a trip: nothing happens on the connection in between.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 import aiosqlite
 from aiosqlite.context import contextmanager
+
+BEGINS = frozenset({"BEGIN", "BEGIN IMMEDIATE"})  # what bot/db/engine.py opens units of work with
 
 
 class _Cursor(aiosqlite.Cursor):
@@ -32,9 +36,19 @@ class _Cursor(aiosqlite.Cursor):
         self._arraysize = 1
 
     async def _run(self, method: str, *args: Any) -> _Cursor:
+        conn = self._conn
+        assert isinstance(conn, _Connection)
+        if method == "execute" and args[0] in BEGINS:
+            conn.begin_pending = args[0]  # sent with the next statement
+            self._rows, self._description, self._rowcount, self._lastrowid = [], None, -1, None
+            return self
+        begin, conn.begin_pending = conn.begin_pending, None
+
         def run() -> tuple[list[Any], Any, int, int | None]:
-            cursor = self._conn._conn.cursor()
+            cursor = conn._conn.cursor()
             try:
+                if begin is not None:
+                    cursor.execute(begin)
                 getattr(cursor, method)(*args)
                 rows = cursor.fetchall() if cursor.description else []
                 return rows, cursor.description, cursor.rowcount, cursor.lastrowid
@@ -101,10 +115,26 @@ class _Cursor(aiosqlite.Cursor):
 
 
 class _Connection(aiosqlite.Connection):
+    begin_pending: str | None = None  # a BEGIN not sent yet: it goes with the next statement
+
     @contextmanager
     async def cursor(self) -> aiosqlite.Cursor:
         """Return a cursor without a trip to the thread."""
         return _Cursor(self)
+
+    async def commit(self) -> None:
+        """Commit, unless the transaction never began (no statement since its BEGIN)."""
+        if self.begin_pending is not None:
+            self.begin_pending = None
+            return
+        await super().commit()
+
+    async def rollback(self) -> None:
+        """Roll back, unless the transaction never began (no statement since its BEGIN)."""
+        if self.begin_pending is not None:
+            self.begin_pending = None
+            return
+        await super().rollback()
 
 
 def connect(database: str, *, iter_chunk_size: int = 64, **kwargs: Any) -> aiosqlite.Connection:
