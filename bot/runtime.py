@@ -117,7 +117,7 @@ class BotRunner:
                 scope=services.scheduler.scope,
                 stopping=lambda: services.scheduler.stopping,
             )
-            services.outbox.on_outcome("checkin:", services.checkins.on_delivery_outcome)
+            services.outbox.record_outcome("checkin:", services.checkins.record_outcome)
             services.outbox.on_outcome("checkin-share:", services.checkin_answers.on_share_outcome)
             services.outbox.on_outcome("modnote:", services.moderation.on_note_outcome)
             services.outbox.on_outcome("", services.delivery_problems.on_outcome)  # every channel post

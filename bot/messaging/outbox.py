@@ -78,6 +78,9 @@ class Outcome:
 
 
 OutcomeListener = Callable[[Outcome], Awaitable[None]]
+# Records an outcome in the unit of work that marks the message (a savepoint: its failure is logged
+# and rolled back alone).
+OutcomeRecorder = Callable[[AsyncSession, Outcome], Awaitable[None]]
 # Given the keys of messages about to be sent, return those still wanted.
 WantedCheck = Callable[[list[str]], Awaitable[set[str]]]
 # Given the keys of messages queued as RENDER_WHEN_SENT, return each one's message (in the
@@ -185,6 +188,7 @@ class OutboxDispatcher:
         self._nonce_memory = nonce_memory
         self._lock = asyncio.Lock()
         self._listeners: list[tuple[str, OutcomeListener]] = []
+        self._recorders: list[tuple[str, OutcomeRecorder]] = []
         self._checks: list[tuple[str, WantedCheck]] = []
         self._renderers: list[tuple[str, Renderer]] = []
         self._pruned_at: datetime | None = None
@@ -192,6 +196,13 @@ class OutboxDispatcher:
     def on_outcome(self, key_prefix: str, listener: OutcomeListener) -> None:
         """Tell ``listener`` how each message whose key starts with ``key_prefix`` ended."""
         self._listeners.append((key_prefix, listener))
+
+    def record_outcome(self, key_prefix: str, recorder: OutcomeRecorder) -> None:
+        """Have ``recorder`` note how each message under ``key_prefix`` ended, as the outbox marks it.
+
+        One write per message instead of two, which matters in a round of thousands.
+        """
+        self._recorders.append((key_prefix, recorder))
 
     def send_only_if_wanted(self, key_prefix: str, check: WantedCheck) -> None:
         """Send messages whose key starts with ``key_prefix`` only if ``check`` still wants them.
@@ -427,10 +438,22 @@ class OutboxDispatcher:
         channel_id: int | None = None,
     ) -> None:
         sent_at = self._clock.now() if status == "sent" else None
-        await self._update(
-            row.id, status=status, failure=failure, message_id=message_id, sent_at=sent_at, sent_digest=None
-        )
         outcome = Outcome(row.dedupe_key, row.guild_id, target, status, failure, message_id, channel_id)
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    status=status, failure=failure, message_id=message_id, sent_at=sent_at, sent_digest=None
+                )
+            )
+            for prefix, recorder in self._recorders:
+                if row.dedupe_key.startswith(prefix):
+                    try:
+                        async with session.begin_nested():
+                            await recorder(session, outcome)
+                    except Exception:
+                        log.exception("outbox %s: outcome recorder for %r failed", row.id, prefix)
         for prefix, listener in self._listeners:
             if row.dedupe_key.startswith(prefix):
                 try:

@@ -307,35 +307,33 @@ class CheckinPlanner:
         async with self._db.reading() as session:
             return await checkins_still_wanted(session, keys)
 
-    async def on_delivery_outcome(self, outcome: Outcome) -> None:
+    async def record_outcome(self, session: AsyncSession, outcome: Outcome) -> None:
         """Record how a check-in DM ended; tell a member with closed DMs once, in the group's home."""
-        delivery_id = int(outcome.key.split(":")[1])
-        async with self._db.transaction() as session:
-            delivery = await session.get(CheckinDelivery, delivery_id, with_for_update=True)
-            if delivery is None:
-                return
-            if outcome.status == "sent":
-                if delivery.status == "scheduled":
-                    delivery.status = "sent"
-                delivery.sent_at = self._clock.now()
-                delivery.channel_id, delivery.message_id = outcome.channel_id, outcome.message_id
-                return
-            if delivery.status != "scheduled":
-                return
-            delivery.status = "missed" if outcome.status == "expired" else "undeliverable"
-            delivery.failure = outcome.failure
-            if outcome.failure == "dm_closed":
-                group = await session.get(Group, delivery.group_id)
-                if group is not None and group.home_channel_id is not None:
-                    await enqueue(
-                        session,
-                        key=f"checkin-dm-notice:{delivery.guild_id}:{delivery.user_id}:{self._clock.now():%Y%m%dT%H%M}",
-                        target=Target("channel", group.home_channel_id),
-                        message=messages.dm_blocked_notice(delivery.user_id, group.name),
-                        now=self._clock.now(),
-                        guild_id=delivery.guild_id,
-                    )
-        self._scheduler.run_soon("outbox")
+        delivery = await session.get(CheckinDelivery, int(outcome.key.split(":")[1]), with_for_update=True)
+        if delivery is None:
+            return
+        if outcome.status == "sent":
+            if delivery.status == "scheduled":
+                delivery.status = "sent"
+            delivery.sent_at = self._clock.now()
+            delivery.channel_id, delivery.message_id = outcome.channel_id, outcome.message_id
+            return
+        if delivery.status != "scheduled":
+            return
+        delivery.status = "missed" if outcome.status == "expired" else "undeliverable"
+        delivery.failure = outcome.failure
+        if outcome.failure == "dm_closed":
+            group = await session.get(Group, delivery.group_id)
+            if group is not None and group.home_channel_id is not None:
+                await enqueue(
+                    session,
+                    key=f"checkin-dm-notice:{delivery.guild_id}:{delivery.user_id}:{self._clock.now():%Y%m%dT%H%M}",
+                    target=Target("channel", group.home_channel_id),
+                    message=messages.dm_blocked_notice(delivery.user_id, group.name),
+                    now=self._clock.now(),
+                    guild_id=delivery.guild_id,
+                )
+                self._scheduler.run_soon("outbox")
 
 
 async def _questions(session: AsyncSession, question_set_id: int | None) -> tuple[Question, ...]:
