@@ -157,7 +157,7 @@ class CheckinPlanner:
                 _cadence(row),
                 row.planned_until,
                 row.reminder_hours,
-                tuple(clocks[row.id]),
+                tuple(sorted(clocks[row.id])),
             )
             for row in batch
         ]

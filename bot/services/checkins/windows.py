@@ -29,7 +29,7 @@ IDLE = timedelta(days=366)
 NO_QUIET = -1  # how the database spells "no quiet hours" (NULL coalesced)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Clock:
     """A zone and quiet hours some members of a group share."""
 
@@ -90,32 +90,45 @@ def plan_windows(
     """Work out every clock's occurrences scheduled in (planned_until, end], and the next after ``end``."""
     plan = WindowPlan([], {}, {})
     for schedule in schedules:
-        next_due = end + IDLE
-        for clock in schedule.clocks:
-            for occurrence in _between(schedule.cadence, clock, schedule.planned_until, end):
-                remind_at = None
-                if schedule.reminder_hours:
-                    remind_at = _out_of_quiet(
-                        occurrence.due_at + timedelta(hours=schedule.reminder_hours), clock
-                    )
-                plan.occurrences.append(
-                    ClockOccurrence(
-                        schedule.schedule_id,
-                        schedule.group_id,
-                        clock,
-                        occurrence.round_date,
-                        occurrence.due_at,
-                        occurrence.due_at + late_grace < now,
-                        remind_at,
-                    )
+        # Schedules with the same rhythm, clocks and plan share the work (most of a big program).
+        moments, next_due = _window(
+            schedule.cadence, schedule.clocks, schedule.planned_until, end, schedule.reminder_hours
+        )
+        for clock, occurrence, remind_at in moments:
+            plan.occurrences.append(
+                ClockOccurrence(
+                    schedule.schedule_id,
+                    schedule.group_id,
+                    clock,
+                    occurrence.round_date,
+                    occurrence.due_at,
+                    occurrence.due_at + late_grace < now,
+                    remind_at,
                 )
-                key, closes = (schedule.schedule_id, occurrence.round_date), occurrence.due_at + round_length
-                plan.round_closes[key] = max(closes, plan.round_closes.get(key, closes))
-            following = _next(schedule.cadence, clock, end)
-            if following is not None:
-                next_due = min(next_due, following)
+            )
+            key, closes = (schedule.schedule_id, occurrence.round_date), occurrence.due_at + round_length
+            plan.round_closes[key] = max(closes, plan.round_closes.get(key, closes))
         plan.next_due[schedule.schedule_id] = next_due
     return plan
+
+
+@lru_cache(maxsize=1024)
+def _window(
+    cadence: Cadence, clocks: tuple[Clock, ...], start: datetime, end: datetime, reminder_hours: int | None
+) -> tuple[tuple[tuple[Clock, MemberOccurrence, datetime | None], ...], datetime]:
+    """Return each clock's occurrences in (start, end] with their reminder, and the next due moment."""
+    moments = []
+    next_due = end + IDLE
+    for clock in clocks:
+        for occurrence in _between(cadence, clock, start, end):
+            remind_at = None
+            if reminder_hours:
+                remind_at = _out_of_quiet(occurrence.due_at + timedelta(hours=reminder_hours), clock)
+            moments.append((clock, occurrence, remind_at))
+        following = _next(cadence, clock, end)
+        if following is not None:
+            next_due = min(next_due, following)
+    return tuple(moments), next_due
 
 
 def occurrence_now(
