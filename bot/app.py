@@ -68,7 +68,6 @@ class MentorBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         self.services = services
-        self._frozen = False
 
     async def setup_hook(self) -> None:
         """Prepare everything before connecting to the gateway."""
@@ -106,12 +105,11 @@ class MentorBot(commands.AutoShardedBot):
             self.user.id if self.user else "?",
             len(self.guilds),
         )
-        if not self._frozen:
+        if not gc.get_freeze_count():
             # Libraries, cogs and Discord's caches (100 MB and more) stay for good: frozen, a full
             # collection no longer walks them, which paused the event loop (and every member's
-            # command) for up to 0.9 s at a time while a round was planned. Once: a later freeze
-            # would keep whatever garbage it found alive.
-            self._frozen = True
+            # command) for up to 0.9 s at a time while a round was planned. Once per process (a
+            # reconnection, or the tests' many bots, must not freeze what may become garbage).
             gc.collect()
             gc.freeze()
 

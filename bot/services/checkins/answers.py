@@ -289,25 +289,26 @@ class CheckinAnswerService:
 
     async def history(self, guild_id: int, user_id: int, page: int = 0) -> tuple[list[AnswerView], int]:
         """Return one page of the member's own answers, newest first, and the number of pages."""
+        mine = (CheckinAnswer.guild_id == guild_id, CheckinAnswer.user_id == user_id)
         async with self._db.reading() as session:
-            total = await session.scalar(
-                select(func.count()).where(
-                    CheckinAnswer.guild_id == guild_id, CheckinAnswer.user_id == user_id
-                )
-            )
+            # The page and the count of all answers in one statement (one trip to the database).
             rows = (
                 await session.execute(
-                    select(CheckinAnswer, CheckinDelivery.round_date, Group.name)
+                    select(CheckinAnswer, CheckinDelivery.round_date, Group.name, func.count().over())
                     .join(CheckinDelivery, CheckinDelivery.id == CheckinAnswer.delivery_id)
                     .join(Group, Group.id == CheckinAnswer.group_id)
-                    .where(CheckinAnswer.guild_id == guild_id, CheckinAnswer.user_id == user_id)
+                    .where(*mine)
                     .order_by(CheckinAnswer.created_at.desc(), CheckinAnswer.id.desc())
                     .offset(page * HISTORY_PAGE)
                     .limit(HISTORY_PAGE)
                 )
             ).all()
+            if rows:
+                total = rows[0][3]
+            else:  # no answers, or a page past the last: count them apart
+                total = await session.scalar(select(func.count()).where(*mine)) if page else 0
         pages = max(1, -(-(total or 0) // HISTORY_PAGE))
-        views = [AnswerView(a.id, name, day, a.answers, a.visibility) for a, day, name in rows]  # type: ignore[arg-type]
+        views = [AnswerView(a.id, name, day, a.answers, a.visibility) for a, day, name, _ in rows]  # type: ignore[arg-type]
         return views, pages
 
     async def summary(self, guild_id: int, actor: Actor, group_ref: str | int) -> list[SummaryView]:
