@@ -8,7 +8,7 @@ process, with a clock the parent moves (``--shard-count`` and ``--shard-ids`` as
 
     -> {"event": "ready"}
     <- "plan"                     the clock moves to the round's time and the planner runs
-    -> {"event": "planned", "deliveries": n, "seconds": s}
+    -> {"event": "planned", "schedules": n, "seconds": s}
     <- "stop"
     -> {"event": "stopped", "peak_rss": bytes, "top": [...]}   (top: tracemalloc, with --trace)
 """
@@ -92,7 +92,7 @@ async def main() -> None:
             seconds = time.perf_counter() - started
             if args.trace:
                 peak_snapshot = tracemalloc.take_snapshot()
-            say("planned", deliveries=planned, seconds=seconds)
+            say("planned", schedules=planned, seconds=seconds)
     stop.set()
     await asyncio.wait_for(task, 60)
     top: list[str] = []

@@ -188,7 +188,7 @@ async def measure(fake: FakeDiscord, guild: FakeGuild, actors: list[FakeUser], u
         # Commands while the bot plans and then sends the round: what members meet on a busy morning.
         busy_task = asyncio.create_task(time_commands(fake, guild, actors, args.rounds))
         planned = await child.hear("planned", 600)
-        print(f"the bot planned {planned['deliveries']} deliveries in {planned['seconds']:.1f} s")
+        print(f"the bot planned the round of {planned['schedules']} schedules in {planned['seconds']:.1f} s")
         busy = await busy_task
         await asyncio.sleep(max(0.0, args.send_seconds))
         sent = sum(
