@@ -46,6 +46,7 @@ from bot.services.checkins.windows import NO_QUIET, Clock, ClockOccurrence
 
 CHECKIN_ROLES = ("mentor", "mentee", "peer")
 
+_schedules = CheckinSchedule.__table__
 _members = GroupMember.__table__
 _profiles = MemberProfile.__table__
 _settings = GuildSettings.__table__
@@ -79,7 +80,6 @@ _GETS_CHECKINS = and_(
     _members.c.paused_at.is_(None),  # a facilitator paused them: no schedules
     _members.c.role.in_(CHECKIN_ROLES),
 )
-_schedules = CheckinSchedule.__table__
 
 
 def _on_clock(clock: Clock) -> ColumnElement[bool]:
