@@ -65,6 +65,23 @@ class Child:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
 
+    @classmethod
+    async def start(cls, fake: FakeDiscord, database_url: str, *options: str) -> Child:
+        """Start benchmarks/_bot_process.py against ``fake`` and the database at ``database_url``."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(Path(__file__).with_name("_bot_process.py")),
+            "--api",
+            fake.api_base_url,
+            "--database",
+            database_url,
+            *options,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**20,
+        )
+        return cls(process)
+
     async def tell(self, command: str) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(f"{command}\n".encode())
@@ -165,19 +182,7 @@ async def main() -> None:
 
 
 async def measure(fake: FakeDiscord, guild: FakeGuild, actors: list[FakeUser], url: str, args: Any) -> None:
-    bot_process = Path(__file__).with_name("_bot_process.py")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(bot_process),
-        "--api",
-        fake.api_base_url,
-        "--database",
-        url,
-        *(["--trace"] if args.trace else []),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    child = Child(process)
+    child = await Child.start(fake, url, *(["--trace"] if args.trace else []))
     try:
         await child.hear("ready", 600)
         await fake.wait_until_ready(timeout=30)
@@ -200,10 +205,10 @@ async def measure(fake: FakeDiscord, guild: FakeGuild, actors: list[FakeUser], u
         stopped = await child.hear("stopped", 120)
     finally:
         try:
-            await asyncio.wait_for(process.wait(), 30)
+            await asyncio.wait_for(child.process.wait(), 30)
         except TimeoutError:
-            process.kill()
-            await process.wait()
+            child.process.kill()
+            await child.process.wait()
     for line in stopped["top"]:
         print(line)
     print(f"the bot sent {sent} messages meanwhile")

@@ -345,14 +345,9 @@ async def processes(
     fake: FakeDiscord, shards: list[Shard], url: str, send_rate: float
 ) -> AsyncIterator[None]:
     """Start one bot process per shard; stop them all at the end and keep what they said."""
-    bot_process = Path(__file__).with_name("_bot_process.py")
     for shard in shards:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(bot_process),
-            "--api",
-            fake.api_base_url,
-            "--database",
+        shard.child = await Child.start(
+            fake,
             url,
             "--shard-count",
             str(len(shards)),
@@ -360,11 +355,7 @@ async def processes(
             str(shard.shard_id),
             "--send-rate",
             str(send_rate),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=2**20,
         )
-        shard.child = Child(process)
     try:
         yield
         for shard in shards:
