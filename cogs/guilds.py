@@ -21,14 +21,22 @@ class Guilds(commands.Cog):
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        """Record servers seen at start-up (joined while the bot was offline)."""
-        await self.bot.services.guilds.joined(guild.id)
+        """Record servers seen at start-up (joined while the bot was offline) or back after an outage."""
+        # At start-up all of a shard's servers arrive at once: recorded together, not one by one.
+        await self.bot.services.guilds.arrived(guild.id)
 
     @commands.Cog.listener()
     async def on_shard_ready(self, shard_id: int) -> None:
-        """Start the grace period of servers that removed the bot while it was offline."""
+        """Record the shard's servers; start the grace period of those that removed the bot meanwhile."""
+        # discord.py (AutoShardedConnectionState) fires shard_ready after every guild_available of
+        # the shard's READY, and lists in its cache every server READY named, unavailable ones
+        # too: ``present`` is complete even if some arrivals were not recorded (a database error).
         present = [guild.id for guild in self.bot.guilds if guild.shard_id == shard_id]
-        await self.bot.services.guilds.reconcile(shard_id, self.bot.shard_count or 1, present)
+        guilds = self.bot.services.guilds
+        gone = await guilds.reconcile(shard_id, self.bot.shard_count or 1, present)
+        # A server that invited the bot again while this ran was recorded and then marked.
+        if rejoined := [guild_id for guild_id in gone if self.bot.get_guild(guild_id) is not None]:
+            await guilds.present(rejoined)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
@@ -10,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import GuildRecord, OutboxMessage
-from bot.db.upsert import locked_row
+from bot.db.upsert import insert_ignore
+from bot.scheduling.shards import ShardScope
+
+# Ids per IN (...) list: far below the bound parameters SQLite (32,766) and asyncpg (32,767) allow.
+SLICE = 500
 
 
 class GuildService:
@@ -19,12 +24,54 @@ class GuildService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._arrived: set[int] = set()
+        self._recording = asyncio.Lock()
 
     async def joined(self, guild_id: int) -> None:
         """Record that the bot is in ``guild_id`` (again)."""
-        async with self._db.transaction() as session:
-            row = await locked_row(session, GuildRecord, guild_id, joined_at=self._clock.now())
-            row.left_at = None
+        await self.present([guild_id])
+
+    async def arrived(self, guild_id: int) -> None:
+        """Record a server that became available, together with the others arriving meanwhile.
+
+        At start-up every server of a shard arrives within seconds (25,000 per process at
+        scale): one unit of work each ran out of database connections. Here the first caller
+        records every server waiting, the others find theirs done, so there is one unit of work
+        at a time however many arrive, and a lone server (an outage ending) is still recorded
+        at once.
+        """
+        self._arrived.add(guild_id)
+        async with self._recording:
+            if guild_id not in self._arrived:
+                return  # recorded by whoever held the lock before
+            batch, self._arrived = self._arrived, set()
+            try:
+                await self.present(batch)
+            except BaseException:
+                self._arrived |= batch  # the next caller tries them again (and shard ready does)
+                raise
+
+    async def present(self, guild_ids: Iterable[int]) -> None:
+        """Record that the bot is in each of ``guild_ids``: new ones join, those marked left are back.
+
+        Servers already recorded as present (nearly all of them at a restart) cost one read and
+        no write lock.
+        """
+        ids = sorted(set(guild_ids))
+        known: dict[int, bool] = {}
+        async with self._db.reading() as session:
+            for first in range(0, len(ids), SLICE):
+                rows = await session.execute(
+                    select(GuildRecord.guild_id, GuildRecord.left_at).where(
+                        GuildRecord.guild_id.in_(ids[first : first + SLICE])
+                    )
+                )
+                known.update((guild_id, left_at is not None) for guild_id, left_at in rows)
+        new = [guild_id for guild_id in ids if guild_id not in known]
+        back = [guild_id for guild_id, left in known.items() if left]
+        if new or back:
+            async with self._db.transaction() as session:
+                await _record(session, new, back, self._clock)
 
     async def left(self, guild_id: int) -> None:
         """Record that the bot was removed from ``guild_id``."""
@@ -35,28 +82,51 @@ class GuildService:
             await _cancel_sends(session, [guild_id])
 
     async def reconcile(self, shard_id: int, shard_count: int, present: Iterable[int]) -> list[int]:
-        """Mark the servers of a shard that the bot is no longer in: it was removed while offline.
+        """Record the servers of a shard as its READY listed them; return those no longer there.
 
         ``present`` is every server the shard's READY listed, unavailable ones (an outage)
-        included, so only a real removal counts. Returns the servers marked.
+        included, so only a real removal counts: a server removed while the bot was offline
+        starts its grace period. Servers joined or back meanwhile are recorded as present.
         """
         here = set(present)
-        now = self._clock.now()
+        own = ShardScope(shard_count, frozenset({shard_id})).clause(GuildRecord.guild_id)
         async with self._db.transaction() as session:
-            rows = (
-                await session.scalars(
-                    select(GuildRecord).where(GuildRecord.left_at.is_(None)).with_for_update()
+            rows = (await session.execute(select(GuildRecord.guild_id, GuildRecord.left_at).where(own))).all()
+            known = {guild_id: left_at is not None for guild_id, left_at in rows}
+            new = sorted(here - known.keys())
+            back = sorted(guild_id for guild_id, left in known.items() if left and guild_id in here)
+            await _record(session, new, back, self._clock)
+            gone: list[int] = []
+            missing = sorted(
+                guild_id for guild_id, left in known.items() if not left and guild_id not in here
+            )
+            for first in range(0, len(missing), SLICE):
+                # Re-checked by the update itself: a server marked left meanwhile keeps its moment.
+                marked = await session.scalars(
+                    update(GuildRecord)
+                    .where(
+                        GuildRecord.guild_id.in_(missing[first : first + SLICE]),
+                        GuildRecord.left_at.is_(None),
+                    )
+                    .values(left_at=self._clock.now())
+                    .returning(GuildRecord.guild_id)
                 )
-            ).all()
-            gone = [
-                row
-                for row in rows
-                if (row.guild_id >> 22) % shard_count == shard_id and row.guild_id not in here
-            ]
-            for row in gone:
-                row.left_at = now
-            await _cancel_sends(session, [row.guild_id for row in gone])
-            return [row.guild_id for row in gone]
+                gone += marked.all()
+            await _cancel_sends(session, gone)
+            return gone
+
+
+async def _record(session: AsyncSession, new: list[int], back: list[int], clock: Clock) -> None:
+    """Insert servers not recorded yet and clear ``left_at`` of those back (their grace period ends)."""
+    now = clock.now()
+    # insert_ignore pages its rows itself; a server inserted meanwhile by another unit of work is kept.
+    await insert_ignore(session, GuildRecord.__table__, [{"guild_id": g, "joined_at": now} for g in new])
+    for first in range(0, len(back), SLICE):
+        await session.execute(
+            update(GuildRecord)
+            .where(GuildRecord.guild_id.in_(back[first : first + SLICE]))
+            .values(left_at=None)
+        )
 
 
 async def _cancel_sends(session: AsyncSession, guild_ids: list[int]) -> None:
@@ -64,9 +134,12 @@ async def _cancel_sends(session: AsyncSession, guild_ids: list[int]) -> None:
 
     Every try would be refused, and refusals count toward Discord's invalid-request limit.
     """
-    if guild_ids:
+    for first in range(0, len(guild_ids), SLICE):
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.guild_id.in_(guild_ids), OutboxMessage.status == "pending")
+            .where(
+                OutboxMessage.guild_id.in_(guild_ids[first : first + SLICE]),
+                OutboxMessage.status == "pending",
+            )
             .values(status="cancelled")
         )
