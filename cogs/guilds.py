@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 from discord.ext import commands
 
 from bot.app import MentorBot
+
+log = logging.getLogger(__name__)
 
 
 class Guilds(commands.Cog):
@@ -34,6 +38,7 @@ class Guilds(commands.Cog):
         present = [guild.id for guild in self.bot.guilds if guild.shard_id == shard_id]
         guilds = self.bot.services.guilds
         gone = await guilds.reconcile(shard_id, self.bot.shard_count or 1, present)
+        log.info("shard %d: %d servers recorded, %d marked as left", shard_id, len(present), len(gone))
         # A server that invited the bot again while this ran was recorded and then marked.
         if rejoined := [guild_id for guild_id in gone if self.bot.get_guild(guild_id) is not None]:
             await guilds.present(rejoined)
