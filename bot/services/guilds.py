@@ -43,13 +43,11 @@ class GuildService:
         self._arrived.add(guild_id)
         async with self._recording:
             if guild_id not in self._arrived:
-                return  # recorded by whoever held the lock before
+                return  # in the batch of a caller before (recorded, or its failure logged)
             batch, self._arrived = self._arrived, set()
-            try:
-                await self.present(batch)
-            except BaseException:
-                self._arrived |= batch  # the next caller tries them again (and shard ready does)
-                raise
+            # Not retried by every caller of a failed batch (25,000 times over during a database
+            # outage): the error is logged once, and shard ready records the shard's servers again.
+            await self.present(batch)
 
     async def present(self, guild_ids: Iterable[int]) -> None:
         """Record that the bot is in each of ``guild_ids``: new ones join, those marked left are back.
