@@ -9,7 +9,7 @@ from bot.domain.checkin_questions import DEFAULT_QUESTIONS, check_answers, parse
 from bot.errors import Invalid
 from bot.scheduling import SchedulingEngine
 from bot.services.actors import Actor
-from bot.services.checkins import CheckinService
+from bot.services.checkins import CheckinService, fan_out, planner
 from bot.services.groups import GroupService
 from bot.services.profiles import ProfileService
 from bot.services.settings import SettingsService
@@ -184,3 +184,72 @@ async def test_a_closed_round_gets_one_digest_in_the_groups_home(db, clock, worl
     assert len({d.dedupe_key for d in digests}) == len(digests)  # one per round
     assert all(d.target_kind == "channel" and d.target_id == group.home.channel_id for d in digests)
     assert any("members checked in" in str(d.payload) for d in digests)
+
+
+async def _groups_with_schedules(db, clock, count):
+    """Make ``count`` groups of two members (no profile: UTC) with a daily 09:00 schedule each."""
+    engine = SchedulingEngine()
+    settings = SettingsService(db)
+    groups = GroupService(db, clock, settings, engine, RecordingHomes())
+    checkins = CheckinService(db, clock, settings, groups, engine)
+    for n in range(count):
+        group = await groups.create(GUILD, ADMIN, name=f"Circle {n}", kind="peer")
+        for user_id in (100 + 2 * n, 101 + 2 * n):
+            await groups.add_member(GUILD, ADMIN, group.id, user_id, "peer")
+        await checkins.create_schedule(GUILD, ADMIN, group.id, kind="daily", time="09:00")
+    return checkins
+
+
+async def test_a_round_planned_in_many_slices_reaches_every_member_once(db, clock, monkeypatch):
+    clock.set(datetime(2026, 10, 30, 12, 0, tzinfo=UTC))
+    checkins = await _groups_with_schedules(db, clock, 7)
+    monkeypatch.setattr(planner, "SCHEDULE_SLICE", 2)  # four slices, two at once on PostgreSQL
+    clock.set(datetime(2026, 10, 31, 9, 0, tzinfo=UTC))
+    assert await checkins.run_planner() == 7
+    assert await checkins.run_planner() == 0
+    async with db.transaction() as session:
+        rounds = (
+            await session.execute(
+                select(CheckinDelivery.user_id, CheckinDelivery.status).where(
+                    CheckinDelivery.round_date == datetime(2026, 10, 31).date()
+                )
+            )
+        ).all()
+        dms = (
+            await session.scalars(
+                select(OutboxMessage.target_id).where(OutboxMessage.dedupe_key.like("checkin:%"))
+            )
+        ).all()
+    assert sorted(rounds) == [(user_id, "scheduled") for user_id in range(100, 114)]
+    assert sorted(dms) == list(range(100, 114))
+
+
+async def test_a_failing_slice_stops_the_slices_after_it_and_is_raised_as_it_is(db, clock, monkeypatch):
+    clock.set(datetime(2026, 10, 30, 12, 0, tzinfo=UTC))
+    checkins = await _groups_with_schedules(db, clock, 7)
+    monkeypatch.setattr(planner, "SCHEDULE_SLICE", 2)
+    record = fan_out.record_deliveries
+    slices = []
+
+    async def second_slice_fails(session, occurrences):
+        slices.append(occurrences)
+        if len(slices) == 2:
+            raise ConnectionResetError("the database went away")
+        await record(session, occurrences)
+
+    monkeypatch.setattr(fan_out, "record_deliveries", second_slice_fails)
+    clock.set(datetime(2026, 10, 31, 9, 0, tzinfo=UTC))
+    with pytest.raises(ConnectionResetError, match="went away"):
+        await checkins.run_planner()
+    assert len(slices) <= 2  # the slices after the failure never started
+    monkeypatch.setattr(fan_out, "record_deliveries", record)
+    await checkins.run_planner()  # the next run plans what was left, and nothing twice
+    async with db.transaction() as session:
+        users = (
+            await session.scalars(
+                select(CheckinDelivery.user_id).where(
+                    CheckinDelivery.round_date == datetime(2026, 10, 31).date()
+                )
+            )
+        ).all()
+    assert sorted(users) == list(range(100, 114))

@@ -41,6 +41,9 @@ PLAN_EVERY = timedelta(minutes=5)
 PLAN_AHEAD = timedelta(minutes=15)
 # Schedules planned in one unit of work: each statement fans out to all their members at once.
 SCHEDULE_SLICE = 500
+# Slices planned at once. PostgreSQL works on each connection's statements in its own process, so
+# two slices keep two of its cores busy; SQLite has one writer, so its slices go one after another.
+CONCURRENT_SLICES = {"postgresql": 2}
 # A round closed longer ago than this when its summary is due (the bot was away) is old news: its
 # schedule's summaries are folded into one, sent after what is due now.
 STALE_SUMMARY = timedelta(hours=12)
@@ -79,9 +82,7 @@ class CheckinPlanner:
         now = self._clock.now()
         async with self._db.transaction() as session:
             due = await self._due_schedules(session, now)
-        for first in range(0, len(due), SCHEDULE_SLICE):
-            async with self._db.transaction() as session:
-                await self._plan_slice(session, due[first : first + SCHEDULE_SLICE], now)
+        await self._plan_slices(due, now)
         async with self._db.transaction() as session:
             query = self._closed_rounds(now, select(CheckinRound.schedule_id).distinct())
             closed = sorted(await session.scalars(query))
@@ -99,6 +100,30 @@ class CheckinPlanner:
             )
         self._scheduler.run_soon("outbox")
         return len(due)
+
+    async def _plan_slices(self, due: list[int], now: datetime) -> None:
+        """Plan ``due`` a slice per unit of work, ``CONCURRENT_SLICES`` at once.
+
+        After a failure no further slice starts; those under way finish (a statement is never
+        cancelled halfway) and the first failure is raised. Slices committed stay planned.
+        """
+        turns = asyncio.Semaphore(CONCURRENT_SLICES.get(self._db.dialect, 1))
+        failures: list[Exception] = []
+
+        async def plan_in_turn(schedule_ids: list[int]) -> None:
+            async with turns:
+                if failures:
+                    return
+                try:
+                    async with self._db.transaction() as session:
+                        await self._plan_slice(session, schedule_ids, now)
+                except Exception as failed:
+                    failures.append(failed)
+
+        slices = [due[first : first + SCHEDULE_SLICE] for first in range(0, len(due), SCHEDULE_SLICE)]
+        await asyncio.gather(*(plan_in_turn(schedule_ids) for schedule_ids in slices))
+        if failures:
+            raise failures[0]
 
     async def plan(self, session: AsyncSession, now: datetime, *, schedule_ids: list[int]) -> int:
         """Plan the given schedules in ``session`` (a schedule just made or changed); return how many."""
