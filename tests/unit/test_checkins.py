@@ -241,7 +241,8 @@ async def test_a_failing_slice_stops_the_slices_after_it_and_is_raised_as_it_is(
     clock.set(datetime(2026, 10, 31, 9, 0, tzinfo=UTC))
     with pytest.raises(ConnectionResetError, match="went away"):
         await checkins.run_planner()
-    assert len(slices) <= 2  # the slices after the failure never started
+    # The last slice never started (on PostgreSQL the third may have, alongside the failing one).
+    assert len(slices) < 4
     monkeypatch.setattr(fan_out, "record_deliveries", record)
     await checkins.run_planner()  # the next run plans what was left, and nothing twice
     async with db.transaction() as session:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.among import among
 from bot.db.models import (
     CheckinDelivery,
     CheckinRound,
@@ -98,7 +99,7 @@ async def clocks_of(session: AsyncSession, group_of: dict[int, int]) -> dict[int
     query = (
         select(_schedules.c.id, _zone(), _quiet_start(), _quiet_end())
         .select_from(_schedule_members())
-        .where(*_of_schedules(group_of), _GETS_CHECKINS)
+        .where(*_of_schedules(session, group_of), _GETS_CHECKINS)
         .distinct()
     )
     clocks: dict[int, list[Clock]] = {schedule_id: [] for schedule_id in group_of}
@@ -125,7 +126,7 @@ async def record_deliveries(session: AsyncSession, occurrences: list[ClockOccurr
             )
             .select_from(_schedule_members())
             .where(
-                *_of_schedules({schedule_id: group_of[schedule_id] for schedule_id in schedule_ids}),
+                *_of_schedules(session, {schedule_id: group_of[schedule_id] for schedule_id in schedule_ids}),
                 _GETS_CHECKINS,
                 _on_clock(clock),
                 or_(
@@ -168,7 +169,9 @@ async def queue_dms(
     due = [o for o in occurrences if not o.missed]
     new = _deliveries.c.id > recorded_after
     for (round_date, due_at), schedule_ids in _by(due, lambda o: (o.round_date, o.due_at)).items():
-        query = _dms_of("checkin:", _deliveries, schedule_ids, round_date, due_at, due_at, late_grace, now)
+        query = _dms_of(
+            session, "checkin:", _deliveries, schedule_ids, round_date, due_at, due_at, late_grace, now
+        )
         await _insert_from(session, _outbox, _OUTBOX_COLUMNS, query.where(new))
     reminded = _by(
         [o for o in due if o.remind_at is not None], lambda o: (o.clock, o.round_date, o.due_at, o.remind_at)
@@ -176,7 +179,15 @@ async def queue_dms(
     for (clock, round_date, due_at, remind_at), schedule_ids in reminded.items():
         members = _with_clock(_deliveries, _deliveries.c.guild_id, _deliveries.c.user_id)
         query = _dms_of(
-            "checkin-reminder:", members, schedule_ids, round_date, due_at, remind_at, late_grace, now
+            session,
+            "checkin-reminder:",
+            members,
+            schedule_ids,
+            round_date,
+            due_at,
+            remind_at,
+            late_grace,
+            now,
         ).where(new, _on_clock(clock))
         await _insert_from(session, _outbox, _OUTBOX_COLUMNS, query)
 
@@ -190,7 +201,7 @@ async def extend_rounds(session: AsyncSession, closes: dict[tuple[int, date], da
     for (round_date, at), schedule_ids in shared.items():
         rounds = select(
             _schedules.c.guild_id, _schedules.c.id, literal(round_date, Date()), literal(at, UTCDateTime())
-        ).where(_schedules.c.id.in_(schedule_ids))
+        ).where(among(session, _schedules.c.id, schedule_ids))
         statement = (postgresql.insert if postgres else sqlite.insert)(_rounds).from_select(
             ["guild_id", "schedule_id", "round_date", "closes_at"], rounds
         )
@@ -217,13 +228,16 @@ _OUTBOX_COLUMNS = [
 ]
 
 
-def _of_schedules(group_of: dict[int, int]) -> tuple[ColumnElement[bool], ...]:
+def _of_schedules(session: AsyncSession, group_of: dict[int, int]) -> tuple[ColumnElement[bool], ...]:
     """Narrow a join of schedules and members to these schedules (and their groups' members).
 
     Naming the groups too lets PostgreSQL start from their members' index, whatever its estimates
     (a table just filled has none): otherwise it may read every member for each slice.
     """
-    return (_schedules.c.id.in_(list(group_of)), _members.c.group_id.in_(set(group_of.values())))
+    return (
+        among(session, _schedules.c.id, list(group_of)),
+        among(session, _members.c.group_id, set(group_of.values())),
+    )
 
 
 def _schedule_members() -> FromClause:
@@ -233,6 +247,7 @@ def _schedule_members() -> FromClause:
 
 
 def _dms_of(
+    session: AsyncSession,
     prefix: str,
     source: FromClause,
     schedule_ids: list[int],
@@ -259,7 +274,7 @@ def _dms_of(
         )
         .select_from(source)
         .where(
-            _deliveries.c.schedule_id.in_(schedule_ids),
+            among(session, _deliveries.c.schedule_id, schedule_ids),
             _deliveries.c.round_date == literal(round_date, Date()),
             _deliveries.c.due_at == literal(due_at, UTCDateTime()),
             _deliveries.c.status == "scheduled",

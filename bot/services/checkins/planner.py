@@ -22,6 +22,7 @@ from sqlalchemy import Row, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.db.among import among
 from bot.db.engine import Database
 from bot.db.models import CheckinDelivery, CheckinRound, CheckinSchedule, Group, QuestionSet
 from bot.domain.checkin_questions import DEFAULT_QUESTIONS, Question, questions_from_json
@@ -167,7 +168,7 @@ class CheckinPlanner:
         schedules = CheckinSchedule.__table__
         query = (
             select(schedules)
-            .where(schedules.c.id.in_(schedule_ids), schedules.c.planned_until < end)
+            .where(among(session, schedules.c.id, schedule_ids), schedules.c.planned_until < end)
             .order_by(schedules.c.id)
             .with_for_update(skip_locked=True)
         )
@@ -201,7 +202,9 @@ class CheckinPlanner:
             next_due[at].append(schedule_id)
         for at, ids in next_due.items():
             await session.execute(
-                update(schedules).where(schedules.c.id.in_(ids)).values(planned_until=end, next_due_at=at)
+                update(schedules)
+                .where(among(session, schedules.c.id, ids))
+                .values(planned_until=end, next_due_at=at)
             )
         return len(batch)
 
