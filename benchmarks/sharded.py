@@ -17,11 +17,13 @@ commands and plans their check-ins only. Then:
    deployment, and each plans the round for its members while the commands go on (and on
    while the processes start sending, until each has run ``--rounds`` of them).
 
-Goals, per process: planning takes at most 4 s per 100,000 of its members (the PostgreSQL goal
-of issue 16, scaled to the process's share: 10 s for a quarter of 1,000,000); slash-command p99
-during the round at most 50 ms. On one 2-core machine the 4 processes, PostgreSQL and the fake
-share the two cores, where a deployment gives each process its own; ``--in-turn`` plans one
-process at a time instead (the others idle or sending), to see each process's planning alone.
+Issue 16 asks this deployment timed and its figures reported: it sets no goal for it, so the
+figures are printed beside the single-process goals scaled to a process's share, for comparison
+(planning: 4 s per 100,000 of its members, 10 s for a quarter of 1,000,000; slash-command p99
+during the round: 50 ms), without PASS/MISS. On one 2-core machine the 4 processes, PostgreSQL
+and the fake share the two cores, where a deployment gives each process its own; ``--in-turn``
+plans one process at a time instead (the others idle or sending), to see each process's
+planning alone.
 
     python benchmarks/sharded.py [--members 1000000] [--guilds 100000] [--shards 4]
         [--rounds 40] [--past-rounds 1] [--in-turn] [--database URL]
@@ -51,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Table, func, insert, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from benchmarks._world import CHECKIN_MINUTE, DUE, START, scratch_postgres, verdict
+from benchmarks._world import CHECKIN_MINUTE, DUE, START, scratch_postgres
 from benchmarks.bot_scale import COMMANDS, LATENCY_GOAL, Child
 from bot.db.engine import Database
 from bot.db.migrate import upgrade_async
@@ -405,7 +407,7 @@ async def count_round(db: Database, shards: list[Shard]) -> None:
 
 
 def report(shards: list[Shard], in_turn: bool) -> None:
-    """Print each process's figures with PASS/MISS."""
+    """Print each process's figures beside the single-process goals scaled to it."""
     how = "one process at a time" if in_turn else "all processes at once"
     for shard in shards:
         assert shard.planned is not None and shard.stopped is not None
@@ -414,8 +416,8 @@ def report(shards: list[Shard], in_turn: bool) -> None:
         print(
             f"shard {shard.shard_id}: planned {shard.deliveries} deliveries ({shard.queued} DMs queued) "
             f"for {shard.members} members in {len(shard.guilds)} servers in {seconds:.1f} s "
-            f"({how}; goal <= {goal:.2f} s, "
-            f"{PLANNING_GOAL_PER_100K:.0f} s per 100,000 members) {verdict(seconds <= goal)}"
+            f"({how}; the single-process goal scaled to it: {goal:.2f} s, "
+            f"{PLANNING_GOAL_PER_100K:.0f} s per 100,000 members: {_within(seconds <= goal)})"
         )
         for label, timed in (("idle", shard.idle), ("during the round", shard.busy)):
             took = [t for _, t in timed]
@@ -424,7 +426,8 @@ def report(shards: list[Shard], in_turn: bool) -> None:
             print(
                 f"shard {shard.shard_id}: slash-command latency ({label}, {len(took)} commands, "
                 f"{unanswered} not answered within 3 s, counted as 3 s): {text} "
-                f"(goal p99 <= {LATENCY_GOAL * 1000:.0f} ms) {verdict(p99 <= LATENCY_GOAL)}"
+                f"(the single-process goal: p99 <= {LATENCY_GOAL * 1000:.0f} ms: "
+                f"{_within(p99 <= LATENCY_GOAL)})"
             )
         slowest = max(
             (describe([t for c, t in shard.busy if c == command])[0], command) for command, _ in COMMANDS
@@ -442,6 +445,10 @@ def report(shards: list[Shard], in_turn: bool) -> None:
             f"all {len(shards)} processes together: {sum(s.deliveries for s in shards)} deliveries "
             f"planned in {slowest:.1f} s (the slowest process)"
         )
+
+
+def _within(met: bool) -> str:
+    return "within it" if met else "over it"
 
 
 async def main() -> None:
