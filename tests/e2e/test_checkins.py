@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -253,6 +253,31 @@ async def test_history_shows_my_own_answers(fake, world, bot, circle, clock):
     assert reply.ephemeral and "Aims drafted" in embed_text(reply.message)
     other = await fake.slash(world.bob, world.guild, "checkin history")
     assert "Aims drafted" not in embed_text(other.message)
+
+
+async def test_history_pages_through_more_answers_than_one_page_holds(fake, world, circle, clock):
+    alice = world.person(world.alice)
+    for day in range(6):  # a page holds five
+        await circle.at(clock, TOKYO_NINE + timedelta(days=day))
+        dm = await alice.dm("Your check-in for")  # the day's (an answered one reads "Check-in saved")
+        form = await alice.press(dm, "Answer")
+        await alice.fill(
+            form,
+            {
+                "How are you doing? (1 low – 5 great)": ["4"],
+                "Progress since last time?": f"Day {day + 1} done",
+            },
+        )
+
+    newest = await fake.slash(world.alice, world.guild, "checkin history")
+    first = embed_text(newest.message)
+    assert "Page 1 of 2" in first
+    assert all(f"Day {n} done" in first for n in range(2, 7)) and "Day 1 done" not in first
+    older = await alice.press(newest.message, "Older")
+    second = embed_text(older.message)
+    assert "Page 2 of 2" in second and "Day 1 done" in second and "Day 2 done" not in second
+    back = await alice.press(older, "Newer")
+    assert "Page 1 of 2" in embed_text(back.message)
 
 
 async def test_schedules_list_shows_the_next_run_in_the_viewers_time(fake, world, circle, clock):
