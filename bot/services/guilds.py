@@ -72,11 +72,19 @@ class GuildService:
                 await _record(session, new, back, self._clock)
 
     async def left(self, guild_id: int) -> None:
-        """Record that the bot was removed from ``guild_id``."""
+        """Record that the bot was removed from ``guild_id``.
+
+        A server removed a moment after it arrived may not be recorded yet: its arrival is
+        dropped if still waiting, and the row is made here, so the removal is never lost (nor
+        undone by the arrival's batch, which keeps a row it finds) and its grace period starts.
+        """
+        self._arrived.discard(guild_id)
+        now = self._clock.now()
         async with self._db.transaction() as session:
+            await insert_ignore(session, GuildRecord.__table__, {"guild_id": guild_id, "joined_at": now})
             row = await session.get(GuildRecord, guild_id, with_for_update=True)
             if row is not None and row.left_at is None:
-                row.left_at = self._clock.now()
+                row.left_at = now
             await _cancel_sends(session, [guild_id])
 
     async def reconcile(self, shard_id: int, shard_count: int, present: Iterable[int]) -> list[int]:

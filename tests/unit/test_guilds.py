@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.db.models import GuildRecord
+from bot.db.upsert import insert_ignore
 from bot.services.guilds import GuildService
 
 
@@ -102,3 +103,29 @@ async def test_reconcile_keeps_the_moment_a_server_already_marked_left(db, clock
 
     assert await guilds.reconcile(0, 2, []) == []
     assert (await recorded(db))[on_shard(0, 2, 1)][1] == marked
+
+
+async def test_a_server_removed_while_its_arrival_waits_is_recorded_as_left(db, clock):
+    guilds = GuildService(db, clock)
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def another_writer_holds_server_1() -> None:
+        async with db.transaction() as session:
+            await insert_ignore(session, GuildRecord.__table__, {"guild_id": 1, "joined_at": clock.now()})
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(another_writer_holds_server_1())
+    await holding.wait()
+    first = asyncio.create_task(guilds.arrived(1))  # its batch waits behind the other writer
+    await asyncio.sleep(0)  # the first arrival's batch starts: it has the recording turn
+    assert guilds._recording.locked()
+    waiting = asyncio.create_task(guilds.arrived(5))  # server 5 waits for the next batch...
+    removed = asyncio.create_task(guilds.left(5))  # ...and the bot is removed from it meanwhile
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, first, waiting, removed)
+
+    rows = await recorded(db)
+    assert rows[5][1] == clock.now()  # left, and not recorded as present again afterwards
+    assert rows[1][1] is None
