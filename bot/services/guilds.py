@@ -25,7 +25,10 @@ class GuildService:
         self._db = db
         self._clock = clock
         self._arrived: set[int] = set()
-        self._recording = asyncio.Lock()
+        # Joins, arrivals and removals are recorded one at a time in the order Discord sent them
+        # (asyncio.Lock is first come, first served): a removal recorded while an earlier arrival
+        # of the same server was still being written was undone by it (read as "back").
+        self._in_order = asyncio.Lock()
 
     async def joined(self, guild_id: int) -> None:
         """Record that the bot is in ``guild_id`` (again)."""
@@ -41,13 +44,13 @@ class GuildService:
         at once.
         """
         self._arrived.add(guild_id)
-        async with self._recording:
+        async with self._in_order:
             if guild_id not in self._arrived:
                 return  # in the batch of a caller before (recorded, or its failure logged)
             batch, self._arrived = self._arrived, set()
             # Not retried by every caller of a failed batch (25,000 times over during a database
             # outage): the error is logged once, and shard ready records the shard's servers again.
-            await self.present(batch)
+            await self._present(batch)
 
     async def present(self, guild_ids: Iterable[int]) -> None:
         """Record that the bot is in each of ``guild_ids``: new ones join, those marked left are back.
@@ -55,6 +58,10 @@ class GuildService:
         Servers already recorded as present (nearly all of them at a restart) cost one read and
         no write lock.
         """
+        async with self._in_order:
+            await self._present(guild_ids)
+
+    async def _present(self, guild_ids: Iterable[int]) -> None:
         ids = sorted(set(guild_ids))
         known: dict[int, bool] = {}
         async with self._db.reading() as session:
@@ -75,12 +82,12 @@ class GuildService:
         """Record that the bot was removed from ``guild_id``.
 
         A server removed a moment after it arrived may not be recorded yet: its arrival is
-        dropped if still waiting, and the row is made here, so the removal is never lost (nor
-        undone by the arrival's batch, which keeps a row it finds) and its grace period starts.
+        dropped if still waiting, and the row is made here, so the removal is never lost and its
+        grace period starts. An arrival already being written is recorded first (in order).
         """
         self._arrived.discard(guild_id)
-        now = self._clock.now()
-        async with self._db.transaction() as session:
+        async with self._in_order, self._db.transaction() as session:
+            now = self._clock.now()
             await insert_ignore(session, GuildRecord.__table__, {"guild_id": guild_id, "joined_at": now})
             row = await session.get(GuildRecord, guild_id, with_for_update=True)
             if row is not None and row.left_at is None:
@@ -96,7 +103,7 @@ class GuildService:
         """
         here = set(present)
         own = ShardScope(shard_count, frozenset({shard_id})).clause(GuildRecord.guild_id)
-        async with self._db.transaction() as session:
+        async with self._in_order, self._db.transaction() as session:
             rows = (await session.execute(select(GuildRecord.guild_id, GuildRecord.left_at).where(own))).all()
             known = {guild_id: left_at is not None for guild_id, left_at in rows}
             new = sorted(here - known.keys())

@@ -280,7 +280,7 @@ async def test_leaving_a_server_is_recorded(fake, world, bot):
     async def left() -> bool:
         async with bot.services.db.transaction() as session:
             row = await session.get(GuildRecord, world.guild.id)
-            return row.left_at is not None
+            return row is not None and row.left_at is not None  # None: its arrival not recorded yet
 
     await eventually(left)
 

@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -119,7 +120,7 @@ async def test_a_server_removed_while_its_arrival_waits_is_recorded_as_left(db, 
     await holding.wait()
     first = asyncio.create_task(guilds.arrived(1))  # its batch waits behind the other writer
     await asyncio.sleep(0)  # the first arrival's batch starts: it has the recording turn
-    assert guilds._recording.locked()
+    assert guilds._in_order.locked()
     waiting = asyncio.create_task(guilds.arrived(5))  # server 5 waits for the next batch...
     removed = asyncio.create_task(guilds.left(5))  # ...and the bot is removed from it meanwhile
     await asyncio.sleep(0)
@@ -129,3 +130,29 @@ async def test_a_server_removed_while_its_arrival_waits_is_recorded_as_left(db, 
     rows = await recorded(db)
     assert rows[5][1] == clock.now()  # left, and not recorded as present again afterwards
     assert rows[1][1] is None
+
+
+async def test_a_removal_waits_for_the_arrival_being_recorded_before_it(db, clock, monkeypatch):
+    guilds = GuildService(db, clock)
+    await guilds.joined(5)
+    await guilds.left(5)
+    reading, release = asyncio.Event(), asyncio.Event()
+    read = db.reading
+
+    @contextlib.asynccontextmanager
+    async def slow_reading():
+        reading.set()
+        await release.wait()  # the arrival's look at what is recorded comes late
+        async with read() as session:
+            yield session
+
+    monkeypatch.setattr(db, "reading", slow_reading)
+    back = asyncio.create_task(guilds.arrived(5))  # invited back...
+    await reading.wait()
+    removed = asyncio.create_task(guilds.left(5))  # ...and removed again while that is written
+    # Time for a removal that does not wait its turn to be written (as it was, before) to show.
+    await asyncio.wait({removed}, timeout=0.3)
+    release.set()
+    await asyncio.gather(back, removed)
+
+    assert (await recorded(db))[5][1] == clock.now()  # left: the late arrival did not undo it
