@@ -180,7 +180,7 @@ class CheckinPlanner:
             ScheduleWindow(
                 row.id,
                 row.group_id,
-                _cadence(row),
+                cadence_of(row),
                 row.planned_until,
                 row.reminder_hours,
                 tuple(sorted(clocks[row.id])),
@@ -371,7 +371,8 @@ async def _questions(session: AsyncSession, question_set_id: int | None) -> tupl
     return questions_from_json(found.questions if found else None)
 
 
-def _cadence(row: Row[Any]) -> Cadence:
+def cadence_of(row: Row[Any]) -> Cadence:
+    """Return the recurrence of a check-in schedule (a row, or a row's columns)."""
     return Cadence(
         kind=row.cadence_kind,  # type: ignore[arg-type]
         minute_of_day=row.minute_of_day,

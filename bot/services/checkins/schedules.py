@@ -19,7 +19,7 @@ from bot.services.actors import Actor
 from bot.services.checkin_plans import cancel_waiting_checkins, forget_schedule_messages, plan_again
 from bot.services.checkins import fan_out
 from bot.services.checkins.fan_out import CHECKIN_ROLES
-from bot.services.checkins.planner import CheckinPlanner, _cadence
+from bot.services.checkins.planner import CheckinPlanner, cadence_of
 from bot.services.checkins.windows import occurrence_now
 from bot.services.profiles import profiles_of
 from bot.services.verbatim import verbatim
@@ -197,7 +197,7 @@ class CheckinService(CheckinPlanner):
         async with self._db.transaction() as session:
             row = await self._managed_schedule(session, guild_id, actor, schedule_id)
             if time is not None or weekdays is not None:
-                old = _cadence(row)
+                old = cadence_of(row)
                 cadence = make_cadence(
                     old.kind,
                     time=time or _hhmm(old.minute_of_day),
@@ -342,13 +342,13 @@ class CheckinService(CheckinPlanner):
             set_name = found.name if found else "default"
         zone = (await self._zones(session, row.guild_id, [viewer_id]))[viewer_id][0]
         next_run = (
-            None if row.paused else next_occurrence(_cadence(row), zone, self._clock.now()).scheduled_for
+            None if row.paused else next_occurrence(cadence_of(row), zone, self._clock.now()).scheduled_for
         )
         return ScheduleView(
             id=row.id,
             group_id=group.id,
             group_name=group.name,
-            cadence=describe(_cadence(row)),
+            cadence=describe(cadence_of(row)),
             question_set=set_name,
             default_visibility=row.default_visibility,
             reminder_hours=row.reminder_hours,
