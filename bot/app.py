@@ -116,4 +116,8 @@ class MentorBot(commands.AutoShardedBot):
     async def close(self) -> None:
         """Stop scheduling first so runs in progress commit, then disconnect."""
         await self.services.scheduler.shutdown()
+        try:
+            await self.services.watch.note()  # watched until now: the next start looks back from here
+        except Exception:  # the database gone too: the next start looks back from the last note
+            log.exception("could not note when the bot stopped watching")
         await super().close()

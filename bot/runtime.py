@@ -92,6 +92,7 @@ class BotRunner:
             discord_settings = self.settings.discord
             await check_reachable(discord_settings.api_base_url, discord_settings.connect_timeout_seconds)
             self.services = services = Services.build(self.settings, db, self.clock)
+            await services.watch.begin()  # since when nobody watched (before anything is sent)
             scheduler_settings = self.settings.scheduler
             limit = scheduler_settings.send_rate_per_second or process_share(
                 DISCORD_GLOBAL_LIMIT, discord_settings.shard_count, discord_settings.shard_ids

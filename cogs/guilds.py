@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime
 
 import discord
 from discord.ext import commands
@@ -38,10 +40,33 @@ class Guilds(commands.Cog):
         present = [guild.id for guild in self.bot.guilds if guild.shard_id == shard_id]
         guilds = self.bot.services.guilds
         gone = await guilds.reconcile(shard_id, self.bot.shard_count or 1, present)
-        log.info("shard %d: %d servers recorded, %d marked as left", shard_id, len(present), len(gone))
         # A server that invited the bot again while this ran was recorded and then marked.
         if rejoined := [guild_id for guild_id in gone if self.bot.get_guild(guild_id) is not None]:
             await guilds.present(rejoined)
+        written = await self._count_messages_while_away(shard_id)
+        log.info(
+            "shard %d ready: %d servers recorded, %d marked as left, %s",
+            shard_id,
+            len(present),
+            len(gone),
+            "no time away" if written is None else f"{written} channels written in while the bot was away",
+        )
+
+    async def _count_messages_while_away(self, shard_id: int) -> int | None:
+        """Count what was written in homes and lounges while the bot was down, then let the rescue run.
+
+        Return in how many channels, or None when there was no time away to look back over.
+        """
+        services = self.bot.services
+        written: int | None = None
+        if (away := services.watch.away()) is not None:
+            latest = written_between([g for g in self.bot.guilds if g.shard_id == shard_id], *away)
+            await services.activity.written_while_away(latest)
+            written = len(latest)
+        services.watch.caught_up(shard_id, self.bot.shard_count or 1)
+        services.scheduler.run_soon("rescue")
+        services.scheduler.run_soon("watch")
+        return written
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -59,6 +84,30 @@ class Guilds(commands.Cog):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Start the data grace period of a server that removed the bot."""
         await self.bot.services.guilds.left(guild.id)
+
+
+def written_between(guilds: Iterable[discord.Guild], since: datetime, until: datetime) -> dict[int, datetime]:
+    """Return, by channel id, the latest message written after ``since`` and by ``until``.
+
+    READY's servers list each channel's and active thread's latest message id, whose snowflake
+    tells when it was written. A thread's message counts for its parent channel too.
+    """
+    latest: dict[int, datetime] = {}
+
+    def note(channel_id: int | None, message_id: int | None) -> None:
+        if channel_id is None or message_id is None:
+            return
+        at = discord.utils.snowflake_time(message_id)
+        if since < at <= until and at > latest.get(channel_id, since):
+            latest[channel_id] = at
+
+    for guild in guilds:
+        for channel in guild.channels:
+            note(channel.id, getattr(channel, "last_message_id", None))
+        for thread in guild.threads:
+            note(thread.id, thread.last_message_id)
+            note(thread.parent_id, thread.last_message_id)
+    return latest
 
 
 async def setup(bot: MentorBot) -> None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
 from bot.db.models import ConversationPromptSchedule, Group, GroupMember
+from bot.db.types import UTCDateTime
 
 # A busy channel would otherwise write on every message.
 MESSAGE_THROTTLE = timedelta(minutes=10)
 MEMBER_THROTTLE = timedelta(minutes=5)
+# Channels per statement when catching up after an outage (far below any bound-parameter limit).
+CHANNEL_SLICE = 500
 
 
 async def record_group_activity(session: AsyncSession, group_id: int | None, now: datetime) -> None:
@@ -78,3 +81,39 @@ class ActivityService:
                 )
                 .values(last_activity_at=now)
             )
+
+    async def written_while_away(self, latest: dict[int, datetime]) -> None:
+        """Count messages written while the bot was down: ``latest`` moment by channel id.
+
+        Discord tells a connecting bot each channel's (and active thread's) latest message, not
+        who wrote it or how many; the caller passes those written while this process was away,
+        so none is the bot's own. A home or lounge active meanwhile is as alive as if the bot
+        had seen it (its rescue starts over); its members' own "last active" is left alone.
+        """
+        channels = sorted(latest)
+        for first in range(0, len(channels), CHANNEL_SLICE):
+            part = channels[first : first + CHANNEL_SLICE]
+            moments = {channel: literal(latest[channel], UTCDateTime()) for channel in part}
+            home_at = case(moments, value=Group.home_channel_id)
+            lounge_at = case(moments, value=ConversationPromptSchedule.channel_id)
+            async with self._db.transaction() as session:
+                await session.execute(
+                    update(Group)
+                    .where(
+                        Group.home_channel_id.in_(part),
+                        or_(Group.last_activity_at.is_(None), Group.last_activity_at < home_at),
+                    )
+                    .values(last_activity_at=home_at, rescue_stage=0, rescue_at=None)
+                )
+                await session.execute(
+                    update(ConversationPromptSchedule)
+                    .where(
+                        ConversationPromptSchedule.group_id.is_(None),
+                        ConversationPromptSchedule.channel_id.in_(part),
+                        or_(
+                            ConversationPromptSchedule.last_activity_at.is_(None),
+                            ConversationPromptSchedule.last_activity_at < lounge_at,
+                        ),
+                    )
+                    .values(last_activity_at=lounge_at)
+                )

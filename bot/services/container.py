@@ -41,6 +41,7 @@ from bot.services.prompt_library import PromptLibrary
 from bot.services.reports import ReportService
 from bot.services.rescue import GroupRescue
 from bot.services.settings import SettingsService
+from bot.services.watch import Watch
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Services:
     goal_nudges: GoalNudges
     activity: ActivityService
     rescue: GroupRescue
+    watch: Watch
     moderation: ModerationService
     discussions: DiscussionService
     coffee: CoffeeService
@@ -95,6 +97,7 @@ class Services:
         scheduler = SchedulingEngine(ShardScope.of(settings.discord.shard_count, settings.discord.shard_ids))
         program = SettingsService(db, clock)
         groups = GroupService(db, clock, program, scheduler)
+        watch = Watch(db, clock, scheduler)
         privacy = settings.privacy
         secret = privacy.anonymity_secret.get_secret_value() if privacy.anonymity_secret else ""
         discussions = DiscussionService(db, clock, groups, scheduler=scheduler, anonymity_secret=secret)
@@ -178,7 +181,9 @@ class Services:
                 quiet_days=settings.rescue.quiet_days,
                 step_days=settings.rescue.step_days,
                 settings=program,
+                watch=watch,
             ),
+            watch=watch,
         )
 
     async def sweep_discussions(self) -> None:

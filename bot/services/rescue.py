@@ -24,10 +24,12 @@ from bot.domain.goals import nudge_moment
 from bot.messaging import Button, Card, OutgoingMessage, Target
 from bot.messaging.outbox import enqueue_rows, outbox_row
 from bot.scheduling.engine import SchedulingEngine
+from bot.scheduling.shards import ShardScope
 from bot.services.groups.queries import still_taking_part
 from bot.services.profiles import member_clocks
 from bot.services.settings import SettingsService
 from bot.services.verbatim import verbatim
+from bot.services.watch import Watch
 
 SWEEP_EVERY = timedelta(hours=1)
 # Groups moved along in one unit of work: each one's Python work runs on the event loop, so a
@@ -47,6 +49,7 @@ class GroupRescue:
         quiet_days: int = 21,
         step_days: int = 7,
         settings: SettingsService | None = None,
+        watch: Watch | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -54,6 +57,7 @@ class GroupRescue:
         self._settings = settings or SettingsService(db)
         self._quiet = timedelta(days=quiet_days)
         self._step = timedelta(days=step_days)
+        self._watch = watch
         # Periodic, in slices of groups: a program where thousands of groups went quiet at once
         # (a new cohort imported) must not hold the database for the whole sweep. Running it
         # again is harmless: each group moves at most one step per period.
@@ -62,6 +66,8 @@ class GroupRescue:
     async def run_sweep(self) -> None:
         """Sweep every group, ``GROUP_SLICE`` to a unit of work."""
         now = self._clock.now()
+        if self._watched() is None:
+            return  # no shard has counted the messages written while the bot was down yet
         async with self._db.reading() as session:
             ids = list(await session.scalars(self._stalled(now, select(Group.id))))
         for first in range(0, len(ids), GROUP_SLICE):
@@ -69,12 +75,18 @@ class GroupRescue:
                 await self.sweep(session, now, group_ids=ids[first : first + GROUP_SLICE])
         self._scheduler.run_soon("outbox")
 
+    def _watched(self) -> ShardScope | None:
+        """Return the servers whose quiet is known: after a start, those of shards caught up."""
+        return self._scheduler.scope if self._watch is None else self._watch.watched()
+
     def _stalled(self, now: datetime, query: Select[Any]) -> Select[Any]:
+        # A group of a shard that has not caught up yet may have talked while the bot was down.
+        watched = self._watched() or ShardScope(1, frozenset())
         return query.where(
             Group.archived_at.is_(None),
             Group.rescue_stage < 3,
             func.coalesce(Group.last_activity_at, Group.created_at) <= now - self._quiet,
-            self._scheduler.scope.clause(Group.guild_id),
+            watched.clause(Group.guild_id),
         ).order_by(Group.id)
 
     async def sweep(

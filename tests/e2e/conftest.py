@@ -15,8 +15,8 @@ from tests.support.timeline import Timeline
 
 @pytest.fixture
 async def fake(clock):
-    server = FakeDiscord(token=TOKEN)
-    server.clock = clock.now  # Discord's now (scheduled events, timeouts) is the test's
+    # Discord's now (snowflakes' times, scheduled events, timeouts) is the test's.
+    server = FakeDiscord(token=TOKEN, clock=clock.now)
     await server.start()
     yield server
     await server.stop()

@@ -40,6 +40,7 @@ from .state import (
     FakeUser,
     World,
 )
+from .util import utcnow
 
 
 class FakeDiscord(DriverMixin):
@@ -52,7 +53,8 @@ class FakeDiscord(DriverMixin):
     none: IDENTIFY asking for GUILD_MEMBERS, GUILD_PRESENCES or MESSAGE_CONTENT is closed
     with 4014, and the member-list endpoints answer 403 50001 without GUILD_MEMBERS).
     ``global_rate_limit`` is Discord's 50 requests/s per bot (interactions exempt); None
-    disables it. ``nonce_memory``: how many seconds a message nonce is remembered.
+    disables it. ``nonce_memory``: how many seconds a message nonce is remembered. ``clock``:
+    Discord's now (snowflakes' times, scheduled events, timeouts), the real clock by default.
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class FakeDiscord(DriverMixin):
         interaction_deadline: float = 3.0,
         component_grace: float = 0.05,
         nonce_memory: float = 300.0,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.token = token
         self.privileged_intents = privileged_intents
@@ -76,7 +79,7 @@ class FakeDiscord(DriverMixin):
         self.interaction_deadline = interaction_deadline
         self.interaction_token_lifetime = 15 * 60.0
         self.component_grace = component_grace
-        self.world = World(bot_name=bot_name, nonce_memory=nonce_memory)
+        self.world = World(bot_name=bot_name, nonce_memory=nonce_memory, clock=clock)
         self.hub = GatewayHub(self)
         self.world.emit = self.hub.emit
         self.rest = RestServer(self)

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import json
 import threading
-import time
+from collections.abc import Callable
 from typing import Any
 
 #: Discord's epoch (2015-01-01T00:00:00Z) in milliseconds.
@@ -17,10 +17,15 @@ class SnowflakeGenerator:
     """Generates increasing snowflakes whose timestamp part is the current time.
 
     Layout (as Discord's): 42 bits of milliseconds since the Discord epoch, 5 bits worker,
-    5 bits process, 12 bits increment.
+    5 bits process, 12 bits increment. "Now" is ``clock()`` (Discord's now, which a test may
+    set to its own), so a message's id tells when it was written on the test's clock, as on
+    Discord's; ids still only grow when that clock stands still or goes back.
     """
 
-    def __init__(self, worker: int = 1, process: int = 0) -> None:
+    def __init__(
+        self, worker: int = 1, process: int = 0, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
+        self._clock = clock or utcnow
         self._lock = threading.Lock()
         self._last_ms = 0
         self._increment = 0
@@ -30,7 +35,7 @@ class SnowflakeGenerator:
     def next(self) -> int:
         """Return a fresh snowflake, strictly greater than every previous one."""
         with self._lock:
-            now = int(time.time() * 1000) - DISCORD_EPOCH_MS
+            now = int(self._clock().timestamp() * 1000) - DISCORD_EPOCH_MS
             if now <= self._last_ms:
                 now = self._last_ms
                 self._increment += 1

@@ -62,8 +62,8 @@ class Server:
 
 @pytest.fixture
 async def fake(clock: FakeClock) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord(token=TOKEN)
-    server.clock = clock.now  # Discord's own clock (scheduled events) is the test's
+    # Discord's own clock (snowflakes' times, scheduled events) is the test's.
+    server = FakeDiscord(token=TOKEN, clock=clock.now)
     await server.start()
     yield server
     await server.stop()

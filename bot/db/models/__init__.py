@@ -10,7 +10,7 @@ from bot.db.models.coffee import (
     CoffeeProgram,
     CoffeeSitOut,
 )
-from bot.db.models.core import DeliveryProblem, GuildRecord
+from bot.db.models.core import DeliveryProblem, GuildRecord, WatchRecord
 from bot.db.models.cycles import (
     AgreementSignature,
     ClosingSurvey,
@@ -95,4 +95,5 @@ __all__ = [
     "QueuedPrompt",
     "RelationshipPulse",
     "ServerPrompt",
+    "WatchRecord",
 ]

@@ -35,3 +35,15 @@ class DeliveryProblem(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(default=1)
+
+
+class WatchRecord(Base):
+    """When a process last watched its servers' messages (it cannot see them while it is down).
+
+    ``scope`` is ``"all"`` for a process of every shard, else ``"<shard_count>:<shard_id>"``.
+    """
+
+    __tablename__ = "watch"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

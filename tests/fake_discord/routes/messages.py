@@ -202,7 +202,7 @@ async def bulk_delete(ctx: Ctx) -> Any:
                 errors.field_error("BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length."),
             )
         )
-    limit = utcnow() - dt.timedelta(days=14)
+    limit = world.clock() - dt.timedelta(days=14)
     if any(snowflake_time(i) < limit for i in ids):
         raise errors.bulk_delete_too_old()
     deleted = [i for i in ids if chan.messages.pop(i, None) is not None]

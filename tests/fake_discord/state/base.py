@@ -19,10 +19,19 @@ EmitFn = Callable[..., None]
 class WorldBase:
     """What the world holds, and its users (the parts of :class:`World` build on this)."""
 
-    def __init__(self, *, bot_name: str = "TestBot", nonce_memory: float = 300.0) -> None:
+    def __init__(
+        self,
+        *,
+        bot_name: str = "TestBot",
+        nonce_memory: float = 300.0,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         #: Discord keeps message nonces for a few minutes (seconds).
         self.nonce_memory = nonce_memory
-        self.ids = SnowflakeGenerator()
+        #: what "now" is for Discord: snowflakes' times, scheduled events, timeouts (a test may
+        #: move it); set before the first id, so the bot's own id is dated on this clock too
+        self.clock: Callable[[], dt.datetime] = clock
+        self.ids = SnowflakeGenerator(clock=lambda: self.clock())
         self.emit: EmitFn = lambda *a, **k: None
         self.users: dict[int, FakeUser] = {}
         self.guilds: dict[int, FakeGuild] = {}
@@ -46,8 +55,6 @@ class WorldBase:
         self.bot_user = self._new_user(bot_name, bot=True, user_id=self.application_id)
         self.app_owner = self._new_user("app-owner")
         self.base_url = "http://127.0.0.1:0"
-        #: what "now" is for time rules that tests may need to move (scheduled events)
-        self.clock: Callable[[], dt.datetime] = utcnow
 
     # ----------------------------------------------------------------- users
     def _new_user(
