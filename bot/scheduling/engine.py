@@ -39,6 +39,7 @@ class SchedulingEngine:
         self._finished: Counter[str] = Counter()
         self._running: set[str] = set()
         self._again: set[str] = set()
+        self._asked: set[str] = set()  # woken by run_soon, not started since
         self._ran = asyncio.Event()  # set whenever a run ends
         self._stopping = False
         # UTC explicitly: the default is the host's zone.
@@ -95,16 +96,19 @@ class SchedulingEngine:
         """
         if self._stopping or not self._scheduler.running or name not in self._periodic:
             return
+        self._asked.add(name)
         if name in self._running:
             self._again.add(name)
         else:
             self._scheduler.modify_job(_job_id(name), next_run_time=datetime.now(UTC))
 
     async def wake_all(self) -> None:
-        """Wake every job now and return once each has run since.
+        """Wake every job now and return once each has run since, and what they woke has run too.
 
         For a clock that jumps: the tests move their clock and let the bot's own scheduler do
         what became due. (APScheduler wakes on the wall clock; the jobs read the services' clock.)
+        A sweep that queued messages wakes the outbox: that run is waited for as well, so what a
+        sweep queued is sent before this returns.
         """
         if self._stopping or not self._scheduler.running:
             return
@@ -113,7 +117,11 @@ class SchedulingEngine:
             self.run_soon(name)
         while True:
             self._ran.clear()
-            if self._stopping or all(self._finished[name] > mark for name, mark in marks.items()):
+            if self._stopping or (
+                all(self._finished[name] > mark for name, mark in marks.items())
+                and not self._asked
+                and not self._running
+            ):
                 return
             await self._ran.wait()
 
@@ -140,6 +148,7 @@ class SchedulingEngine:
             assert task is not None
             self._inflight.add(task)
             self._running.add(name)
+            self._asked.discard(name)
             self._started[name] += 1
             # Paused while it runs: its interval coming round would otherwise be skipped with a
             # warning ("maximum number of running instances reached"), and a wake-up dropped.

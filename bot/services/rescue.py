@@ -94,8 +94,11 @@ class GroupRescue:
     ) -> None:
         """Move stalled groups (all, or these) one step along the rescue, at most one step per period."""
         # Locked and read again: a message meanwhile (which starts the rescue over) waits for this
-        # step instead of being overwritten by it, and a second process skips these groups.
-        query = self._stalled(now, select(Group)).with_for_update(skip_locked=True)
+        # step instead of being overwritten by it, and a second process waits, then finds them
+        # moved already. Waited for, not skipped: a group some other short unit of work had
+        # locked was left for an hour. FOR NO KEY UPDATE (PostgreSQL): rows added elsewhere that
+        # point to the group (their foreign key) neither wait for the sweep nor hold it up.
+        query = self._stalled(now, select(Group)).with_for_update(key_share=True)
         if group_ids is not None:
             query = query.where(Group.id.in_(group_ids))
         groups = (await session.scalars(query)).all()
