@@ -86,9 +86,11 @@ class ActivityService:
         """Count messages written while the bot was down: ``latest`` moment by channel id.
 
         Discord tells a connecting bot each channel's (and active thread's) latest message, not
-        who wrote it or how many; the caller passes those written while this process was away,
-        so none is the bot's own. A home or lounge active meanwhile is as alive as if the bot
-        had seen it (its rescue starts over); its members' own "last active" is left alone.
+        who wrote it or how many; the caller passes those written while this process was away.
+        Only a crash leaves room for the bot's own among them: what it posted in the minutes
+        between its last note of watching and the crash. A home or lounge active meanwhile is as
+        alive as if the bot had seen it (its rescue starts over); its members' own "last active"
+        is left alone.
         """
         channels = sorted(latest)
         for first in range(0, len(channels), CHANNEL_SLICE):
