@@ -37,13 +37,14 @@ class Guilds(commands.Cog):
         # discord.py (AutoShardedConnectionState) fires shard_ready after every guild_available of
         # the shard's READY, and lists in its cache every server READY named, unavailable ones
         # too: ``present`` is complete even if some arrivals were not recorded (a database error).
-        present = [guild.id for guild in self.bot.guilds if guild.shard_id == shard_id]
+        shard = [guild for guild in self.bot.guilds if guild.shard_id == shard_id]
+        present = [guild.id for guild in shard]
         guilds = self.bot.services.guilds
         gone = await guilds.reconcile(shard_id, self.bot.shard_count or 1, present)
         # A server that invited the bot again while this ran was recorded and then marked.
         if rejoined := [guild_id for guild_id in gone if self.bot.get_guild(guild_id) is not None]:
             await guilds.present(rejoined)
-        written = await self._count_messages_while_away(shard_id)
+        written = await self._count_messages_while_away(shard_id, shard)
         log.info(
             "shard %d ready: %d servers recorded, %d marked as left, %s",
             shard_id,
@@ -52,7 +53,7 @@ class Guilds(commands.Cog):
             "no time away" if written is None else f"{written} channels written in while the bot was away",
         )
 
-    async def _count_messages_while_away(self, shard_id: int) -> int | None:
+    async def _count_messages_while_away(self, shard_id: int, shard: list[discord.Guild]) -> int | None:
         """Count what was written in homes and lounges while the bot was down, then let the rescue run.
 
         Return in how many channels, or None when there was no time away to look back over.
@@ -60,7 +61,7 @@ class Guilds(commands.Cog):
         services = self.bot.services
         written: int | None = None
         if (away := services.watch.away()) is not None:
-            latest = written_between([g for g in self.bot.guilds if g.shard_id == shard_id], *away)
+            latest = written_between(shard, *away)
             await services.activity.written_while_away(latest)
             written = len(latest)
         services.watch.caught_up(shard_id, self.bot.shard_count or 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy import ColumnElement, case, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -28,6 +28,51 @@ async def record_group_activity(session: AsyncSession, group_id: int | None, now
     )
 
 
+async def _homes_alive(
+    session: AsyncSession,
+    channels: list[int],
+    at: datetime | ColumnElement[datetime],
+    *,
+    unless_since: datetime | ColumnElement[datetime],
+    guild_id: int | None = None,
+) -> None:
+    """Mark groups whose home is one of ``channels`` alive at ``at``: their rescue starts over.
+
+    Groups already seen alive since ``unless_since`` are left as they are.
+    """
+    await session.execute(
+        update(Group)
+        .where(
+            true() if guild_id is None else Group.guild_id == guild_id,
+            Group.home_channel_id.in_(channels),
+            or_(Group.last_activity_at.is_(None), Group.last_activity_at < unless_since),
+        )
+        .values(last_activity_at=at, rescue_stage=0, rescue_at=None)
+    )
+
+
+async def _lounges_alive(
+    session: AsyncSession,
+    channels: list[int],
+    at: datetime | ColumnElement[datetime],
+    *,
+    unless_since: datetime | ColumnElement[datetime],
+    guild_id: int | None = None,
+) -> None:
+    """Mark lounges among ``channels`` alive at ``at`` (their prompts wait for a lull)."""
+    lounge = ConversationPromptSchedule
+    await session.execute(
+        update(lounge)
+        .where(
+            true() if guild_id is None else lounge.guild_id == guild_id,
+            lounge.group_id.is_(None),
+            lounge.channel_id.in_(channels),
+            or_(lounge.last_activity_at.is_(None), lounge.last_activity_at < unless_since),
+        )
+        .values(last_activity_at=at)
+    )
+
+
 class ActivityService:
     """Notes when group homes, lounges and members were last active (the bot never reads the text)."""
 
@@ -41,16 +86,9 @@ class ActivityService:
         """Record a message in a group's home or a lounge, or in a thread of one (``parent_id``)."""
         now = self._clock.now()
         channels = [c for c in (channel_id, parent_id) if c is not None]
+        seen_lately = now - MESSAGE_THROTTLE
         async with self._db.transaction() as session:
-            await session.execute(
-                update(Group)
-                .where(
-                    Group.guild_id == guild_id,
-                    Group.home_channel_id.in_(channels),
-                    or_(Group.last_activity_at.is_(None), Group.last_activity_at < now - MESSAGE_THROTTLE),
-                )
-                .values(last_activity_at=now, rescue_stage=0, rescue_at=None)
-            )
+            await _homes_alive(session, channels, now, unless_since=seen_lately, guild_id=guild_id)
             if author_id is not None:  # "around right now", for call suggestions
                 homes = select(Group.id).where(
                     Group.guild_id == guild_id, Group.home_channel_id.in_(channels)
@@ -68,19 +106,7 @@ class ActivityService:
                     )
                     .values(last_active_at=now)
                 )
-            await session.execute(
-                update(ConversationPromptSchedule)
-                .where(
-                    ConversationPromptSchedule.guild_id == guild_id,
-                    ConversationPromptSchedule.group_id.is_(None),
-                    ConversationPromptSchedule.channel_id.in_(channels),
-                    or_(
-                        ConversationPromptSchedule.last_activity_at.is_(None),
-                        ConversationPromptSchedule.last_activity_at < now - MESSAGE_THROTTLE,
-                    ),
-                )
-                .values(last_activity_at=now)
-            )
+            await _lounges_alive(session, channels, now, unless_since=seen_lately, guild_id=guild_id)
 
     async def written_while_away(self, latest: dict[int, datetime]) -> None:
         """Count messages written while the bot was down: ``latest`` moment by channel id.
@@ -99,23 +125,5 @@ class ActivityService:
             home_at = case(moments, value=Group.home_channel_id)
             lounge_at = case(moments, value=ConversationPromptSchedule.channel_id)
             async with self._db.transaction() as session:
-                await session.execute(
-                    update(Group)
-                    .where(
-                        Group.home_channel_id.in_(part),
-                        or_(Group.last_activity_at.is_(None), Group.last_activity_at < home_at),
-                    )
-                    .values(last_activity_at=home_at, rescue_stage=0, rescue_at=None)
-                )
-                await session.execute(
-                    update(ConversationPromptSchedule)
-                    .where(
-                        ConversationPromptSchedule.group_id.is_(None),
-                        ConversationPromptSchedule.channel_id.in_(part),
-                        or_(
-                            ConversationPromptSchedule.last_activity_at.is_(None),
-                            ConversationPromptSchedule.last_activity_at < lounge_at,
-                        ),
-                    )
-                    .values(last_activity_at=lounge_at)
-                )
+                await _homes_alive(session, part, home_at, unless_since=home_at)
+                await _lounges_alive(session, part, lounge_at, unless_since=lounge_at)
